@@ -1,0 +1,34 @@
+"""Accounts: agents, supervisors and admins, teams, skills, sign-in and API tokens (level 0)."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+
+from app.extensions import api, csrf, login_manager
+
+
+def init_app(app: Flask) -> None:
+    from app.accounts import services
+    from app.accounts.access import enforce_access_rule
+    from app.accounts.cli import accounts_cli
+    from app.accounts.views import api as api_views
+    from app.accounts.views import pages
+
+    login_manager.login_view = "accounts_pages.login"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(services.agent_for_session)
+
+    @login_manager.request_loader
+    def _agent_from_bearer_token(_request):
+        scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and credentials:
+            return services.agent_for_token(credentials.strip())
+        return None
+
+    app.before_request(enforce_access_rule)
+    for blueprint in api_views.blueprints:
+        # The API's CSRF check depends on how the caller signed in; access.enforce_access_rule does it.
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
+    app.register_blueprint(pages.bp)
+    app.cli.add_command(accounts_cli)

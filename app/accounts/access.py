@@ -1,0 +1,129 @@
+"""Who may call what: every view declares one access rule, and one hook enforces them all.
+
+A view declares its rule with a decorator (`@public`, `@signed_in`, `@requires(Permission.X)`). The
+`before_request` hook below reads the rule of the matched endpoint and answers 401/403 before the view
+runs. A view without a rule is refused, so forgetting one fails closed (and `tests/test_architecture.py`
+lists such views).
+
+Rules about single records (a soft-deleted customer, another agent's token) live in the services, which
+answer 404 for what the caller may not see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from flask import current_app, redirect, request, url_for
+from flask_login import current_user
+
+from app.accounts.models import Agent, Role
+from app.errors import error_response
+from app.extensions import csrf
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Permission(StrEnum):
+    CUSTOMERS_READ = "customers:read"
+    CUSTOMERS_WRITE = "customers:write"
+    CUSTOMERS_DELETE = "customers:delete"
+    CUSTOMERS_MERGE = "customers:merge"
+    CUSTOMERS_IMPORT = "customers:import"
+    DIRECTORY_READ = "directory:read"
+    TEAMS_MANAGE = "teams:manage"
+    QUEUES_MANAGE = "queues:manage"
+    AGENTS_MANAGE = "agents:manage"
+
+
+_AGENT = {
+    Permission.CUSTOMERS_READ,
+    Permission.CUSTOMERS_WRITE,
+    Permission.DIRECTORY_READ,
+}
+_SUPERVISOR = _AGENT | {
+    Permission.CUSTOMERS_DELETE,
+    Permission.CUSTOMERS_MERGE,
+    Permission.CUSTOMERS_IMPORT,
+    Permission.TEAMS_MANAGE,
+    Permission.QUEUES_MANAGE,
+}
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    Role.AGENT: frozenset(_AGENT),
+    Role.SUPERVISOR: frozenset(_SUPERVISOR),
+    Role.ADMIN: frozenset(Permission),
+}
+
+
+def current_agent() -> Agent:
+    """The signed-in agent itself, not Flask-Login's proxy: services pass the actor on in signals, and
+    receivers may keep it after the request is over."""
+    return current_user._get_current_object()
+
+
+def has_permission(agent: Agent | None, permission: Permission) -> bool:
+    return agent is not None and agent.active and permission in ROLE_PERMISSIONS.get(agent.role, ())
+
+
+@dataclass(frozen=True)
+class Rule:
+    """`permission=None` with `sign_in=True` means any signed-in person; `sign_in=False` is public."""
+
+    sign_in: bool = True
+    permission: Permission | None = None
+
+
+def _declare(rule: Rule) -> Callable[[F], F]:
+    def decorate(view: F) -> F:
+        view.access_rule = rule  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+public = _declare(Rule(sign_in=False))
+signed_in = _declare(Rule())
+
+
+def requires(permission: Permission) -> Callable[[F], F]:
+    return _declare(Rule(permission=permission))
+
+
+def rule_of(view: Callable[..., Any] | None) -> Rule | None:
+    return getattr(getattr(view, "view_class", view), "access_rule", None)
+
+
+# Endpoints that belong to extensions rather than to a room.
+_EXTENSION_ENDPOINTS = {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
+
+
+def enforce_access_rule():
+    """The single authorization gate (registered as `before_request`)."""
+    if request.endpoint is None or request.endpoint in _EXTENSION_ENDPOINTS:
+        return None
+    rule = rule_of(current_app.view_functions.get(request.endpoint))
+    if rule is None:
+        current_app.logger.error("Endpoint %s has no access rule; refusing.", request.endpoint)
+        return error_response(403, "This endpoint declares no access rule.")
+    if not rule.sign_in:
+        return None
+    if not current_user.is_authenticated:
+        if request.path.startswith("/api/"):
+            return error_response(401, "Sign in or send a valid bearer token.")
+        return redirect(url_for("accounts_pages.login", next=request.full_path.rstrip("?")))
+    if request.path.startswith("/api/") and request.method not in _SAFE_METHODS and _by_session():
+        # A browser's session cookie rides along on cross-site requests: demand the CSRF token for
+        # anything that changes state. Bearer tokens are never sent by the browser on its own.
+        csrf.protect()
+    if rule.permission and not has_permission(current_user, rule.permission):
+        return error_response(403, "Your role does not allow this.")
+    return None
+
+
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def _by_session() -> bool:
+    return not request.headers.get("Authorization", "").lower().startswith("bearer ")

@@ -1,0 +1,339 @@
+"""Use cases of the accounts room: people, teams, skills, sign-in and API tokens.
+
+Every public function is one use case with at most one commit; signals go out after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+
+from app.accounts import passwords
+from app.accounts.models import Agent, AgentSkill, ApiToken, Role, Skill, Team
+from app.accounts.signals import agent_disabled, agent_role_changed
+from app.dbtypes import utcnow
+from app.errors import Conflict, Invalid, NotFound
+from app.extensions import db
+
+TOKEN_PREFIX = "sb_"
+# Writing `last_used_at` on every request would turn each API read into a write.
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+def normalize_email(email: str, field: str = "email") -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise Invalid("The e-mail address is not valid.", {field: [str(exc)]}) from exc
+
+
+def _check_password(password: str) -> None:
+    if not passwords.MIN_LENGTH <= len(password) <= passwords.MAX_LENGTH:
+        raise Invalid(
+            "The password is too short or too long.",
+            {"password": [f"Use {passwords.MIN_LENGTH} to {passwords.MAX_LENGTH} characters."]},
+        )
+
+
+def _check_role(role: str) -> str:
+    if role not in set(Role):
+        raise Invalid("Unknown role.", {"role": [f"Must be one of: {', '.join(Role)}."]})
+    return role
+
+
+# -- people ------------------------------------------------------------------------------------------
+
+
+def get_agent(agent_id: int) -> Agent:
+    agent = db.session.get(Agent, agent_id)
+    if agent is None:
+        raise NotFound(f"Agent {agent_id} not found.")
+    return agent
+
+
+def find_agent_by_email(email: str) -> Agent | None:
+    return db.session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
+
+
+def list_agents(*, role: str | None = None, team_id: int | None = None, active: bool | None = None):
+    query = select(Agent).order_by(Agent.name, Agent.id)
+    if role:
+        query = query.where(Agent.role == role)
+    if active is not None:
+        query = query.where(Agent.active.is_(active))
+    if team_id:
+        query = query.where(Agent.teams.any(Team.id == team_id))
+    return query
+
+
+def all_agents() -> list[Agent]:
+    return list(db.session.scalars(list_agents()))
+
+
+def create_agent(
+    *,
+    email: str,
+    password: str,
+    name: str,
+    role: str = Role.AGENT,
+    language: str = "en",
+    timezone: str = "UTC",
+    team_ids: Iterable[int] = (),
+    skills: Iterable[dict[str, Any]] = (),
+    actor: Agent | None = None,
+) -> Agent:
+    """Create a person who can sign in. `actor` is None only for the CLI and the demo loader."""
+    email = normalize_email(email)
+    _check_password(password)
+    if find_agent_by_email(email):
+        raise Conflict("An account with this e-mail already exists.", {"email": ["Already in use."]})
+    agent = Agent(
+        email=email,
+        name=name.strip(),
+        role=_check_role(role),
+        password_hash=passwords.hash_password(password),
+        language=language,
+        timezone=timezone,
+        teams=_teams(team_ids),
+        skills=_agent_skills(skills),
+    )
+    db.session.add(agent)
+    db.session.commit()
+    return agent
+
+
+def update_agent(agent_id: int, changes: dict[str, Any], *, actor: Agent) -> Agent:
+    """Change a person's profile, role, teams, skills, password or active flag."""
+    agent = get_agent(agent_id)
+    old_role, was_active = agent.role, agent.active
+    if "email" in changes:
+        email = normalize_email(changes["email"])
+        other = find_agent_by_email(email)
+        if other is not None and other.id != agent.id:
+            raise Conflict("An account with this e-mail already exists.", {"email": ["Already in use."]})
+        agent.email = email
+    if "role" in changes:
+        if agent.id == actor.id and changes["role"] != agent.role:
+            raise Conflict("You cannot change your own role.", {"role": ["Ask another admin."]})
+        agent.role = _check_role(changes["role"])
+    if "active" in changes:
+        if agent.id == actor.id and not changes["active"]:
+            raise Conflict("You cannot disable your own account.", {"active": ["Ask another admin."]})
+        agent.active = changes["active"]
+    if "password" in changes:
+        _check_password(changes["password"])
+        agent.password_hash = passwords.hash_password(changes["password"])
+    for field in ("name", "language", "timezone"):
+        if field in changes:
+            setattr(agent, field, changes[field])
+    if "team_ids" in changes:
+        agent.teams = _teams(changes["team_ids"])
+    if "skills" in changes:
+        agent.skills = _agent_skills(changes["skills"])
+    if not agent.active or "password" in changes:
+        _end_sessions_and_tokens(agent)
+    db.session.commit()
+    if was_active and not agent.active:
+        agent_disabled.send(agent, actor=actor)
+    if agent.role != old_role:
+        agent_role_changed.send(agent, actor=actor, old_role=old_role)
+    return agent
+
+
+def change_own_password(agent_id: int, *, current_password: str, new_password: str) -> Agent:
+    agent = get_agent(agent_id)
+    if not passwords.verify_password(agent.password_hash, current_password):
+        raise Invalid("The current password is wrong.", {"current_password": ["Wrong password."]})
+    _check_password(new_password)
+    agent.password_hash = passwords.hash_password(new_password)
+    # Other browsers and tokens go; the caller signs in again with the new password.
+    _end_sessions_and_tokens(agent)
+    db.session.commit()
+    return agent
+
+
+def _end_sessions_and_tokens(agent: Agent) -> None:
+    agent.session_nonce = secrets.token_hex(8)
+    now = utcnow()
+    for token in db.session.scalars(
+        select(ApiToken).where(ApiToken.agent_id == agent.id, ApiToken.revoked_at.is_(None))
+    ):
+        token.revoked_at = now
+
+
+def _teams(team_ids: Iterable[int]) -> list[Team]:
+    ids = sorted(set(team_ids))
+    teams = list(db.session.scalars(select(Team).where(Team.id.in_(ids)))) if ids else []
+    if missing := set(ids) - {team.id for team in teams}:
+        raise Invalid("Unknown team.", {"team_ids": [f"No team with id {sorted(missing)}."]})
+    return teams
+
+
+def _agent_skills(skills: Iterable[dict[str, Any]]) -> list[AgentSkill]:
+    """Skills by name with a level 1-5; unknown skill names are created, as admins type them."""
+    result: dict[str, AgentSkill] = {}
+    for entry in skills:
+        name = entry["name"].strip().lower()
+        skill = db.session.scalar(select(Skill).where(Skill.name == name)) or Skill(name=name)
+        result[name] = AgentSkill(skill=skill, level=entry.get("level", 3))
+    return list(result.values())
+
+
+# -- sign-in -----------------------------------------------------------------------------------------
+
+
+def authenticate(email: str, password: str) -> Agent | None:
+    """The agent with this e-mail and password, if active; otherwise None, in about the same time."""
+    agent = find_agent_by_email(email)
+    if not passwords.verify_password(agent.password_hash if agent else None, password):
+        return None
+    if agent is None or not agent.active:
+        return None
+    if passwords.needs_rehash(agent.password_hash):
+        agent.password_hash = passwords.hash_password(password)
+    agent.last_login_at = utcnow()
+    db.session.commit()
+    return agent
+
+
+def agent_for_session(session_id: str) -> Agent | None:
+    """Flask-Login's user loader: `<id>:<nonce>`; a changed nonce or a disabled agent ends the session."""
+    agent_id, _, nonce = session_id.partition(":")
+    if not agent_id.isdigit():
+        return None
+    agent = db.session.get(Agent, int(agent_id))
+    if agent is None or not agent.active or not secrets.compare_digest(agent.session_nonce, nonce):
+        return None
+    return agent
+
+
+class InvalidCredentials(Invalid):
+    status = 401
+
+    def __init__(self):
+        super().__init__("Wrong e-mail or password, or the account is disabled.")
+
+
+def _digest(raw_token: str) -> str:
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def issue_token(
+    *, email: str, password: str, name: str = "", expires_in_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Trade an e-mail and password for a bearer token. The raw token is returned once, never stored."""
+    agent = authenticate(email, password)
+    if agent is None:
+        raise InvalidCredentials()
+    return create_api_token(agent.id, name=name, expires_in_days=expires_in_days)
+
+
+def create_api_token(
+    agent_id: int, *, name: str = "", expires_in_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """A new bearer token for an active agent (the CLI's way in, for scripts and integrations)."""
+    agent = get_agent(agent_id)
+    if not agent.active:
+        raise Conflict("The account is disabled.")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(agent_id=agent.id, name=name, token_hash=_digest(raw))
+    if expires_in_days:
+        token.expires_at = utcnow() + timedelta(days=expires_in_days)
+    db.session.add(token)
+    db.session.commit()
+    return token, raw
+
+
+def agent_for_token(raw_token: str) -> Agent | None:
+    """The active agent behind a valid, unrevoked, unexpired token."""
+    if not raw_token.startswith(TOKEN_PREFIX):
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(raw_token)))
+    now = utcnow()
+    if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
+        return None
+    if not token.agent.active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
+        token.last_used_at = now
+        db.session.commit()
+    return token.agent
+
+
+def list_tokens(*, actor: Agent):
+    return select(ApiToken).where(ApiToken.agent_id == actor.id).order_by(ApiToken.id.desc())
+
+
+def revoke_token(token_id: int, *, actor: Agent) -> ApiToken:
+    """Revoke one of the actor's own tokens (admins may revoke anyone's). Revoking twice is harmless."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or (token.agent_id != actor.id and actor.role != Role.ADMIN):
+        raise NotFound(f"Token {token_id} not found.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()
+    return token
+
+
+# -- teams and skills --------------------------------------------------------------------------------
+
+
+def get_team(team_id: int) -> Team:
+    team = db.session.get(Team, team_id)
+    if team is None:
+        raise NotFound(f"Team {team_id} not found.")
+    return team
+
+
+def list_teams():
+    return select(Team).order_by(Team.name)
+
+
+def _check_team_name(name: str, team_id: int | None = None) -> str:
+    name = name.strip()
+    clash = db.session.scalar(select(Team).where(func.lower(Team.name) == name.lower()))
+    if clash is not None and clash.id != team_id:
+        raise Conflict("A team with this name already exists.", {"name": ["Already in use."]})
+    return name
+
+
+def create_team(*, name: str, description: str = "", member_ids: Iterable[int] = (), actor: Agent) -> Team:
+    team = Team(name=_check_team_name(name), description=description, members=_agents(member_ids))
+    db.session.add(team)
+    db.session.commit()
+    return team
+
+
+def update_team(team_id: int, changes: dict[str, Any], *, actor: Agent) -> Team:
+    team = get_team(team_id)
+    if "name" in changes:
+        team.name = _check_team_name(changes["name"], team.id)
+    if "description" in changes:
+        team.description = changes["description"]
+    if "member_ids" in changes:
+        team.members = _agents(changes["member_ids"])
+    db.session.commit()
+    return team
+
+
+def delete_team(team_id: int, *, actor: Agent) -> None:
+    db.session.delete(get_team(team_id))
+    db.session.commit()
+
+
+def _agents(agent_ids: Iterable[int]) -> list[Agent]:
+    ids = sorted(set(agent_ids))
+    agents = list(db.session.scalars(select(Agent).where(Agent.id.in_(ids)))) if ids else []
+    if missing := set(ids) - {agent.id for agent in agents}:
+        raise Invalid("Unknown agent.", {"member_ids": [f"No agent with id {sorted(missing)}."]})
+    return agents
+
+
+def list_skills():
+    return select(Skill).order_by(Skill.name)

@@ -1,0 +1,106 @@
+"""Settings, read from the environment once when the app is created.
+
+Nothing configured means embedded mode: a SQLite file under `instance/`, an in-process Redis stand-in and
+an RQ worker thread. `DATABASE_URL` and `REDIS_URL` switch to real servers.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def database_url(raw: str) -> str:
+    """Pin PostgreSQL URLs to the psycopg 3 driver, whatever spelling the operator used."""
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the instance folder.
+
+    Keeping it on disk means embedded sessions survive a restart without anyone configuring anything.
+    """
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
+    redis_url = os.environ.get("REDIS_URL", "")
+    db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'switchboard.db'}"
+    return {
+        "SECRET_KEY": _secret_key(instance_dir),
+        "SQLALCHEMY_DATABASE_URI": database_url(db_url),
+        "REDIS_URL": redis_url,
+        # Flask-SocketIO's server runs on plain threads (simple-websocket for the transport): it works
+        # under gunicorn's gthread worker and the Werkzeug server alike, needs no monkey patching that
+        # would fight psycopg and RQ, and is the mode the benchmarks in bench/ were taken with.
+        "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        # Limits are shared by every web process through Redis; embedded mode counts in memory.
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "DEFAULT_PHONE_REGION": os.environ.get("DEFAULT_PHONE_REGION", "US"),
+        "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
+    }
+
+
+DEFAULTS: dict[str, Any] = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    # Jobs run on a worker; tests switch this off to run them inline.
+    "RQ_ASYNC": True,
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "CUSTOMER_IMPORT_MAX_BYTES": 10 * 1024 * 1024,
+    "API_TITLE": "Switchboard API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "docs",
+    # Served from our own static files (built from the npm package by the setup): no CDN, works offline.
+    "OPENAPI_SWAGGER_UI_URL": "/static/vendor/swagger-ui/",
+    "API_SPEC_OPTIONS": {
+        "info": {
+            "description": (
+                "Switchboard REST API. Authenticate with `POST /api/v1/auth/token` and send "
+                "`Authorization: Bearer <token>`. Errors are JSON `{code, message, errors}`; list "
+                "endpoints are paginated with `page` and `page_size` (at most 100) and report totals "
+                "in the `X-Pagination` header."
+            )
+        },
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "session"},
+            }
+        },
+        "security": [{"bearerAuth": []}, {"sessionCookie": []}],
+    },
+    "PAGINATION_MAX_PAGE_SIZE": 100,
+}

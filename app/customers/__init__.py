@@ -1,0 +1,20 @@
+"""Customers: profiles, organizations, contact points, merge, import, the 360° timeline (level 1)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.extensions import api, csrf
+
+
+def init_app(app: Flask) -> None:
+    from app.customers.cli import customers_cli
+    from app.customers.views import api as api_views
+    from app.customers.views import pages
+
+    for blueprint in api_views.blueprints:
+        # The API's CSRF check depends on how the caller signed in; accounts' access rule does it.
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
+    app.register_blueprint(pages.bp)
+    app.cli.add_command(customers_cli)

@@ -1,0 +1,168 @@
+"""Custom fields: the definitions supervisors keep, and checking customers' values against them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from app.customers.models import FIELD_KEY, MAX_CHOICES, CustomFieldDefinition, FieldType
+from app.errors import Conflict, Invalid
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.accounts.models import Agent
+
+TEXT_MAX_LENGTH = 1000
+CHOICE_MAX_LENGTH = 100
+# Larger numbers lose precision as JSON floats; nobody's custom field needs them.
+NUMBER_LIMIT = 10**15
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0"}
+
+
+def list_field_definitions() -> list[CustomFieldDefinition]:
+    """Every custom field definition, by key."""
+    return list(db.session.scalars(select(CustomFieldDefinition).order_by(CustomFieldDefinition.key)))
+
+
+def definitions_by_key() -> dict[str, CustomFieldDefinition]:
+    return {d.key: d for d in list_field_definitions()}
+
+
+def create_field_definition(
+    *,
+    key: str,
+    label: str,
+    type: str,
+    choices: Iterable[str] = (),
+    required: bool = False,
+    actor: Agent | None,
+) -> CustomFieldDefinition:
+    """Define a custom field customers may carry.
+
+    A new required field is enforced on customers created from now on, and on existing ones the next time
+    their custom fields change; nobody is blocked from editing a name because of it.
+    """
+    errors: dict[str, list[str]] = {}
+    if not FIELD_KEY.match(key):
+        errors["key"] = ["Use 1-50 lowercase letters, digits and underscores, starting with a letter."]
+    if type not in set(FieldType):
+        errors["type"] = [f"Must be one of: {', '.join(FieldType)}."]
+    cleaned_choices = [c.strip() for c in choices]
+    if type == FieldType.CHOICE:
+        if not cleaned_choices or len(cleaned_choices) > MAX_CHOICES:
+            errors["choices"] = [f"A choice field needs 1 to {MAX_CHOICES} choices."]
+        elif any(not c or len(c) > CHOICE_MAX_LENGTH for c in cleaned_choices):
+            errors["choices"] = [f"Each choice needs 1 to {CHOICE_MAX_LENGTH} characters."]
+        elif len(set(cleaned_choices)) != len(cleaned_choices):
+            errors["choices"] = ["Choices must be different from each other."]
+    elif cleaned_choices:
+        errors["choices"] = ["Only choice fields have choices."]
+    if not label.strip():
+        errors["label"] = ["Must not be empty."]
+    # PostgreSQL cannot store NUL characters; say so instead of failing on the insert.
+    if "\x00" in label:
+        errors["label"] = ["Must not contain NUL characters."]
+    if any("\x00" in choice for choice in cleaned_choices):
+        errors["choices"] = ["Must not contain NUL characters."]
+    if errors:
+        raise Invalid("The field definition has invalid fields.", errors)
+    if db.session.scalar(select(CustomFieldDefinition).where(CustomFieldDefinition.key == key)):
+        raise Conflict("A custom field with this key already exists.", {"key": ["Already in use."]})
+    definition = CustomFieldDefinition(
+        key=key, label=label.strip(), type=type, choices=cleaned_choices, required=required
+    )
+    db.session.add(definition)
+    db.session.commit()
+    return definition
+
+
+def clean_custom_fields(
+    values: Mapping[str, Any],
+    *,
+    definitions: Mapping[str, CustomFieldDefinition],
+    existing: Mapping[str, Any] | None = None,
+    require_all: bool = False,
+    from_text: bool = False,
+) -> dict[str, Any]:
+    """`existing` updated with `values` (None removes a key), each value checked against its definition.
+
+    `from_text` reads values as CSV cells ("yes", "12.5"). Raises `Invalid` with messages under
+    `custom_fields.<key>`.
+    """
+    result = dict(existing or {})
+    errors: dict[str, list[str]] = {}
+    for key, value in values.items():
+        definition = definitions.get(key)
+        if definition is None:
+            errors[key] = ["Unknown field."]
+            continue
+        if value is None:
+            result.pop(key, None)
+            continue
+        try:
+            result[key] = _clean_value(definition, value, from_text=from_text)
+        except ValueError as exc:
+            errors[key] = [str(exc)]
+    if require_all:
+        for key, definition in definitions.items():
+            if definition.required and key not in result and key not in errors:
+                errors[key] = ["Required."]
+    if errors:
+        raise Invalid("Some custom fields are invalid.", {"custom_fields": errors})
+    return result
+
+
+def _clean_value(definition: CustomFieldDefinition, value: Any, *, from_text: bool) -> Any:
+    kind = definition.type
+    if kind == FieldType.TEXT:
+        if not isinstance(value, str):
+            raise ValueError("Must be text.")
+        if len(value) > TEXT_MAX_LENGTH:
+            raise ValueError(f"At most {TEXT_MAX_LENGTH} characters.")
+        return value
+    if kind == FieldType.NUMBER:
+        return _number(value, from_text)
+    if kind == FieldType.BOOLEAN:
+        if isinstance(value, bool):
+            return value
+        if from_text and isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise ValueError("Must be true or false.")
+    if kind == FieldType.DATE:
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value.strip()).isoformat()
+            except ValueError:
+                pass
+        raise ValueError("Must be a date as YYYY-MM-DD.")
+    if kind == FieldType.CHOICE:
+        if isinstance(value, str) and value.strip() in definition.choices:
+            return value.strip()
+        raise ValueError(f"Must be one of: {', '.join(definition.choices)}.")
+    raise ValueError("This field has an unknown type.")
+
+
+def _number(value: Any, from_text: bool) -> int | float:
+    # bool is an int subclass in Python, but `true` is not a number to the person who typed it.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("Must be a finite number.")
+        number = Decimal(value)
+    elif from_text and isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError("Must be a number.") from None
+    else:
+        raise ValueError("Must be a number.")
+    if not number.is_finite() or abs(number) >= NUMBER_LIMIT:
+        raise ValueError("Must be a number of at most 15 digits.")
+    if isinstance(value, int | float):
+        return value
+    return int(number) if number == number.to_integral_value() else float(number)

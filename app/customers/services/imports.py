@@ -1,0 +1,328 @@
+"""CSV import: each row creates or updates one customer completely, or is reported and leaves no trace.
+
+Columns (header names, any order, case-insensitive): `name, email, phone, organization, tags,
+preferred_language, preferred_channel, revenue_12m, lifetime_revenue, currency, notes`, plus `cf_<key>`
+for each custom field. Several e-mails, phones or tags in one cell are separated by `;`. Empty cells
+leave a field as it is.
+
+A row belongs to the live customer owning one of its e-mails or phones; a row without any belongs to the
+customer with the same name in the same organization. Otherwise it creates one. Contact points and tags
+are added to what the customer has, other non-empty cells replace their field: so importing the same file
+twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.customers.models import (
+    MAX_ID,
+    ContactKind,
+    Customer,
+    CustomerImport,
+    CustomFieldDefinition,
+    ImportStatus,
+    Organization,
+)
+from app.customers.services.fields import definitions_by_key
+from app.customers.services.profiles import (
+    apply_profile,
+    clean_profile,
+    contact_owners,
+    record_event,
+)
+from app.dbtypes import utcnow
+from app.errors import AppError, Invalid, NotFound
+from app.extensions import db
+from app.queue import enqueue
+
+if TYPE_CHECKING:
+    from app.accounts.models import Agent
+
+COLUMNS = (
+    "name",
+    "email",
+    "phone",
+    "organization",
+    "tags",
+    "preferred_language",
+    "preferred_channel",
+    "revenue_12m",
+    "lifetime_revenue",
+    "currency",
+    "notes",
+)
+CUSTOM_PREFIX = "cf_"
+LIST_SEPARATOR = ";"
+# Kept in the import record; the counts stay exact beyond it.
+MAX_REPORTED_ERRORS = 1000
+# The job runs by dotted path: services must not import the room's jobs module (jobs import services).
+IMPORT_JOB = "app.customers.jobs.run_customer_import"
+
+# CSV column -> profile field, and back for error messages.
+_FIELD_OF = {"email": "emails", "phone": "phones", "tags": "tags"}
+_COLUMN_OF = {value: key for key, value in _FIELD_OF.items()}
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.updated + self.unchanged + self.failed
+
+    def fail(self, row: int, errors: dict[str, Any]) -> None:
+        self.failed += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append({"row": row, "errors": errors})
+
+
+def import_customers_csv(
+    text: str, *, actor: Agent | None, on_progress: ProgressCallback | None = None
+) -> ImportReport:
+    """Import customers from CSV text, committing once; `on_progress(done, total)` after each row.
+
+    A file that cannot be read as a whole (no header, unknown columns) raises `Invalid`; a bad row is
+    counted in `failed`, listed in `errors` as `{"row": <1-based data row>, "errors": {column: [...]}}`,
+    and leaves nothing behind.
+    """
+    report = _import(text, actor=actor, on_progress=on_progress, import_id=None)
+    db.session.commit()
+    return report
+
+
+def create_import(*, filename: str, content: bytes, actor: Agent) -> CustomerImport:
+    """Store an uploaded CSV file and queue its import; 422 for a file that is no readable CSV."""
+    filename = os.path.basename(filename.replace("\\", "/")).replace("\x00", "").strip()
+    if not filename.lower().endswith(".csv"):
+        raise Invalid("Upload a CSV file.", {"file": ["The file name must end in .csv."]})
+    limit = current_app.config["CUSTOMER_IMPORT_MAX_BYTES"]
+    if len(content) > limit:
+        raise Invalid("The file is too large.", {"file": [f"At most {limit} bytes."]})
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid("The file is not UTF-8 text.", {"file": ["Save the file as UTF-8 CSV."]}) from exc
+    _read(text, definitions_by_key())
+    record = CustomerImport(
+        filename=filename[:255], content=text, created_by_id=actor.id, status=ImportStatus.QUEUED
+    )
+    db.session.add(record)
+    db.session.commit()
+    enqueue(IMPORT_JOB, record.id)
+    return record
+
+
+def get_import(import_id: int) -> CustomerImport:
+    """An import with its status, counts and per-row errors."""
+    record = db.session.get(CustomerImport, import_id) if 0 < import_id <= MAX_ID else None
+    if record is None:
+        raise NotFound(f"Import {import_id} not found.")
+    return record
+
+
+def run_import(import_id: int) -> CustomerImport:
+    """Process a stored import (the job). A finished import is left alone, so running it twice is safe.
+
+    Commits twice on purpose: `running` must be visible to whoever polls the import while its rows are
+    processed, and the rows land together with the final counts.
+    """
+    record = get_import(import_id)
+    if record.status in (ImportStatus.DONE, ImportStatus.FAILED):
+        return record
+    record.status = ImportStatus.RUNNING
+    record.started_at = utcnow()
+    db.session.commit()
+    try:
+        report = _import(record.content, actor=record.created_by, on_progress=None, import_id=record.id)
+    except AppError as error:
+        db.session.rollback()
+        record.status = ImportStatus.FAILED
+        record.errors = [{"row": 0, "errors": error.errors or {"file": [error.message]}}]
+    except Exception:
+        db.session.rollback()
+        record.status = ImportStatus.FAILED
+        record.errors = [{"row": 0, "errors": {"file": ["The import stopped on an internal error."]}}]
+        record.finished_at = utcnow()
+        db.session.commit()
+        raise
+    else:
+        record.status = ImportStatus.DONE
+        record.created_count = report.created
+        record.updated_count = report.updated
+        record.unchanged_count = report.unchanged
+        record.failed_count = report.failed
+        record.errors = report.errors
+    record.finished_at = utcnow()
+    db.session.commit()
+    return record
+
+
+# -- reading the file --------------------------------------------------------------------------------
+
+
+def _read(text: str, definitions: Mapping[str, CustomFieldDefinition]) -> tuple[list[str], list[list[str]]]:
+    """The header (lowercased) and the data rows; `Invalid` for a file that is not usable as a whole."""
+    if "\x00" in text:
+        raise Invalid("The file is not a CSV text file.", {"file": ["It contains NUL characters."]})
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise Invalid("The file is not valid CSV.", {"file": [str(exc)]}) from exc
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise Invalid("The file is empty.", {"file": ["The first line must name the columns."]})
+    header = [cell.strip().lower() for cell in rows[0]]
+    problems = []
+    if unknown := [
+        name
+        for name in header
+        if name not in COLUMNS
+        and not (name.startswith(CUSTOM_PREFIX) and name[len(CUSTOM_PREFIX) :] in definitions)
+    ]:
+        problems.append(f"Unknown columns: {', '.join(unknown)}.")
+    if duplicated := sorted({name for name in header if header.count(name) > 1}):
+        problems.append(f"Columns given twice: {', '.join(duplicated)}.")
+    if problems:
+        raise Invalid("The file's columns are not usable.", {"file": problems})
+    return header, rows[1:]
+
+
+def _import(
+    text: str, *, actor: Agent | None, on_progress: ProgressCallback | None, import_id: int | None
+) -> ImportReport:
+    definitions = definitions_by_key()
+    header, rows = _read(text, definitions)
+    # Numbered as in the file, so a reported row can be found; spreadsheets trail empty lines, skipped.
+    numbered = [
+        (number, row) for number, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)
+    ]
+    report = ImportReport()
+    for done, (number, row) in enumerate(numbered, start=1):
+        try:
+            # A savepoint per row: a row that fails halfway rolls back alone.
+            with db.session.begin_nested():
+                outcome = _import_row(
+                    header, row, definitions, actor=actor, number=number, import_id=import_id
+                )
+        except AppError as error:
+            report.fail(number, _by_column(error.errors or {"row": [error.message]}))
+        except IntegrityError:
+            report.fail(number, {"row": ["Conflicts with data written at the same time; import it again."]})
+        else:
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        if on_progress is not None:
+            on_progress(done, len(numbered))
+    return report
+
+
+def _import_row(
+    header: list[str],
+    row: list[str],
+    definitions: Mapping[str, CustomFieldDefinition],
+    *,
+    actor: Agent | None,
+    number: int,
+    import_id: int | None,
+) -> str:
+    if len(row) > len(header):
+        raise Invalid("Too many cells.", {"row": [f"{len(row)} cells for {len(header)} columns."]})
+    cells = {name: value.strip() for name, value in zip(header, row, strict=False) if value.strip()}
+    data: dict[str, Any] = {}
+    custom: dict[str, str] = {}
+    for name, value in cells.items():
+        if name.startswith(CUSTOM_PREFIX):
+            custom[name[len(CUSTOM_PREFIX) :]] = value
+        elif name in _FIELD_OF:
+            data[_FIELD_OF[name]] = [part for part in value.split(LIST_SEPARATOR) if part.strip()]
+        else:
+            data[name] = value
+    if custom:
+        data["custom_fields"] = custom
+
+    # Every bad cell of the row at once, before knowing whether it creates or updates a customer.
+    probe = clean_profile(data, definitions=definitions, from_text=True, check_required=False)
+    customer = _match(probe, data.get("name"), data.get("organization"))
+    if customer is None:
+        if "name" not in data:
+            raise Invalid("A new customer needs a name.", {"name": ["Required for a new customer."]})
+        cleaned = clean_profile(data, creating=True, definitions=definitions, from_text=True)
+        customer = Customer(custom_fields={})
+        apply_profile(customer, cleaned)
+        db.session.add(customer)
+        db.session.flush()
+        record_event(
+            customer, "imported", {"action": "created", "row": number, "import_id": import_id}, actor
+        )
+        return "created"
+    cleaned = clean_profile(data, customer=customer, definitions=definitions, from_text=True)
+    diff = apply_profile(customer, cleaned, additive=True)
+    if not diff:
+        return "unchanged"
+    customer.updated_at = utcnow()
+    record_event(
+        customer,
+        "imported",
+        {"action": "updated", "row": number, "import_id": import_id, "changes": diff},
+        actor,
+    )
+    return "updated"
+
+
+def _match(probe: Mapping[str, Any], name: str | None, organization: str | None) -> Customer | None:
+    pairs = [(ContactKind.EMAIL, e["value"]) for e in probe.get("emails", ())]
+    pairs += [(ContactKind.PHONE, p["value"]) for p in probe.get("phones", ())]
+    if pairs:
+        owners = sorted(set().union(*contact_owners(pairs).values()))
+        column = "email" if probe.get("emails") else "phone"
+    elif name:
+        query = select(Customer.id).where(
+            Customer.deleted_at.is_(None), func.lower(Customer.name) == name.strip().lower()
+        )
+        if organization:
+            query = query.where(
+                Customer.organization.has(func.lower(Organization.name) == organization.strip().lower())
+            )
+        else:
+            query = query.where(Customer.organization_id.is_(None))
+        owners = list(db.session.scalars(query))
+        column = "name"
+    else:
+        raise Invalid("Nothing identifies the customer.", {"name": ["Give a name, an e-mail or a phone."]})
+    if len(owners) > 1:
+        raise Invalid(
+            "The row matches several customers.",
+            {column: [f"Matches customers {', '.join(map(str, owners))}; merge them first."]},
+        )
+    return db.session.get(Customer, owners[0]) if owners else None
+
+
+def _by_column(errors: Mapping[str, Any]) -> dict[str, Any]:
+    """Profile field names in error messages, turned back into the CSV's column names."""
+    result: dict[str, Any] = {}
+    for key, messages in errors.items():
+        if key == "custom_fields" and isinstance(messages, Mapping):
+            result.update({f"{CUSTOM_PREFIX}{k}": v for k, v in messages.items()})
+        elif key in _COLUMN_OF and isinstance(messages, Mapping):
+            # Per-item messages: "email": ["2: not valid ..."] reads better in a spreadsheet's terms.
+            result[_COLUMN_OF[key]] = [
+                f"Item {int(index) + 1}: {' '.join(texts)}" for index, texts in messages.items()
+            ]
+        else:
+            result[_COLUMN_OF.get(key, key)] = messages
+    return result

@@ -1,0 +1,625 @@
+"""Profiles: create, read, change, soft-delete, search, look up by contact point, find duplicates.
+
+Writing goes through two steps shared with the CSV import: `clean_profile` checks and normalizes every
+field at once (so a caller sees all its mistakes together) without touching the database, and
+`apply_profile` writes the cleaned values onto a customer and returns what changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.customers.contacts import normalize_email, normalize_phone, phone_or_none
+from app.customers.models import (
+    CURRENCY,
+    LANGUAGE,
+    MAX_CONTACTS,
+    MAX_ID,
+    MAX_MONEY,
+    MAX_TAGS,
+    NAME_MAX,
+    NOTES_MAX,
+    TAG_MAX,
+    Channel,
+    ContactKind,
+    ContactLabel,
+    ContactPoint,
+    Customer,
+    CustomerEvent,
+    CustomerTag,
+    CustomFieldDefinition,
+    Organization,
+)
+from app.customers.services.fields import clean_custom_fields, definitions_by_key
+from app.dbtypes import utcnow
+from app.errors import Conflict, Invalid, NotFound
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.accounts.models import Agent
+
+CENT = Decimal("0.01")
+DUPLICATES_LIMIT = 50
+
+NUL_MESSAGE = "Must not contain NUL characters."
+CONSENTS = ("email", "sms", "phone", "marketing")
+# Fields a PATCH may change, in the order their changes are reported.
+EDITABLE = (
+    "name",
+    "organization",
+    "emails",
+    "phones",
+    "tags",
+    "preferred_language",
+    "preferred_channel",
+    "custom_fields",
+    "consent",
+    "revenue_12m",
+    "lifetime_revenue",
+    "currency",
+    "notes",
+)
+_CONTACT_FIELDS = {"emails": ContactKind.EMAIL, "phones": ContactKind.PHONE}
+
+
+class CustomerMerged(NotFound):
+    """The customer is gone because it was merged; the message and `target_id` say where to."""
+
+    def __init__(self, customer_id: int, target_id: int):
+        super().__init__(
+            f"Customer {customer_id} was merged into customer {target_id}.", {"merged_into_id": target_id}
+        )
+        self.target_id = target_id
+
+
+def _with_profile(query: Select) -> Select:
+    """Load what `CustomerSchema` shows, in as few statements as the query shape allows."""
+    return query.options(
+        joinedload(Customer.organization), selectinload(Customer.contact_points), selectinload(Customer.tags)
+    )
+
+
+def actor_id(actor: Agent | None) -> int | None:
+    return actor.id if actor is not None else None
+
+
+def record_event(customer: Customer, kind: str, data: dict[str, Any], actor: Agent | None) -> CustomerEvent:
+    event = CustomerEvent(customer_id=customer.id, kind=kind, data=data, actor_id=actor_id(actor))
+    db.session.add(event)
+    return event
+
+
+# -- reading -----------------------------------------------------------------------------------------
+
+
+def get_customer(customer_id: int) -> Customer:
+    """A live customer by id; deleted ones are 404 too (merged ones say where they went)."""
+    customer = db.session.get(Customer, customer_id) if 0 < customer_id <= MAX_ID else None
+    if customer is None:
+        raise NotFound(f"Customer {customer_id} not found.")
+    if customer.deleted_at is not None:
+        if customer.merged_into_id is not None:
+            raise CustomerMerged(customer_id, customer.merged_into_id)
+        raise NotFound(f"Customer {customer_id} not found.")
+    return customer
+
+
+def search_customers(
+    *,
+    q: str | None = None,
+    name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    organization: str | None = None,
+    tag: str | None = None,
+    include_deleted: bool = False,
+    sort: str = "newest",
+) -> Select:
+    """Customers matching every given criterion (case-insensitive), newest first or by name.
+
+    `q` matches a name, an e-mail, a phone or an organization name. Phones match exactly when the text
+    parses as a number, and by their digits otherwise (`555-01` finds `+12015550123`).
+    """
+    q, name, email, phone, organization, tag = map(_searchable, (q, name, email, phone, organization, tag))
+    query = select(Customer)
+    if not include_deleted:
+        query = query.where(Customer.deleted_at.is_(None))
+    if q:
+        query = query.where(
+            or_(
+                Customer.name.icontains(q, autoescape=True),
+                Customer.organization.has(Organization.name.icontains(q, autoescape=True)),
+                Customer.contact_points.any(
+                    and_(
+                        ContactPoint.kind == ContactKind.EMAIL,
+                        ContactPoint.value.contains(q.lower(), autoescape=True),
+                    )
+                ),
+                _phone_matches(q),
+            )
+        )
+    if name:
+        query = query.where(Customer.name.icontains(name, autoescape=True))
+    if email := email.lower():
+        query = query.where(
+            Customer.contact_points.any(
+                and_(
+                    ContactPoint.kind == ContactKind.EMAIL,
+                    ContactPoint.value.contains(email, autoescape=True),
+                )
+            )
+        )
+    if phone:
+        query = query.where(_phone_matches(phone))
+    if organization:
+        query = query.where(
+            Customer.organization.has(Organization.name.icontains(organization, autoescape=True))
+        )
+    if tag := tag.lower():
+        query = query.where(Customer.tags.any(CustomerTag.tag == tag))
+    if sort == "name":
+        query = query.order_by(func.lower(Customer.name), Customer.id)
+    else:
+        query = query.order_by(Customer.created_at.desc(), Customer.id.desc())
+    return _with_profile(query)
+
+
+def _phone_matches(text: str):
+    if e164 := phone_or_none(text):
+        condition = ContactPoint.value == e164
+    else:
+        digits = re.sub(r"\D", "", text)
+        if len(digits) < 3:
+            return false()  # too few digits to mean a phone
+        condition = ContactPoint.value.contains(digits, autoescape=True)
+    return Customer.contact_points.any(and_(ContactPoint.kind == ContactKind.PHONE, condition))
+
+
+def lookup_customer(*, phone: str | None = None, email: str | None = None) -> Customer:
+    """The live customer owning this phone or e-mail (the most recently updated if several), in one query.
+
+    This is the screen pop: one indexed statement finds the customer and loads everything its profile
+    shows, because it runs on every ringing phone.
+    """
+    if (phone is None) == (email is None):
+        raise Invalid(
+            "Give exactly one of phone or e-mail.", {"_schema": ["Give exactly one of phone or email."]}
+        )
+    if phone is not None:
+        kind, value = ContactKind.PHONE, normalize_phone(phone, "phone")
+    else:
+        kind, value = ContactKind.EMAIL, normalize_email(email or "", "email")
+    query = (
+        select(Customer)
+        .join(ContactPoint, ContactPoint.customer_id == Customer.id)
+        .where(ContactPoint.kind == kind, ContactPoint.value == value, Customer.deleted_at.is_(None))
+        .order_by(Customer.updated_at.desc(), Customer.id.desc())
+        .limit(1)
+        .options(
+            joinedload(Customer.organization), joinedload(Customer.contact_points), joinedload(Customer.tags)
+        )
+    )
+    customer = db.session.scalars(query).unique().first()
+    if customer is None:
+        raise NotFound(f"No customer with this {'phone number' if phone is not None else 'e-mail address'}.")
+    return customer
+
+
+def find_duplicates(customer_id: int) -> list[Customer]:
+    """Other live customers sharing a contact point with this one, or its name within its organization
+    (customers without one count as one organization)."""
+    customer = get_customer(customer_id)
+    same_org = (
+        Customer.organization_id.is_(None)
+        if customer.organization_id is None
+        else Customer.organization_id == customer.organization_id
+    )
+    matches = [and_(func.lower(Customer.name) == customer.name.lower(), same_org)]
+    matches += [
+        Customer.contact_points.any(and_(ContactPoint.kind == cp.kind, ContactPoint.value == cp.value))
+        for cp in customer.contact_points
+    ]
+    query = (
+        select(Customer)
+        .where(Customer.id != customer.id, Customer.deleted_at.is_(None), or_(*matches))
+        .order_by(Customer.updated_at.desc(), Customer.id.desc())
+        .limit(DUPLICATES_LIMIT)
+    )
+    return list(db.session.scalars(_with_profile(query)).unique())
+
+
+def contact_owners(
+    pairs: Iterable[tuple[str, str]], *, exclude_id: int | None = None
+) -> dict[tuple[str, str], set[int]]:
+    """Which live customers own each `(kind, value)`."""
+    pairs = list(pairs)
+    if not pairs:
+        return {}
+    query = (
+        select(ContactPoint.kind, ContactPoint.value, ContactPoint.customer_id)
+        .join(Customer, Customer.id == ContactPoint.customer_id)
+        .where(
+            Customer.deleted_at.is_(None),
+            or_(*(and_(ContactPoint.kind == kind, ContactPoint.value == value) for kind, value in pairs)),
+        )
+    )
+    if exclude_id is not None:
+        query = query.where(ContactPoint.customer_id != exclude_id)
+    owners: dict[tuple[str, str], set[int]] = {}
+    for kind, value, owner in db.session.execute(query):
+        owners.setdefault((kind, value), set()).add(owner)
+    return owners
+
+
+# -- writing -----------------------------------------------------------------------------------------
+
+
+def create_customer(*, actor: Agent | None, **fields: Any) -> Customer:
+    """Create a profile. Contact points are normalized; one already owned by a live customer is a 409.
+
+    Accepts the fields of `EDITABLE`: `emails`/`phones` as strings or `{value, label, is_primary}`,
+    `organization` as a name (found regardless of case, or created), `consent` as `{email, sms, ...}`.
+    """
+    cleaned = clean_profile(fields, creating=True)
+    _refuse_taken_contacts(cleaned)
+    customer = Customer(custom_fields={})
+    # Added only once filled in: finding the organization autoflushes the session.
+    apply_profile(customer, cleaned)
+    db.session.add(customer)
+    db.session.flush()
+    record_event(customer, "created", {}, actor)
+    db.session.commit()
+    return customer
+
+
+def update_customer(customer_id: int, changes: Mapping[str, Any], *, actor: Agent | None) -> Customer:
+    """Change any editable fields (lists are replaced; `custom_fields` keys are set, or removed by null).
+
+    Records an `updated` event with `{field: [old, new]}` in the same commit; a change that changes
+    nothing writes nothing.
+    """
+    customer = get_customer(customer_id)
+    cleaned = clean_profile(changes, customer=customer)
+    _refuse_taken_contacts(cleaned, customer_id=customer.id)
+    diff = apply_profile(customer, cleaned)
+    if diff:
+        customer.updated_at = utcnow()
+        record_event(customer, "updated", diff, actor)
+        db.session.commit()
+    return customer
+
+
+def delete_customer(customer_id: int, *, actor: Agent | None) -> None:
+    """Soft-delete: the profile disappears from reads, lookups and searches; its history stays."""
+    customer = get_customer(customer_id)
+    customer.deleted_at = utcnow()
+    record_event(customer, "deleted", {}, actor)
+    db.session.commit()
+
+
+def _refuse_taken_contacts(cleaned: Mapping[str, Any], *, customer_id: int | None = None) -> None:
+    pairs = [
+        (kind, entry["value"])
+        for field, kind in _CONTACT_FIELDS.items()
+        for entry in cleaned.get(field) or ()
+    ]
+    owners = contact_owners(pairs, exclude_id=customer_id)
+    errors: dict[str, list[str]] = {}
+    for field, kind in _CONTACT_FIELDS.items():
+        for entry in cleaned.get(field) or ():
+            for owner in sorted(owners.get((kind, entry["value"]), ())):
+                errors.setdefault(field, []).append(f"{entry['value']} already belongs to customer {owner}.")
+    if errors:
+        first_owner = min(min(ids) for ids in owners.values())
+        raise Conflict(f"A contact point already belongs to customer {first_owner}.", errors)
+
+
+# -- cleaning and applying ---------------------------------------------------------------------------
+
+
+def clean_profile(
+    data: Mapping[str, Any],
+    *,
+    customer: Customer | None = None,
+    creating: bool = False,
+    definitions: Mapping[str, CustomFieldDefinition] | None = None,
+    from_text: bool = False,
+    check_required: bool = True,
+) -> dict[str, Any]:
+    """Check and normalize the given profile fields, reporting every bad field at once.
+
+    Touches no rows. `customer` is the one being changed (its custom fields are the base the given ones
+    are merged into); `creating` also demands a name and every required custom field. `check_required`
+    off checks each given value alone, for callers that do not know yet which customer they change.
+    """
+    if unknown := set(data) - set(EDITABLE):
+        raise Invalid("Unknown fields.", {key: ["Unknown field."] for key in sorted(unknown)})
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, Any] = {}
+    if creating and "name" not in data:
+        errors["name"] = ["Missing data for required field."]
+    for key, value in data.items():
+        if has_nul(value):
+            errors[key] = [NUL_MESSAGE]
+            continue
+        try:
+            if key == "custom_fields" or (key == "consent" and value is None):
+                continue
+            cleaned[key] = _CLEANERS[key](value)
+        except Invalid as error:
+            errors.update(error.errors or {key: [error.message]})
+    if ("custom_fields" in data or creating) and "custom_fields" not in errors:
+        try:
+            cleaned["custom_fields"] = clean_custom_fields(
+                data.get("custom_fields") or {},
+                definitions=definitions if definitions is not None else definitions_by_key(),
+                existing=customer.custom_fields if customer is not None else None,
+                require_all=check_required,
+                from_text=from_text,
+            )
+        except Invalid as error:
+            errors.update(error.errors)
+    if errors:
+        raise Invalid("The customer has invalid fields.", errors)
+    return cleaned
+
+
+def has_nul(value: Any) -> bool:
+    """Whether a NUL character hides anywhere in `value`: PostgreSQL refuses to store one."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(item) for item in value)
+    return False
+
+
+def _searchable(text: str | None) -> str:
+    return (text or "").replace("\x00", "").strip()
+
+
+def _name(value: Any) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise Invalid("Name is empty.", {"name": ["Must not be empty."]})
+    if len(text) > NAME_MAX:
+        raise Invalid("Name is too long.", {"name": [f"At most {NAME_MAX} characters."]})
+    return text
+
+
+def _organization(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = value.strip() if isinstance(value, str) else ""
+    if len(text) > NAME_MAX:
+        raise Invalid("Organization is too long.", {"organization": [f"At most {NAME_MAX} characters."]})
+    return text or None
+
+
+def _contacts(kind: str, field: str):
+    normalize = normalize_email if kind == ContactKind.EMAIL else normalize_phone
+
+    def clean(items: Any) -> list[dict[str, Any]]:
+        if not isinstance(items, list | tuple):
+            raise Invalid(f"{field} must be a list.", {field: ["Must be a list."]})
+        if len(items) > MAX_CONTACTS:
+            raise Invalid(f"Too many {field}.", {field: [f"At most {MAX_CONTACTS}."]})
+        entries: dict[str, dict[str, Any]] = {}
+        errors: dict[str, list[str]] = {}
+        for index, item in enumerate(items):
+            if not isinstance(item, str | Mapping):
+                errors[str(index)] = ["Must be text or an object with a value."]
+                continue
+            entry = {"value": item} if isinstance(item, str) else dict(item)
+            # No label keeps an existing point's label (a new one gets "other").
+            label = entry.get("label")
+            if label is not None and label not in set(ContactLabel):
+                errors[str(index)] = [f"Label must be one of: {', '.join(ContactLabel)}."]
+                continue
+            try:
+                value = normalize(str(entry.get("value", "")), str(index))
+            except Invalid as error:
+                errors.update(error.errors)
+                continue
+            # The same address written twice is one contact point; a primary flag on either wins.
+            kept = entries.setdefault(value, {"value": value, "label": label, "is_primary": False})
+            kept["is_primary"] = kept["is_primary"] or bool(entry.get("is_primary"))
+        if errors:
+            raise Invalid(f"Some {field} are invalid.", {field: errors})
+        primaries = [e for e in entries.values() if e["is_primary"]]
+        if len(primaries) > 1:
+            raise Invalid(f"Several primary {field}.", {field: ["At most one can be primary."]})
+        if entries and not primaries:
+            next(iter(entries.values()))["is_primary"] = True
+        return list(entries.values())
+
+    return clean
+
+
+def clean_tags(tags: Any, field: str = "tags") -> list[str]:
+    """Tags trimmed and lowercased, each once, in the order given."""
+    if not isinstance(tags, list | tuple):
+        raise Invalid("Tags must be a list.", {field: ["Must be a list."]})
+    if len(tags) > MAX_TAGS:
+        raise Invalid("Too many tags.", {field: [f"At most {MAX_TAGS}."]})
+    result: list[str] = []
+    errors: dict[str, list[str]] = {}
+    for index, tag in enumerate(tags):
+        text = tag.strip().lower() if isinstance(tag, str) else ""
+        if not text or len(text) > TAG_MAX:
+            errors[str(index)] = [f"A tag needs 1 to {TAG_MAX} characters."]
+        elif text not in result:
+            result.append(text)
+    if errors:
+        raise Invalid("Some tags are invalid.", {field: errors})
+    return result
+
+
+def _language(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > 10 or not LANGUAGE.match(value):
+        raise Invalid(
+            "Not a language code.", {"preferred_language": ["Use a language code such as en or zh-Hant."]}
+        )
+    return value
+
+
+def _channel(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if value not in set(Channel):
+        raise Invalid("Unknown channel.", {"preferred_channel": [f"Must be one of: {', '.join(Channel)}."]})
+    return value
+
+
+def _consent(value: Any) -> dict[str, bool]:
+    if not isinstance(value, Mapping) or set(value) - set(CONSENTS):
+        raise Invalid("Unknown consent.", {"consent": [f"Only {', '.join(CONSENTS)}."]})
+    if any(not isinstance(flag, bool) for flag in value.values()):
+        raise Invalid("Consents are true or false.", {"consent": ["Each consent is true or false."]})
+    return dict(value)
+
+
+def _money(field: str):
+    def clean(value: Any) -> Decimal:
+        try:
+            amount = Decimal(value.strip() if isinstance(value, str) else value)
+        except (InvalidOperation, TypeError, ValueError):
+            raise Invalid("Not an amount.", {field: ["Not a valid amount."]}) from None
+        if not amount.is_finite() or not 0 <= amount <= MAX_MONEY:
+            raise Invalid("Amount out of range.", {field: [f"Must be between 0 and {MAX_MONEY}."]})
+        return amount.quantize(CENT)
+
+    return clean
+
+
+def _currency(value: Any) -> str:
+    text = value.strip().upper() if isinstance(value, str) else ""
+    if not CURRENCY.match(text):
+        raise Invalid("Not a currency code.", {"currency": ["Use a three-letter code such as USD."]})
+    return text
+
+
+def _notes(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > NOTES_MAX:
+        raise Invalid("Notes are too long.", {"notes": [f"At most {NOTES_MAX} characters."]})
+    return value
+
+
+_CLEANERS = {
+    "name": _name,
+    "organization": _organization,
+    "emails": _contacts(ContactKind.EMAIL, "emails"),
+    "phones": _contacts(ContactKind.PHONE, "phones"),
+    "tags": clean_tags,
+    "preferred_language": _language,
+    "preferred_channel": _channel,
+    "consent": _consent,
+    "revenue_12m": _money("revenue_12m"),
+    "lifetime_revenue": _money("lifetime_revenue"),
+    "currency": _currency,
+    "notes": _notes,
+}
+
+
+def organization_named(name: str | None) -> Organization | None:
+    """The organization with this name regardless of case, created if new."""
+    if not name:
+        return None
+    organization = db.session.scalar(
+        select(Organization).where(func.lower(Organization.name) == name.lower())
+    )
+    if organization is None:
+        organization = Organization(name=name)
+        db.session.add(organization)
+    return organization
+
+
+def apply_profile(
+    customer: Customer, cleaned: Mapping[str, Any], *, additive: bool = False
+) -> dict[str, list[Any]]:
+    """Write cleaned fields onto `customer`; `{field: [old, new]}` for what really changed.
+
+    `additive` (the CSV import) adds contact points and tags instead of replacing the lists.
+    """
+    diff: dict[str, list[Any]] = {}
+
+    def note(field: str, old: Any, new: Any) -> None:
+        if old != new:
+            diff[field] = [old, new]
+
+    for field in EDITABLE:
+        if field not in cleaned:
+            continue
+        value = cleaned[field]
+        if field == "organization":
+            old_org = customer.organization.name if customer.organization else None
+            customer.organization = organization_named(value)
+            note(field, old_org, value and customer.organization.name)
+        elif field in _CONTACT_FIELDS:
+            old = _contact_list(customer, _CONTACT_FIELDS[field])
+            _set_contacts(customer, _CONTACT_FIELDS[field], value, additive=additive)
+            note(field, old, _contact_list(customer, _CONTACT_FIELDS[field]))
+        elif field == "tags":
+            old_tags = customer.tag_names
+            wanted = old_tags + [t for t in value if t not in old_tags] if additive else value
+            keep = [t for t in customer.tags if t.tag in wanted]
+            customer.tags = keep + [CustomerTag(tag=t) for t in wanted if t not in old_tags]
+            note(field, sorted(old_tags), sorted(wanted))
+        elif field == "consent":
+            for flag, granted in value.items():
+                attribute = f"consent_{flag}"
+                note(attribute, getattr(customer, attribute), granted)
+                setattr(customer, attribute, granted)
+        elif field in ("revenue_12m", "lifetime_revenue"):
+            old_amount = getattr(customer, field)
+            setattr(customer, field, value)
+            note(field, None if old_amount is None else str(old_amount), str(value))
+        else:
+            note(field, getattr(customer, field), value)
+            setattr(customer, field, value)
+    return diff
+
+
+def _contact_list(customer: Customer, kind: str) -> list[dict[str, Any]]:
+    points = customer.emails if kind == ContactKind.EMAIL else customer.phones
+    return [{"value": cp.value, "label": cp.label, "is_primary": cp.is_primary} for cp in points]
+
+
+def _set_contacts(customer: Customer, kind: str, entries: list[dict[str, Any]], *, additive: bool) -> None:
+    existing = {cp.value: cp for cp in customer.contact_points if cp.kind == kind}
+    if additive:
+        has_primary = any(cp.is_primary for cp in existing.values())
+        for entry in entries:
+            if entry["value"] not in existing:
+                customer.contact_points.append(
+                    ContactPoint(
+                        kind=kind,
+                        value=entry["value"],
+                        label=entry["label"] or ContactLabel.OTHER,
+                        is_primary=not has_primary,
+                    )
+                )
+                has_primary = True
+        return
+    wanted = {entry["value"] for entry in entries}
+    for value, point in existing.items():
+        if value not in wanted:
+            customer.contact_points.remove(point)
+    for entry in entries:
+        point = existing.get(entry["value"])
+        if point is None:
+            point = ContactPoint(kind=kind, value=entry["value"], label=ContactLabel.OTHER)
+            customer.contact_points.append(point)
+        point.label = entry["label"] or point.label
+        point.is_primary = entry["is_primary"]

@@ -1,0 +1,122 @@
+"""The 360° timeline: this room's profile events plus whatever other rooms contribute by signal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from app.customers.models import Customer, CustomerEvent
+from app.customers.services.profiles import get_customer
+from app.customers.signals import timeline_requested
+from app.errors import Invalid
+from app.extensions import db
+
+SOURCE = "customers"
+
+
+def customer_timeline(customer_id: int, *, before: datetime | None = None, limit: int = 50) -> dict[str, Any]:
+    """Up to `limit` entries older than `before`, newest first, and `next_before` for the next page.
+
+    Entries come from the profile's events (including those of customers merged into it) and from every
+    receiver of `timeline_requested` (see `app.customers.signals` for the contract).
+    """
+    before = _utc(before)
+    customer = get_customer(customer_id)
+    ids = [
+        customer.id,
+        *db.session.scalars(select(Customer.id).where(Customer.merged_into_id == customer.id)),
+    ]
+    query = (
+        select(CustomerEvent)
+        .where(CustomerEvent.customer_id.in_(ids))
+        .order_by(CustomerEvent.occurred_at.desc(), CustomerEvent.id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        query = query.where(CustomerEvent.occurred_at < before)
+    entries = [_event_entry(event) for event in db.session.scalars(query)]
+    maybe_more = len(entries) > limit
+    for _receiver, contributed in timeline_requested.send(
+        customer.id, before=before, limit=limit, customer_ids=ids
+    ):
+        contributed = [_entry(raw) for raw in contributed or ()]
+        # A source that filled its quota may hold older entries than it returned.
+        maybe_more = maybe_more or len(contributed) >= limit
+        entries += [e for e in contributed if before is None or e["occurred_at"] < before]
+    entries.sort(key=lambda e: e["occurred_at"], reverse=True)
+    page = _cut(entries, limit)
+    more = bool(page) and (maybe_more or len(entries) > len(page))
+    return {"items": page, "next_before": page[-1]["occurred_at"] if more else None}
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00+14:00 is a valid ISO time with no UTC equivalent.
+        raise Invalid("The time is out of range.", {"before": ["Out of range."]}) from None
+
+
+def _cut(entries: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """The first `limit` entries, stopping short of a group that shares the cut's timestamp.
+
+    The next page asks for entries strictly before the last one shown, so splitting entries of the same
+    instant across pages would lose the rest of them.
+    """
+    if len(entries) <= limit:
+        return entries
+    boundary = entries[limit]["occurred_at"]
+    cut = limit
+    while cut > 0 and entries[cut - 1]["occurred_at"] == boundary:
+        cut -= 1
+    return entries[: cut or limit]
+
+
+def _entry(raw: dict[str, Any]) -> dict[str, Any]:
+    occurred_at = raw["occurred_at"]
+    if occurred_at.tzinfo is None:
+        occurred_at = occurred_at.replace(tzinfo=UTC)
+    return {
+        "occurred_at": occurred_at,
+        "kind": raw["kind"],
+        "source": raw["source"],
+        "title": raw["title"],
+        "data": raw.get("data") or {},
+        "ref": raw.get("ref"),
+    }
+
+
+def _event_entry(event: CustomerEvent) -> dict[str, Any]:
+    return {
+        "occurred_at": event.occurred_at,
+        "kind": event.kind,
+        "source": SOURCE,
+        "title": event_title(event),
+        "data": event.data or {},
+        "ref": {"type": "customer", "id": event.customer_id},
+    }
+
+
+def event_title(event: CustomerEvent) -> str:
+    data = event.data or {}
+    if event.kind == "created":
+        return "Profile created"
+    if event.kind == "updated":
+        return "Profile updated: " + ", ".join(data)
+    if event.kind == "deleted":
+        return "Profile deleted"
+    if event.kind == "merged":
+        return f"Customer {data.get('source_id')} merged into this profile"
+    if event.kind == "merged_into":
+        return f"Merged into customer {data.get('target_id')}"
+    if event.kind == "imported":
+        if data.get("action") == "created":
+            return "Created by a CSV import"
+        return "Updated by a CSV import: " + ", ".join(data.get("changes") or {})
+    return event.kind.replace("_", " ").capitalize()

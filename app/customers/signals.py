@@ -1,0 +1,30 @@
+"""Signals of the customers room: how higher rooms hear about customers and add to their timeline.
+
+Receivers run in the sender's process. Connect them in the receiving room's `init_app` (or its
+`receivers.py`), and keep them cheap.
+
+- `customers_merged(target, source_id, target_id, actor)`: sent after the merge is committed. The sender
+  is the surviving `Customer`; `source_id` is the customer that disappeared into it; `actor` is the
+  `Agent` who merged, or None. Rooms holding rows of the source (tickets, calls, surveys) re-point them
+  to `target_id`. The signal is sent again when the same merge is repeated, so a receiver that failed the
+  first time gets another chance: receivers must be idempotent (`UPDATE ... WHERE customer_id = source`).
+
+- `timeline_requested(customer_id, before, limit, customer_ids)`: sent while building a customer's
+  timeline. The sender is the customer's id (an `int`); `customer_ids` lists that id and the ids of the
+  customers merged into it, for rooms that keep history under old ids; `before` is an aware UTC
+  `datetime` or None; `limit` is an `int`. A receiver returns a list (at most `limit` long) of entries
+  that occurred strictly before `before`, each a dict::
+
+      {"occurred_at": <aware datetime>, "kind": "ticket_opened", "source": "tickets",
+       "title": "Ticket #12 opened", "data": {...JSON...}, "ref": {"type": "ticket", "id": 12}}
+
+  `data` and `ref` may be left out. Returning None contributes nothing. The customers service merges every
+  receiver's entries with its own events, newest first.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+customers_merged = _signals.signal("customers-merged")
+timeline_requested = _signals.signal("customer-timeline-requested")

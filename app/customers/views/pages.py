@@ -1,0 +1,76 @@
+"""Pages of the customers room: the customer list with search, the 360° profile, create and edit."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from app.accounts.access import Permission, current_agent, requires
+from app.customers import services
+from app.customers.forms import CustomerForm, CustomerSearchForm
+from app.errors import AppError
+from app.extensions import db
+
+bp = Blueprint("customers_pages", __name__)
+
+PAGE_SIZE = 25
+
+
+@bp.get("/")
+@bp.get("/customers")
+@requires(Permission.CUSTOMERS_READ)
+def index():
+    form = CustomerSearchForm(request.args)
+    q = form.q.data if form.validate() else None
+    page = db.paginate(
+        services.search_customers(q=q),
+        page=max(request.args.get("page", 1, type=int), 1),
+        per_page=PAGE_SIZE,
+        error_out=False,
+    )
+    return render_template("customers/index.html", form=form, q=q or "", page=page)
+
+
+@bp.get("/customers/<int:customer_id>")
+@requires(Permission.CUSTOMERS_READ)
+def profile(customer_id):
+    try:
+        customer = services.get_customer(customer_id)
+    except services.CustomerMerged as merged:
+        flash(merged.message, "info")
+        return redirect(url_for("customers_pages.profile", customer_id=merged.target_id))
+    timeline = services.customer_timeline(customer_id)
+    labels = {d.key: d.label for d in services.list_field_definitions()}
+    return render_template("customers/profile.html", customer=customer, timeline=timeline, labels=labels)
+
+
+@bp.route("/customers/new", methods=["GET", "POST"])
+@requires(Permission.CUSTOMERS_WRITE)
+def new():
+    form = CustomerForm()
+    if form.validate_on_submit():
+        try:
+            customer = services.create_customer(**form.profile_fields(), actor=current_agent())
+        except AppError as error:
+            if not form.show_errors(error.errors):
+                flash(error.message, "error")
+        else:
+            flash(f"{customer.name} was added.", "success")
+            return redirect(url_for("customers_pages.profile", customer_id=customer.id))
+    return render_template("customers/form.html", form=form, customer=None), 422 if form.errors else 200
+
+
+@bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
+@requires(Permission.CUSTOMERS_WRITE)
+def edit(customer_id):
+    customer = services.get_customer(customer_id)
+    form = CustomerForm() if request.method == "POST" else CustomerForm.for_customer(customer)
+    if form.validate_on_submit():
+        try:
+            services.update_customer(customer_id, form.profile_fields(), actor=current_agent())
+        except AppError as error:
+            if not form.show_errors(error.errors):
+                flash(error.message, "error")
+        else:
+            flash("The profile was saved.", "success")
+            return redirect(url_for("customers_pages.profile", customer_id=customer_id))
+    return render_template("customers/form.html", form=form, customer=customer), 422 if form.errors else 200

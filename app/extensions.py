@@ -1,0 +1,51 @@
+"""Extension instances, created unbound here and bound to an app in `create_app`."""
+
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_socketio import SocketIO
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from marshmallow import Schema, fields
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+# Named constraints let Alembic alter them on SQLite (batch mode) and PostgreSQL alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+socketio = SocketIO()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+class ErrorSchema(Schema):
+    """The error envelope every endpoint answers with (see app/errors.py); documented in the spec."""
+
+    code = fields.Int(metadata={"description": "The HTTP status code."})
+    message = fields.Str(metadata={"description": "What went wrong, for people."})
+    errors = fields.Dict(metadata={"description": "Messages per field, when fields were at fault."})
+
+
+class SwitchboardApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+
+api = SwitchboardApi()
+# The client address comes from ProxyFix (configured by TRUSTED_PROXY_COUNT), never straight from a
+# header a client can forge.
+limiter = Limiter(key_func=get_remote_address)

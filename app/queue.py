@@ -1,0 +1,82 @@
+"""Job queue access: one Redis connection per app, RQ queues named by purpose, the worker class.
+
+With `REDIS_URL` unset the app runs embedded: an in-process fakeredis server stands in for Redis and
+`start_embedded_worker` drains the queues on a daemon thread of the web process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import fakeredis
+from flask import Flask, current_app
+from redis import Redis
+from rq import Queue, SimpleWorker
+from rq.job import Job
+from rq.timeouts import TimerDeathPenalty
+
+QUEUE_NAMES = ("default", "kpi")
+
+
+def init_app(app: Flask) -> None:
+    if url := app.config["REDIS_URL"]:
+        connection = Redis.from_url(url)
+    else:
+        connection = fakeredis.FakeRedis(server=fakeredis.FakeServer())
+    app.extensions["redis"] = connection
+
+
+def redis_connection() -> Redis:
+    return current_app.extensions["redis"]
+
+
+def get_queue(name: str = "default") -> Queue:
+    return Queue(name, connection=redis_connection(), is_async=current_app.config["RQ_ASYNC"])
+
+
+def enqueue(func: Callable[..., Any] | str, *args: Any, queue: str = "default", **kwargs: Any) -> Job:
+    """Enqueue `func(*args, **kwargs)`; jobs take ids and plain values, never ORM objects.
+
+    `func` may be a dotted path, so a service can enqueue its room's job without importing `jobs`.
+    """
+    return get_queue(queue).enqueue(func, *args, **kwargs)
+
+
+class AppWorker(SimpleWorker):
+    """Runs each job in its own app context, so every job gets a fresh database session.
+
+    Jobs run in the worker process itself (no fork per job): they are short, and a forked child would
+    inherit the parent's pooled database connections.
+    """
+
+    def __init__(self, *args: Any, app: Flask, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.app = app
+
+    def perform_job(self, job: Job, queue: Queue) -> bool:
+        with self.app.app_context():
+            return super().perform_job(job, queue)
+
+
+class EmbeddedWorker(AppWorker):
+    """The worker thread of embedded mode: signals belong to the main thread, so it installs none."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:
+        pass
+
+
+def make_worker(app: Flask, worker_class: type[AppWorker] = AppWorker) -> AppWorker:
+    connection = app.extensions["redis"]
+    queues = [Queue(name, connection=connection) for name in QUEUE_NAMES]
+    return worker_class(queues, connection=connection, app=app)
+
+
+def start_embedded_worker(app: Flask) -> threading.Thread:
+    worker = make_worker(app, EmbeddedWorker)
+    thread = threading.Thread(target=worker.work, name="rq-embedded-worker", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,78 @@
+"""Use cases of the tickets room."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.accounts import services as accounts
+from app.accounts.models import Agent, Skill
+from app.errors import Conflict, Invalid, NotFound
+from app.extensions import db
+from app.tickets.models import Queue
+
+
+def list_queues():
+    return select(Queue).order_by(Queue.name)
+
+
+def get_queue(queue_id: int) -> Queue:
+    queue = db.session.get(Queue, queue_id)
+    if queue is None:
+        raise NotFound(f"Queue {queue_id} not found.")
+    return queue
+
+
+def create_queue(
+    *,
+    name: str,
+    description: str = "",
+    team_id: int | None = None,
+    skills: Iterable[str] = (),
+    actor: Agent | None,
+) -> Queue:
+    queue = Queue(name=_unique_name(name), description=description)
+    _apply(queue, {"team_id": team_id, "skills": skills})
+    db.session.add(queue)
+    db.session.commit()
+    return queue
+
+
+def update_queue(queue_id: int, changes: dict[str, Any], *, actor: Agent) -> Queue:
+    queue = get_queue(queue_id)
+    if "name" in changes:
+        queue.name = _unique_name(changes["name"], queue.id)
+    if "description" in changes:
+        queue.description = changes["description"]
+    _apply(queue, changes)
+    db.session.commit()
+    return queue
+
+
+def _apply(queue: Queue, changes: dict[str, Any]) -> None:
+    if "team_id" in changes:
+        team_id = changes["team_id"]
+        if team_id is not None:
+            try:
+                accounts.get_team(team_id)
+            except NotFound as missing:
+                raise Invalid("Unknown team.", {"team_id": [missing.message]}) from missing
+        queue.team_id = team_id
+    if "skills" in changes:
+        queue.skills = _skills(changes["skills"])
+
+
+def _skills(names: Iterable[str]) -> list[Skill]:
+    wanted = sorted({name.strip().lower() for name in names})
+    found = {s.name: s for s in db.session.scalars(select(Skill).where(Skill.name.in_(wanted)))}
+    return [found.get(name) or Skill(name=name) for name in wanted]
+
+
+def _unique_name(name: str, queue_id: int | None = None) -> str:
+    name = name.strip()
+    clash = db.session.scalar(select(Queue).where(func.lower(Queue.name) == name.lower()))
+    if clash is not None and clash.id != queue_id:
+        raise Conflict("A queue with this name already exists.", {"name": ["Already in use."]})
+    return name

@@ -1,0 +1,105 @@
+"""Signing in through the browser: sessions, their end, and the admins' people page."""
+
+from app.extensions import db
+from tests.factories import PASSWORD, AgentFactory
+from tests.helpers import csrf_token_from, sign_in
+
+
+def test_demo_style_sign_in_lands_on_the_customers_page(client, agent):
+    response = sign_in(client, agent.email, PASSWORD)
+
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    assert agent.name in page.get_data(as_text=True)
+
+
+def test_wrong_password_shows_the_form_again_with_a_message(client, agent):
+    response = sign_in(client, agent.email, "wrong password")
+
+    assert response.status_code == 401
+    assert "Wrong e-mail or password" in response.get_data(as_text=True)
+
+
+def test_pages_redirect_to_login_when_signed_out(client, app):
+    response = client.get("/customers")
+
+    assert response.status_code == 302
+    assert "/login?next=" in response.headers["Location"]
+
+
+def test_login_without_csrf_token_is_refused(client, agent):
+    response = client.post("/login", data={"email": agent.email, "password": PASSWORD})
+
+    assert response.status_code != 302
+    assert client.get("/customers").status_code == 302
+
+
+def test_next_never_leaves_the_site(client, agent):
+    page = client.get("/login?next=//evil.example/phish")
+    token = csrf_token_from(page.get_data(as_text=True))
+
+    response = client.post(
+        "/login?next=//evil.example/phish",
+        data={"email": agent.email, "password": PASSWORD, "csrf_token": token},
+    )
+
+    assert "evil.example" not in response.headers["Location"]
+
+
+def test_disabling_an_agent_ends_their_browser_session_at_once(client, agent, app):
+    sign_in(client, agent.email, PASSWORD)
+    assert client.get("/customers").status_code == 200
+
+    agent.active = False
+    db.session.commit()
+
+    assert client.get("/customers").status_code == 302
+
+
+def test_session_cookie_cannot_post_to_the_api_without_csrf_token(client, admin):
+    sign_in(client, admin.email, PASSWORD)
+
+    response = client.post("/api/v1/teams", json={"name": "Sneaky"})
+
+    assert response.status_code == 400
+    assert client.get("/api/v1/teams").json == []
+
+
+def test_session_with_csrf_header_may_post_to_the_api(client, admin):
+    page = sign_in(client, admin.email, PASSWORD)
+    token = csrf_token_from(client.get(page.headers["Location"]).get_data(as_text=True))
+
+    response = client.post("/api/v1/teams", json={"name": "Legit"}, headers={"X-CSRFToken": token})
+
+    assert response.status_code == 201
+
+
+def test_admin_adds_and_disables_people_on_the_people_page(client, admin):
+    sign_in(client, admin.email, PASSWORD)
+    page = client.get("/admin/agents")
+    token = csrf_token_from(page.get_data(as_text=True))
+
+    created = client.post(
+        "/admin/agents",
+        data={
+            "name": "Pat",
+            "email": "pat@example.com",
+            "role": "agent",
+            "password": "pat's password",
+            "csrf_token": token,
+        },
+        follow_redirects=True,
+    )
+    assert "pat@example.com" in created.get_data(as_text=True)
+
+    pat = db.session.execute(db.select(db.text("id FROM agents WHERE email = 'pat@example.com'"))).scalar()
+    client.post(f"/admin/agents/{pat}/active", data={"active": "0", "csrf_token": token})
+    assert "Enable Pat" in client.get("/admin/agents").get_data(as_text=True)
+
+
+def test_people_page_is_for_admins_only(client, app):
+    agent = AgentFactory()
+    sign_in(client, agent.email, PASSWORD)
+
+    assert client.get("/admin/agents").status_code == 403

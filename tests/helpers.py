@@ -1,0 +1,51 @@
+"""Small helpers that keep tests about behaviour rather than plumbing."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.accounts import services as accounts
+
+
+class ApiClient:
+    """A test client that sends a bearer token of one agent on every request."""
+
+    def __init__(self, client: FlaskClient, token: str):
+        self.client = client
+        self.token = token
+
+    @classmethod
+    def for_agent(cls, app: Flask, agent) -> ApiClient:
+        _token, raw = accounts.create_api_token(agent.id, name="test")
+        return cls(app.test_client(), raw)
+
+    def _call(self, method: str, path: str, **kwargs):
+        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        return self.client.open(path, method=method, headers=headers, **kwargs)
+
+    def get(self, path, **kw):
+        return self._call("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self._call("POST", path, **kw)
+
+    def patch(self, path, **kw):
+        return self._call("PATCH", path, **kw)
+
+    def delete(self, path, **kw):
+        return self._call("DELETE", path, **kw)
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, email: str, password: str):
+    page = client.get("/login")
+    token = csrf_token_from(page.get_data(as_text=True))
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})

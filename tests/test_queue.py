@@ -1,0 +1,58 @@
+"""Jobs run through RQ on a real Redis server (real layer) and on the embedded in-process stand-in."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import redis as redis_lib
+
+from app.queue import enqueue, make_worker, start_embedded_worker
+from tests import backends
+from tests.factories import AgentFactory
+from tests.sample_jobs import count_agents
+
+
+@pytest.fixture
+def real_redis_config(app_config):
+    url, reason = backends.redis_url()
+    if url is None:
+        backends.unavailable(reason)
+    redis_lib.Redis.from_url(url).flushdb()
+    return {**app_config, "REDIS_URL": url, "RQ_ASYNC": True}
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_worker_runs_a_job_from_real_redis_inside_the_app(real_redis_config, request):
+    request.getfixturevalue("app_config").update(real_redis_config)
+    app = request.getfixturevalue("app")
+    AgentFactory.create_batch(2)
+
+    job = enqueue(count_agents)
+    assert job.get_status() == "queued"
+    make_worker(app).work(burst=True)
+
+    assert job.get_status(refresh=True) == "finished"
+    assert job.return_value() == 2
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_embedded_worker_thread_drains_the_in_process_queue(app_config, request):
+    app_config["RQ_ASYNC"] = True
+    app = request.getfixturevalue("app")
+    AgentFactory.create_batch(3)
+    start_embedded_worker(app)
+
+    job = enqueue(count_agents)
+
+    deadline = time.monotonic() + 10
+    while job.get_status(refresh=True) != "finished" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert job.return_value() == 3
+
+
+def test_tests_run_jobs_inline_by_default(app):
+    AgentFactory()
+
+    assert enqueue(count_agents).return_value() == 1
