@@ -32,6 +32,7 @@ class Permission(StrEnum):
     CUSTOMERS_DELETE = "customers:delete"
     CUSTOMERS_MERGE = "customers:merge"
     CUSTOMERS_IMPORT = "customers:import"
+    CUSTOMER_FIELDS_MANAGE = "customer-fields:manage"
     DIRECTORY_READ = "directory:read"
     TEAMS_MANAGE = "teams:manage"
     QUEUES_MANAGE = "queues:manage"
@@ -47,6 +48,7 @@ _SUPERVISOR = _AGENT | {
     Permission.CUSTOMERS_DELETE,
     Permission.CUSTOMERS_MERGE,
     Permission.CUSTOMERS_IMPORT,
+    Permission.CUSTOMER_FIELDS_MANAGE,
     Permission.TEAMS_MANAGE,
     Permission.QUEUES_MANAGE,
 }

@@ -124,7 +124,7 @@ def list_fields():
 
 
 @fields_bp.post("")
-@requires(Permission.CUSTOMERS_MERGE)
+@requires(Permission.CUSTOMER_FIELDS_MANAGE)
 @fields_bp.arguments(schemas.FieldDefinitionSchema)
 @fields_bp.response(201, schemas.FieldDefinitionSchema)
 @fields_bp.alt_response(409, description="The key is already in use.")
