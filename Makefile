@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/switchboard_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export TEST_DATABASE_URL TEST_REDIS_URL
 
-.PHONY: run test install assets browser lint format bench clean
+.PHONY: run test install assets browser lint format bench bench-tickets bench-import clean
 
 run: install assets
 	$(BIN)/python -m scripts.serve
@@ -49,3 +49,12 @@ format:
 
 clean:
 	rm -rf $(VENV) node_modules app/static/vendor .pytest_cache .ruff_cache
+
+# Benchmarks: run by hand (never by `make test`); record the figures in bench/RESULTS.md.
+bench: bench-tickets bench-import
+
+bench-tickets: install
+	$(BIN)/python bench/post_tickets.py
+
+bench-import: install
+	$(BIN)/python bench/import_history.py

@@ -7,11 +7,12 @@ scale out by running more of these behind a load balancer, not by raising `worke
 import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
-workers = 1
+# More than one worker needs sticky sessions for Socket.IO's long-polling transport.
+workers = int(os.environ.get("WEB_WORKERS", "1"))
 worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "32"))
 wsgi_app = "wsgi:app"
-accesslog = "-"
+accesslog = None if os.environ.get("ACCESS_LOG") == "off" else "-"
 
 
 def post_worker_init(worker):

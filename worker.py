@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from app import create_app
-from app.queue import make_worker
+from app.queue import make_worker, schedule_periodic_jobs
 
 
 def main() -> None:
@@ -13,6 +13,7 @@ def main() -> None:
     app = create_app()
     if not app.config["REDIS_URL"]:
         raise SystemExit("worker.py needs REDIS_URL; embedded mode runs its worker inside the web process.")
+    schedule_periodic_jobs(app)
     make_worker(app).work(with_scheduler=True)
 
 

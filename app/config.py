@@ -63,6 +63,8 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "DEFAULT_PHONE_REGION": os.environ.get("DEFAULT_PHONE_REGION", "US"),
         "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
+        # Where uploaded files live; several web processes must share it. Default: instance/attachments.
+        "ATTACHMENTS_DIR": os.environ.get("ATTACHMENTS_DIR") or None,
     }
 
 
@@ -77,6 +79,13 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_RATE_LIMIT": "10 per minute",
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "CUSTOMER_IMPORT_MAX_BYTES": 10 * 1024 * 1024,
+    "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+    "ATTACHMENTS_MAX_PER_TICKET": 20,
+    "ATTACHMENT_MAX_FILES_PER_UPLOAD": 10,
+    "SLA_WARNING_SECONDS": 3600,
+    "SLA_CHECK_INTERVAL_SECONDS": 60,
+    "SLA_BREACHING_SOON_SECONDS": 2 * 3600,
+    "TICKET_IMPORT_MAX_BYTES": 50 * 1024 * 1024,
     "API_TITLE": "Switchboard API",
     "API_VERSION": "v1",
     "OPENAPI_VERSION": "3.0.3",

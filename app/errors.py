@@ -51,9 +51,12 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def error_response(status: int, message: str, errors: dict[str, Any] | None = None):
+def error_response(
+    status: int, message: str, errors: dict[str, Any] | None = None, extra: dict[str, Any] | None = None
+):
+    """`extra` adds keys beside the envelope's three (e.g. the current state with a 409)."""
     if wants_json():
-        return jsonify({"code": status, "message": message, "errors": errors or {}}), status
+        return jsonify({"code": status, "message": message, "errors": errors or {}, **(extra or {})}), status
     return render_template("error.html", status=status, message=message), status
 
 

@@ -7,6 +7,7 @@ With `REDIS_URL` unset the app runs embedded: an in-process fakeredis server sta
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from flask import Flask, current_app
 from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.job import Job
+from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
 QUEUE_NAMES = ("default", "kpi")
@@ -44,6 +46,17 @@ def enqueue(func: Callable[..., Any] | str, *args: Any, queue: str = "default", 
     return get_queue(queue).enqueue(func, *args, **kwargs)
 
 
+def register_periodic(app: Flask, schedule: Callable[[Flask], None]) -> None:
+    """A room hands over how it books its periodic jobs; `schedule(app)` must be idempotent."""
+    app.extensions.setdefault("periodic_jobs", []).append(schedule)
+
+
+def schedule_periodic_jobs(app: Flask) -> None:
+    """Book every room's periodic jobs (each worker does this at start; booking twice books nothing)."""
+    for schedule in app.extensions.get("periodic_jobs", ()):
+        schedule(app)
+
+
 class AppWorker(SimpleWorker):
     """Runs each job in its own app context, so every job gets a fresh database session.
 
@@ -58,6 +71,11 @@ class AppWorker(SimpleWorker):
     def perform_job(self, job: Job, queue: Queue) -> bool:
         with self.app.app_context():
             return super().perform_job(job, queue)
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()
+        # Periodic chains live in Redis; should Redis lose them, this books them again.
+        schedule_periodic_jobs(self.app)
 
 
 class EmbeddedWorker(AppWorker):
@@ -76,7 +94,21 @@ def make_worker(app: Flask, worker_class: type[AppWorker] = AppWorker) -> AppWor
 
 
 def start_embedded_worker(app: Flask) -> threading.Thread:
+    schedule_periodic_jobs(app)
+    threading.Thread(
+        target=_embedded_scheduler, args=(app,), name="rq-embedded-scheduler", daemon=True
+    ).start()
     worker = make_worker(app, EmbeddedWorker)
     thread = threading.Thread(target=worker.work, name="rq-embedded-worker", daemon=True)
     thread.start()
     return thread
+
+
+def _embedded_scheduler(app: Flask, interval: float = 1.0) -> None:
+    """Moves due scheduled jobs onto their queues. RQ's own scheduler runs in a forked process, which
+    could not reach the in-process Redis stand-in, so embedded mode runs this loop on a thread."""
+    scheduler = RQScheduler(QUEUE_NAMES, connection=app.extensions["redis"])
+    while True:
+        scheduler.acquire_locks()
+        scheduler.enqueue_scheduled_jobs()
+        time.sleep(interval)

@@ -108,7 +108,8 @@ def _table_rooms() -> dict[str, str]:
             continue
         for value in vars(models).values():
             table = getattr(value, "__table__", value)
-            if isinstance(table, Table) and (value is table or value.__module__ == models.__name__):
+            module = getattr(value, "__module__", "") or ""
+            if isinstance(table, Table) and (value is table or module.startswith(models.__name__)):
                 rooms[table.name] = room
     return rooms
 

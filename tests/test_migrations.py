@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
+from app.tickets.search_index import include_name
 from tests import backends
 from tests.conftest import BASE_CONFIG
 
@@ -36,7 +37,7 @@ def empty_database(request, tmp_path):
 
 def _drift(app) -> list:
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
         return compare_metadata(context, db.metadata)
 
 

@@ -36,6 +36,13 @@ class Permission(StrEnum):
     DIRECTORY_READ = "directory:read"
     TEAMS_MANAGE = "teams:manage"
     QUEUES_MANAGE = "queues:manage"
+    TICKETS_READ = "tickets:read"
+    TICKETS_WRITE = "tickets:write"
+    TICKETS_ASSIGN = "tickets:assign"
+    TICKETS_BULK = "tickets:bulk"
+    TICKETS_IMPORT = "tickets:import"
+    SLA_MANAGE = "sla:manage"
+    MACROS_MANAGE = "macros:manage"
     AGENTS_MANAGE = "agents:manage"
 
 
@@ -43,6 +50,8 @@ _AGENT = {
     Permission.CUSTOMERS_READ,
     Permission.CUSTOMERS_WRITE,
     Permission.DIRECTORY_READ,
+    Permission.TICKETS_READ,
+    Permission.TICKETS_WRITE,
 }
 _SUPERVISOR = _AGENT | {
     Permission.CUSTOMERS_DELETE,
@@ -51,6 +60,11 @@ _SUPERVISOR = _AGENT | {
     Permission.CUSTOMER_FIELDS_MANAGE,
     Permission.TEAMS_MANAGE,
     Permission.QUEUES_MANAGE,
+    Permission.TICKETS_ASSIGN,
+    Permission.TICKETS_BULK,
+    Permission.TICKETS_IMPORT,
+    Permission.SLA_MANAGE,
+    Permission.MACROS_MANAGE,
 }
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.AGENT: frozenset(_AGENT),

@@ -13,6 +13,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.accounts import passwords
 from app.accounts.models import Agent, AgentSkill, ApiToken, Role, Skill, Team
@@ -254,7 +255,9 @@ def agent_for_token(raw_token: str) -> Agent | None:
     """The active agent behind a valid, unrevoked, unexpired token."""
     if not raw_token.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(raw_token)))
+    token = db.session.scalar(
+        select(ApiToken).options(joinedload(ApiToken.agent)).where(ApiToken.token_hash == _digest(raw_token))
+    )
     now = utcnow()
     if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
         return None

@@ -144,7 +144,7 @@ class Customer(db.Model):
 
     @property
     def tag_names(self) -> list[str]:
-        return [t.tag for t in self.tags]
+        return sorted(t.tag for t in self.tags)
 
     @property
     def consent(self) -> dict[str, bool]:

@@ -2,6 +2,20 @@
 
 from marshmallow import Schema, fields, validate
 
+from app.accounts.schemas import AgentRefSchema
+from app.tickets.models import (
+    ComplaintCategory,
+    ComplaintStage,
+    DesiredOutcome,
+    Priority,
+    Severity,
+    Status,
+    TicketChannel,
+    TicketType,
+)
+from app.tickets.models.tickets import BODY_MAX, SUBJECT_MAX
+from app.tickets.sla_schemas import SlaTargetSchema
+
 _NAME = validate.Length(min=1, max=80)
 _DESCRIPTION = validate.Length(max=2000)
 _SKILLS = validate.Length(max=30)
@@ -32,3 +46,218 @@ class QueueUpdateSchema(Schema):
     description = fields.Str(validate=_DESCRIPTION)
     team_id = fields.Int(allow_none=True)
     skills = fields.List(fields.Str(validate=_SKILL), validate=_SKILLS)
+
+
+# -- tickets ----------------------------------------------------------------------------------------
+
+_TYPES = validate.OneOf([t.value for t in TicketType])
+_PRIORITIES = validate.OneOf([p.value for p in Priority])
+_CHANNELS = validate.OneOf([c.value for c in TicketChannel])
+_STATUSES = validate.OneOf([s.value for s in Status])
+_SUBJECT = validate.Length(min=1, max=SUBJECT_MAX)
+_BODY = validate.Length(max=BODY_MAX)
+_TAGS = fields.List(fields.Str(validate=validate.Length(min=1, max=50)), validate=validate.Length(max=30))
+_ID = validate.Range(min=1, max=2**31 - 1)
+
+
+class CustomerContactSchema(Schema):
+    name = fields.Str(validate=validate.Length(max=200))
+    email = fields.Str(validate=validate.Length(max=254))
+    phone = fields.Str(validate=validate.Length(max=40))
+
+
+class ComplaintDetailsSchema(Schema):
+    category = fields.Str(validate=validate.OneOf([c.value for c in ComplaintCategory]))
+    severity = fields.Str(validate=validate.OneOf([s.value for s in Severity]))
+    desired_outcome = fields.Str(allow_none=True, validate=validate.OneOf([d.value for d in DesiredOutcome]))
+
+
+class ComplaintUpdateSchema(ComplaintDetailsSchema):
+    root_cause = fields.Str(validate=validate.Length(max=10_000))
+    remedy = fields.Str(validate=validate.Length(max=10_000))
+    compensation_amount = fields.Decimal(
+        places=2, as_string=True, allow_none=True, validate=validate.Range(min=0, max=10**9)
+    )
+    compensation_currency = fields.Str(allow_none=True, validate=validate.Regexp(r"^[A-Z]{3}\Z"))
+    compensation_note = fields.Str(validate=validate.Length(max=10_000))
+    stage = fields.Str(validate=validate.OneOf([s.value for s in ComplaintStage]))
+    follow_up_note = fields.Str(validate=validate.Length(max=10_000))
+
+
+class ComplaintSchema(ComplaintUpdateSchema):
+    acknowledged_at = fields.DateTime()
+    followed_up_at = fields.DateTime()
+
+
+class TicketCreateSchema(Schema):
+    subject = fields.Str(required=True, validate=_SUBJECT)
+    description = fields.Str(load_default="", validate=_BODY)
+    type = fields.Str(load_default=TicketType.QUESTION.value, validate=_TYPES)
+    priority = fields.Str(load_default=Priority.NORMAL.value, validate=_PRIORITIES)
+    channel = fields.Str(load_default=TicketChannel.API.value, validate=_CHANNELS)
+    customer_id = fields.Int(validate=_ID)
+    customer = fields.Nested(CustomerContactSchema)
+    queue_id = fields.Int(allow_none=True, validate=_ID)
+    assignee_id = fields.Int(allow_none=True, validate=_ID)
+    tags = _TAGS
+    custom_fields = fields.Dict(keys=fields.Str(validate=validate.Length(max=50)))
+    complaint = fields.Nested(ComplaintDetailsSchema)
+
+
+class TicketUpdateSchema(Schema):
+    version = fields.Int(
+        validate=validate.Range(min=1),
+        metadata={"description": "The version you read; or send it in the If-Match header."},
+    )
+    subject = fields.Str(validate=_SUBJECT)
+    description = fields.Str(validate=_BODY)
+    type = fields.Str(validate=_TYPES)
+    priority = fields.Str(validate=_PRIORITIES)
+    status = fields.Str(validate=_STATUSES)
+    queue_id = fields.Int(allow_none=True, validate=_ID)
+    tags = _TAGS
+    custom_fields = fields.Dict(keys=fields.Str(validate=validate.Length(max=50)))
+    complaint = fields.Nested(ComplaintUpdateSchema)
+
+
+class TicketCustomerSchema(Schema):
+    id = fields.Int()
+    name = fields.Str()
+
+
+class TicketSchema(Schema):
+    id = fields.Int()
+    reference = fields.Str()
+    subject = fields.Str()
+    description = fields.Str(metadata={"description": "Sanitized HTML."})
+    type = fields.Str()
+    priority = fields.Str()
+    channel = fields.Str()
+    status = fields.Str()
+    customer = fields.Nested(TicketCustomerSchema)
+    queue_id = fields.Int(allow_none=True)
+    assignee = fields.Nested(AgentRefSchema, allow_none=True)
+    tags = fields.List(fields.Str())
+    custom_fields = fields.Dict()
+    version = fields.Int()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    first_response_at = fields.DateTime(allow_none=True)
+    solved_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    reopen_count = fields.Int()
+    merged_into_id = fields.Int(allow_none=True)
+    follow_up_of_id = fields.Int(allow_none=True)
+    complaint = fields.Nested(ComplaintSchema, allow_none=True)
+    sla = fields.List(fields.Nested(SlaTargetSchema), attribute="sla_targets")
+
+
+class AssignSchema(Schema):
+    assignee_id = fields.Int(required=True, allow_none=True, validate=_ID)
+    version = fields.Int(validate=validate.Range(min=1))
+
+
+class CommentCreateSchema(Schema):
+    body = fields.Str(required=True, validate=validate.Length(min=1, max=BODY_MAX))
+    public = fields.Bool(load_default=True)
+    mention_ids = fields.List(fields.Int(validate=_ID), load_default=list, validate=validate.Length(max=20))
+    status = fields.Str(validate=_STATUSES, metadata={"description": "Move the ticket to this status too."})
+
+
+class CommentSchema(Schema):
+    id = fields.Int()
+    ticket_id = fields.Int()
+    public = fields.Bool()
+    body = fields.Str(metadata={"description": "Sanitized HTML."})
+    author = fields.Nested(AgentRefSchema, allow_none=True)
+    customer_id = fields.Int(allow_none=True)
+    mentions = fields.List(fields.Nested(AgentRefSchema))
+    created_at = fields.DateTime()
+
+
+class TicketEventSchema(Schema):
+    id = fields.Int()
+    at = fields.DateTime()
+    actor = fields.Nested(AgentRefSchema, allow_none=True)
+    actor_kind = fields.Str()
+    kind = fields.Str()
+    field = fields.Str(allow_none=True)
+    old_value = fields.Raw(allow_none=True)
+    new_value = fields.Raw(allow_none=True)
+
+
+class TicketMergeSchema(Schema):
+    into = fields.Int(required=True, validate=_ID, metadata={"description": "The ticket that remains."})
+
+
+class LinkCreateSchema(Schema):
+    ticket_id = fields.Int(required=True, validate=_ID)
+    kind = fields.Str(load_default="related", validate=validate.OneOf(["related", "caused_by", "duplicate"]))
+
+
+class LinkSchema(Schema):
+    kind = fields.Str()
+    ticket_id = fields.Int()
+    reference = fields.Str()
+    subject = fields.Str()
+    status = fields.Str()
+    created_at = fields.DateTime()
+
+
+class BulkUpdateSchema(Schema):
+    ticket_ids = fields.List(
+        fields.Int(validate=_ID), required=True, validate=validate.Length(min=1, max=500)
+    )
+    changes = fields.Nested(
+        lambda: BulkChangesSchema(), required=True, metadata={"description": "Applied to every ticket."}
+    )
+
+
+class BulkChangesSchema(Schema):
+    priority = fields.Str(validate=_PRIORITIES)
+    status = fields.Str(validate=_STATUSES)
+    queue_id = fields.Int(allow_none=True, validate=_ID)
+    assignee_id = fields.Int(allow_none=True, validate=_ID)
+    tags = _TAGS
+
+
+# -- macros -----------------------------------------------------------------------------------------
+
+
+class MacroSetSchema(Schema):
+    status = fields.Str(validate=_STATUSES)
+    priority = fields.Str(validate=_PRIORITIES)
+    type = fields.Str(validate=_TYPES)
+    queue_id = fields.Int(allow_none=True, validate=_ID)
+    assignee_id = fields.Int(allow_none=True, validate=_ID)
+
+
+class MacroReplySchema(Schema):
+    body = fields.Str(required=True, validate=validate.Length(min=1, max=BODY_MAX))
+    public = fields.Bool(load_default=True)
+
+
+class MacroActionsSchema(Schema):
+    set = fields.Nested(MacroSetSchema)
+    add_tags = _TAGS
+    remove_tags = _TAGS
+    reply = fields.Nested(MacroReplySchema)
+
+
+class MacroSchema(Schema):
+    id = fields.Int(dump_only=True)
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=80))
+    description = fields.Str(load_default="", validate=validate.Length(max=2000))
+    actions = fields.Nested(MacroActionsSchema, required=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class MacroUpdateSchema(Schema):
+    name = fields.Str(validate=validate.Length(min=1, max=80))
+    description = fields.Str(validate=validate.Length(max=2000))
+    actions = fields.Nested(MacroActionsSchema)
+
+
+class MacroApplySchema(Schema):
+    macro_id = fields.Int(required=True, validate=_ID)
+    version = fields.Int(validate=validate.Range(min=1))

@@ -278,6 +278,55 @@ def create_customer(*, actor: Agent | None, **fields: Any) -> Customer:
     return customer
 
 
+def find_or_add_customer(
+    *, name: str | None = None, email: str | None = None, phone: str | None = None, actor: Agent | None
+) -> Customer:
+    """The live customer owning this e-mail (else this phone), or a new one; joins the caller's transaction.
+
+    For other rooms' use cases (a ticket from the web form, an imported ticket): it flushes but never
+    commits, so the customer and what the caller writes land together or not at all. A contact point
+    the found customer lacks is added to it when nobody else owns it.
+    """
+    cleaned = clean_profile(
+        {
+            "name": (name or "").strip() or _name_from(email, phone),
+            "emails": [email] if email else [],
+            "phones": [phone] if phone else [],
+        },
+        creating=True,
+        # A customer who writes in gives contact details, not the desk's own required profile fields.
+        check_required=False,
+    )
+    wanted = [(ContactKind.EMAIL, e["value"]) for e in cleaned["emails"]]
+    wanted += [(ContactKind.PHONE, p["value"]) for p in cleaned["phones"]]
+    if not wanted:
+        raise Invalid("Give the customer's e-mail or phone.", {"email": ["Give an e-mail or a phone."]})
+    owners = contact_owners(wanted)
+    for pair in wanted:
+        if owners.get(pair):
+            customer = get_customer(max(owners[pair]))
+            free = {
+                k: [c for c in cleaned[k] if not owners.get((_CONTACT_FIELDS[k], c["value"]))]
+                for k in _CONTACT_FIELDS
+            }
+            if any(free.values()) and (diff := apply_profile(customer, free, additive=True)):
+                record_event(customer, "updated", diff, actor)
+            return customer
+    customer = Customer(custom_fields={})
+    apply_profile(customer, cleaned)
+    db.session.add(customer)
+    db.session.flush()
+    record_event(customer, "created", {}, actor)
+    return customer
+
+
+def _name_from(email: str | None, phone: str | None) -> str:
+    """A stand-in name when the customer gave none: the e-mail's local part, else the phone number."""
+    if email and "@" in email:
+        return email.split("@", 1)[0][:NAME_MAX] or email
+    return (phone or "Unknown customer")[:NAME_MAX]
+
+
 def update_customer(customer_id: int, changes: Mapping[str, Any], *, actor: Agent | None) -> Customer:
     """Change any editable fields (lists are replaced; `custom_fields` keys are set, or removed by null).
 

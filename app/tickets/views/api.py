@@ -1,16 +1,210 @@
-"""REST endpoints of the tickets room."""
+"""REST endpoints of the tickets room: tickets, their conversation and audit trail, queues."""
 
 from __future__ import annotations
 
+from flask import request
 from flask_smorest import Blueprint
 
 from app.accounts.access import Permission, current_agent, requires
+from app.errors import AppError
 from app.pagination import SelectPage
 from app.tickets import schemas, services
 
+tickets_bp = Blueprint(
+    "tickets", __name__, url_prefix="/api/v1/tickets", description="Tickets and complaints."
+)
 queues_bp = Blueprint("queues", __name__, url_prefix="/api/v1/queues", description="Ticket queues.")
+macros_bp = Blueprint("macros", __name__, url_prefix="/api/v1/macros", description="Canned responses.")
 
-blueprints = (queues_bp,)
+blueprints = (tickets_bp, queues_bp, macros_bp)
+
+
+class VersionRequired(AppError):
+    status = 428
+
+    def __init__(self):
+        super().__init__(
+            "Say which version you are changing: send If-Match: <version> or a `version` field.",
+            {"version": ["Send the version you read (If-Match header or version field)."]},
+        )
+
+
+def _expected_version(data: dict) -> int:
+    """The version the caller read: the body's `version`, else the If-Match header (`3`, `"3"`, `W/"3"`)."""
+    if "version" in data:
+        return data.pop("version")
+    header = request.headers.get("If-Match", "").strip()
+    header = header.removeprefix("W/").strip('"')
+    if header.isdigit():
+        return int(header)
+    raise VersionRequired()
+
+
+@tickets_bp.post("")
+@requires(Permission.TICKETS_WRITE)
+@tickets_bp.arguments(schemas.TicketCreateSchema)
+@tickets_bp.response(201, schemas.TicketSchema)
+def open_ticket(data):
+    """Open a ticket (or a complaint, with `type: complaint` and `complaint.category`) for a customer,
+    given by `customer_id` or found/created from `customer: {name, email, phone}`."""
+    return services.open_ticket(**data, actor=current_agent())
+
+
+@tickets_bp.get("/<int:ticket_id>")
+@requires(Permission.TICKETS_READ)
+@tickets_bp.response(200, schemas.TicketSchema)
+def get_ticket(ticket_id):
+    """A ticket with its complaint record and SLA targets; `ETag` carries its version."""
+    return services.get_ticket(ticket_id)
+
+
+@tickets_bp.patch("/<int:ticket_id>")
+@requires(Permission.TICKETS_WRITE)
+@tickets_bp.arguments(schemas.TicketUpdateSchema)
+@tickets_bp.response(200, schemas.TicketSchema)
+@tickets_bp.alt_response(409, description="Stale version: the body's `current` is the ticket as it is now.")
+@tickets_bp.alt_response(428, description="No version given (If-Match header or `version` field).")
+def update_ticket(data, ticket_id):
+    """Change fields, status or complaint details of the version you read. Illegal status changes get
+    422 naming the allowed ones."""
+    version = _expected_version(data)
+    return services.update_ticket(ticket_id, data, expected_version=version, actor=current_agent())
+
+
+@tickets_bp.post("/<int:ticket_id>/claim")
+@requires(Permission.TICKETS_WRITE)
+@tickets_bp.response(200, schemas.TicketSchema)
+@tickets_bp.alt_response(409, description="Someone else has it already.")
+def claim_ticket(ticket_id):
+    """Take an unassigned ticket. Of many agents claiming at once, exactly one gets 200."""
+    return services.claim_ticket(ticket_id, actor=current_agent())
+
+
+@tickets_bp.post("/<int:ticket_id>/assign")
+@requires(Permission.TICKETS_ASSIGN)
+@tickets_bp.arguments(schemas.AssignSchema)
+@tickets_bp.response(200, schemas.TicketSchema)
+def assign_ticket(data, ticket_id):
+    """Give the ticket to an agent, or `assignee_id: null` to put it back (supervisors)."""
+    return services.assign_ticket(
+        ticket_id, data["assignee_id"], expected_version=data.get("version"), actor=current_agent()
+    )
+
+
+@tickets_bp.get("/<int:ticket_id>/comments")
+@requires(Permission.TICKETS_READ)
+@tickets_bp.response(200, schemas.CommentSchema(many=True))
+@tickets_bp.paginate(SelectPage, page_size=50)
+def list_comments(ticket_id):
+    """The conversation, oldest first: public replies, the customer's messages and internal notes."""
+    return services.list_comments(ticket_id)
+
+
+@tickets_bp.post("/<int:ticket_id>/comments")
+@requires(Permission.TICKETS_WRITE)
+@tickets_bp.arguments(schemas.CommentCreateSchema)
+@tickets_bp.response(201, schemas.CommentSchema)
+def add_comment(data, ticket_id):
+    """Reply to the customer (`public: true`) or leave an internal note; HTML is sanitized. Mention
+    agents with `mention_ids`; move the ticket along with `status`."""
+    return services.add_comment(ticket_id, **data, actor=current_agent())
+
+
+@tickets_bp.get("/<int:ticket_id>/events")
+@requires(Permission.TICKETS_READ)
+@tickets_bp.response(200, schemas.TicketEventSchema(many=True))
+@tickets_bp.paginate(SelectPage, page_size=100)
+def list_events(ticket_id):
+    """The audit trail: who changed what, when, from which value to which. Append-only."""
+    return services.list_events(ticket_id)
+
+
+@tickets_bp.post("/<int:ticket_id>/merge")
+@requires(Permission.TICKETS_WRITE)
+@tickets_bp.arguments(schemas.TicketMergeSchema)
+@tickets_bp.response(200, schemas.TicketSchema)
+def merge_ticket(data, ticket_id):
+    """Merge this ticket INTO `into` (same customer): the conversation moves over, this one closes."""
+    return services.merge_tickets(ticket_id, data["into"], actor=current_agent())
+
+
+@tickets_bp.get("/<int:ticket_id>/links")
+@requires(Permission.TICKETS_READ)
+@tickets_bp.response(200, schemas.LinkSchema(many=True))
+def list_links(ticket_id):
+    return services.list_links(ticket_id)
+
+
+@tickets_bp.post("/<int:ticket_id>/links")
+@requires(Permission.TICKETS_WRITE)
+@tickets_bp.arguments(schemas.LinkCreateSchema)
+@tickets_bp.response(201, schemas.LinkSchema(many=True))
+def link_ticket(data, ticket_id):
+    """Link another ticket to this one; returns this ticket's links."""
+    services.link_tickets(ticket_id, data["ticket_id"], kind=data["kind"], actor=current_agent())
+    return services.list_links(ticket_id)
+
+
+@tickets_bp.post("/bulk")
+@requires(Permission.TICKETS_BULK)
+@tickets_bp.arguments(schemas.BulkUpdateSchema)
+@tickets_bp.response(200, schemas.TicketSchema(many=True))
+def bulk_update(data):
+    """Apply one change to many tickets: all or none (supervisors)."""
+    return services.bulk_update(data["ticket_ids"], data["changes"], actor=current_agent())
+
+
+@tickets_bp.post("/<int:ticket_id>/macro")
+@requires(Permission.TICKETS_WRITE)
+@tickets_bp.arguments(schemas.MacroApplySchema)
+@tickets_bp.response(200, schemas.TicketSchema)
+@tickets_bp.alt_response(409, description="Stale version: the body's `current` is the ticket as it is now.")
+def apply_macro(data, ticket_id):
+    """Apply a macro to the version you read (If-Match header or `version`): its field changes and
+    reply land together, or not at all."""
+    version = _expected_version(data)
+    return services.apply_macro(ticket_id, data["macro_id"], expected_version=version, actor=current_agent())
+
+
+@macros_bp.get("")
+@requires(Permission.TICKETS_READ)
+@macros_bp.response(200, schemas.MacroSchema(many=True))
+@macros_bp.paginate(SelectPage, page_size=50)
+def list_macros():
+    return services.list_macros()
+
+
+@macros_bp.post("")
+@requires(Permission.MACROS_MANAGE)
+@macros_bp.arguments(schemas.MacroSchema)
+@macros_bp.response(201, schemas.MacroSchema)
+@macros_bp.alt_response(409, description="The name is already in use.")
+def create_macro(data):
+    """Create a macro (supervisors and admins): `actions` may `set` status, priority, type, queue_id
+    and assignee_id, `add_tags`/`remove_tags`, and add a `reply` {body, public}."""
+    return services.create_macro(**data, actor=current_agent())
+
+
+@macros_bp.get("/<int:macro_id>")
+@requires(Permission.TICKETS_READ)
+@macros_bp.response(200, schemas.MacroSchema)
+def get_macro(macro_id):
+    return services.get_macro(macro_id)
+
+
+@macros_bp.patch("/<int:macro_id>")
+@requires(Permission.MACROS_MANAGE)
+@macros_bp.arguments(schemas.MacroUpdateSchema)
+@macros_bp.response(200, schemas.MacroSchema)
+def update_macro(data, macro_id):
+    return services.update_macro(macro_id, data, actor=current_agent())
+
+
+@macros_bp.delete("/<int:macro_id>")
+@requires(Permission.MACROS_MANAGE)
+@macros_bp.response(204)
+def delete_macro(macro_id):
+    services.delete_macro(macro_id, actor=current_agent())
 
 
 @queues_bp.get("")

@@ -1,0 +1,361 @@
+"""HTML forms of the agents' ticket pages (Flask-WTF: CSRF included where a form changes something).
+
+The forms check shapes only (lengths, known words). Rules that need the ticket as it is now (which status
+may follow which, whether a queue exists, whether a complaint may be solved) stay in the services, and
+their messages come back next to the fields through `show_errors`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from app.tickets.models import (
+    ComplaintCategory,
+    ComplaintStage,
+    Priority,
+    Severity,
+    Status,
+    Ticket,
+    TicketChannel,
+    TicketType,
+)
+from app.tickets.models.tickets import BODY_MAX, SUBJECT_MAX
+from app.tickets.models.vocabulary import TRANSITIONS
+
+TAGS_MAX = 3000
+NOTE_MAX = 10_000
+
+
+def label(value: str | None) -> str:
+    """`on_hold` -> `On hold`: how the workflow's words read on a page."""
+    return (value or "").replace("_", " ").capitalize()
+
+
+def _choices(values, blank: str | None = None) -> list[SelectChoice]:
+    blank_choice = [SelectChoice("", blank)] if blank is not None else []
+    return blank_choice + [SelectChoice(v.value, label(v.value)) for v in values]
+
+
+def optional_id(value: Any) -> int | None:
+    """A select's value: "" means none; anything else must be a positive id."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if not text.isdigit() or not 0 < int(text) <= 2**31 - 1:
+        raise ValueError("Not a valid choice.")
+    return int(text)
+
+
+def comma_list(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").replace("\n", ",").split(",") if part.strip()]
+
+
+def flat_messages(messages: Any) -> list[str]:
+    """A service's messages for one field, flattened (list items come as {"0": [...]})."""
+    if isinstance(messages, dict):
+        # List items are keyed by position; the form has one box per field, so the position says nothing.
+        return [
+            " ".join(flat_messages(inner))
+            if str(name).isdigit()
+            else f"{label(str(name))}: {' '.join(flat_messages(inner))}"
+            for name, inner in messages.items()
+        ]
+    if isinstance(messages, list | tuple):
+        return [str(m) for m in messages]
+    return [str(messages)]
+
+
+class ServiceErrorsMixin:
+    """Put a service's field messages next to the fields; `ALIASES` maps service names to field names.
+
+    Several forms share the ticket page, so each has a `PREFIX`: its controls get distinct names and ids.
+    """
+
+    ALIASES: dict[str, str] = {}
+    NESTED: tuple[str, ...] = ()
+    PREFIX = ""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("prefix", self.PREFIX)
+        super().__init__(*args, **kwargs)
+
+    def show_errors(self, errors: dict[str, Any], prefix: str = "") -> bool:
+        """False if some messages belong to no field of this form (the caller shows them elsewhere)."""
+        shown = True
+        for name, messages in errors.items():
+            key = f"{prefix}{name}"
+            if isinstance(messages, dict) and key in self.NESTED:
+                shown = self.show_errors(messages, prefix=f"{key}.") and shown
+                continue
+            field = getattr(self, self.ALIASES.get(key, key), None)
+            if field is None or not hasattr(field, "errors"):
+                shown = False
+                continue
+            field.errors = [*field.errors, *flat_messages(messages)]
+        return shown
+
+
+class TicketSearchForm(FlaskForm):
+    """The list's search box and simple filters: a GET form, so no CSRF token (links must work)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField("Search tickets", validators=[Optional(), Length(max=200)])
+    status = SelectField("Status", choices=_choices(Status, "Any status"), validate_choice=False)
+    priority = SelectField("Priority", choices=_choices(Priority, "Any priority"), validate_choice=False)
+    queue_id = SelectField("Queue", validate_choice=False)
+
+    def set_queues(self, queues) -> None:
+        self.queue_id.choices = [
+            SelectChoice("", "Any queue"),
+            SelectChoice("mine", "My teams' queues"),
+            SelectChoice("none", "No queue"),
+        ] + [SelectChoice(str(q.id), q.name) for q in queues]
+
+
+class SaveViewForm(FlaskForm):
+    name = StringField("Name of the view", validators=[DataRequired(), Length(max=80)])
+    # The filters being saved, as the list page's query string.
+    query = HiddenField(validators=[Length(max=4000)])
+
+
+class NewTicketForm(ServiceErrorsMixin, FlaskForm):
+    subject = StringField("Subject", validators=[DataRequired(), Length(max=SUBJECT_MAX)])
+    description = TextAreaField(
+        "Description (plain text or simple HTML)", validators=[Optional(), Length(max=BODY_MAX)]
+    )
+    type = SelectField("Type", choices=_choices(TicketType), default=TicketType.QUESTION.value)
+    priority = SelectField("Priority", choices=_choices(Priority), default=Priority.NORMAL.value)
+    queue_id = SelectField("Queue", coerce=optional_id, validate_choice=False)
+    channel = SelectField("Channel", choices=_choices(TicketChannel), default=TicketChannel.PHONE.value)
+    customer_name = StringField("Customer name", validators=[Optional(), Length(max=200)])
+    customer_email = StringField("Customer e-mail", validators=[Optional(), Email(), Length(max=254)])
+    customer_phone = StringField("Customer phone", validators=[Optional(), Length(max=40)])
+    complaint_category = SelectField(
+        "Complaint category", choices=_choices(ComplaintCategory, "Choose a category"), default=""
+    )
+    complaint_severity = SelectField(
+        "Complaint severity", choices=_choices(Severity), default=Severity.MEDIUM.value
+    )
+
+    ALIASES = {
+        "customer": "customer_email",
+        "customer.name": "customer_name",
+        "customer.email": "customer_email",
+        "customer.emails": "customer_email",
+        "customer.phone": "customer_phone",
+        "customer.phones": "customer_phone",
+        "customer._schema": "customer_email",
+        "complaint": "complaint_category",
+        "complaint.category": "complaint_category",
+        "complaint.severity": "complaint_severity",
+    }
+    NESTED = ("customer", "complaint")
+
+    def set_queues(self, queues) -> None:
+        self.queue_id.choices = [SelectChoice("", "No queue")] + [SelectChoice(q.id, q.name) for q in queues]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.customer_email.data or self.customer_phone.data):
+            self.customer_email.errors = [*self.customer_email.errors, "Give the customer's e-mail or phone."]
+            valid = False
+        if self.type.data == TicketType.COMPLAINT and not self.complaint_category.data:
+            self.complaint_category.errors = [
+                *self.complaint_category.errors,
+                "A complaint needs a category.",
+            ]
+            valid = False
+        return valid
+
+    def ticket_fields(self) -> dict[str, Any]:
+        """The form's values in the shape `open_ticket` takes."""
+        fields: dict[str, Any] = {
+            "subject": self.subject.data,
+            "description": self.description.data or "",
+            "type": self.type.data,
+            "priority": self.priority.data,
+            "channel": self.channel.data,
+            "queue_id": self.queue_id.data,
+            "customer": {
+                "name": self.customer_name.data or None,
+                "email": self.customer_email.data or None,
+                "phone": self.customer_phone.data or None,
+            },
+        }
+        if self.type.data == TicketType.COMPLAINT:
+            fields["complaint"] = {
+                "category": self.complaint_category.data,
+                "severity": self.complaint_severity.data,
+            }
+        return fields
+
+
+class TicketFieldsForm(ServiceErrorsMixin, FlaskForm):
+    """Status, priority, queue and tags of the version the agent is looking at."""
+
+    PREFIX = "fields"
+    version = IntegerField(widget=HiddenField.widget, validators=[InputRequired(), NumberRange(min=1)])
+    # Offered: the current state and the ones the workflow allows next (`for_ticket`); the service
+    # refuses anything else, so a tampered value only earns a message.
+    status = SelectField("Status", choices=_choices(Status))
+    priority = SelectField("Priority", choices=_choices(Priority))
+    queue_id = SelectField("Queue", coerce=optional_id, validate_choice=False)
+    tags = StringField("Tags, separated by commas", validators=[Optional(), Length(max=TAGS_MAX)])
+
+    @classmethod
+    def for_ticket(cls, ticket: Ticket) -> TicketFieldsForm:
+        data = {
+            "version": ticket.version,
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "queue_id": ticket.queue_id,
+            "tags": ", ".join(ticket.tags),
+        }
+        # formdata=None: the ticket's values, not whatever another form on the page just posted.
+        form = cls(formdata=None, data=data)
+        form.offer_statuses(ticket)
+        return form
+
+    def offer_statuses(self, ticket: Ticket) -> None:
+        current = Status(ticket.status)
+        allowed = [s for s in Status if s == current or s in TRANSITIONS[current]]
+        self.status.choices = [
+            SelectChoice(s.value, label(s.value) + (" (current)" if s == current else "")) for s in allowed
+        ]
+
+    def set_queues(self, queues) -> None:
+        self.queue_id.choices = [SelectChoice("", "No queue")] + [SelectChoice(q.id, q.name) for q in queues]
+
+    def changes(self) -> dict[str, Any]:
+        return {
+            "status": self.status.data,
+            "priority": self.priority.data,
+            "queue_id": self.queue_id.data,
+            "tags": comma_list(self.tags.data),
+        }
+
+    def wanted(self, ticket: Ticket, queue_names: dict[int, str]) -> list[tuple[str, str]]:
+        """What the agent asked for that differs from `ticket`, as label and readable value (to say
+        what a refused change was)."""
+        differences = []
+        for name, value in self.changes().items():
+            current = ticket.tags if name == "tags" else getattr(ticket, name)
+            if value == current:
+                continue
+            if name == "queue_id":
+                shown = queue_names.get(value, f"queue #{value}") if value is not None else "No queue"
+            elif name == "tags":
+                shown = ", ".join(value) or "no tags"
+            else:
+                shown = label(value)
+            differences.append((getattr(self, name).label.text, shown))
+        return differences
+
+
+class ComplaintForm(ServiceErrorsMixin, FlaskForm):
+    """The complaint-handling record: stage, category, root cause, remedy, follow-up."""
+
+    PREFIX = "complaint"
+    version = IntegerField(widget=HiddenField.widget, validators=[InputRequired(), NumberRange(min=1)])
+    stage = SelectField("Stage", choices=_choices(ComplaintStage))
+    category = SelectField("Category", choices=_choices(ComplaintCategory))
+    root_cause = TextAreaField("Root cause", validators=[Optional(), Length(max=NOTE_MAX)])
+    remedy = TextAreaField("Remedy", validators=[Optional(), Length(max=NOTE_MAX)])
+    follow_up_note = TextAreaField(
+        "Follow-up note (after solving)", validators=[Optional(), Length(max=NOTE_MAX)]
+    )
+
+    NESTED = ("complaint",)
+    FIELDS = ("stage", "category", "root_cause", "remedy", "follow_up_note")
+    ALIASES = {f"complaint.{name}": name for name in FIELDS}
+
+    @classmethod
+    def for_ticket(cls, ticket: Ticket) -> ComplaintForm:
+        complaint = ticket.complaint
+        data = {
+            "version": ticket.version,
+            "stage": complaint.stage,
+            "category": complaint.category,
+            "root_cause": complaint.root_cause,
+            "remedy": complaint.remedy,
+            "follow_up_note": complaint.follow_up_note,
+        }
+        form = cls(formdata=None, data=data)
+        form.offer_stages(ticket)
+        return form
+
+    def offer_stages(self, ticket: Ticket) -> None:
+        complaint = ticket.complaint
+        current = list(ComplaintStage).index(ComplaintStage(complaint.stage))
+        # Stages only move forward: offer the current one and the later ones.
+        self.stage.choices = [
+            SelectChoice(s.value, label(s.value) + (" (current)" if i == current else ""))
+            for i, s in enumerate(ComplaintStage)
+            if i >= current
+        ]
+
+    def changes(self) -> dict[str, Any]:
+        """Every field as it stands: the service records only what differs, and a stage equal to the
+        current one (or a follow-up note already on record) changes nothing."""
+        return {"complaint": {name: getattr(self, name).data or "" for name in self.FIELDS}}
+
+
+class ReplyForm(ServiceErrorsMixin, FlaskForm):
+    PREFIX = "reply"
+    body = TextAreaField(
+        "Message (plain text or simple HTML)", validators=[DataRequired(), Length(max=BODY_MAX)]
+    )
+    visibility = RadioField(
+        "Who sees it",
+        choices=[
+            SelectChoice("public", "Public reply (the customer sees it)"),
+            SelectChoice("internal", "Internal note (agents only)"),
+        ],
+        default="public",
+    )
+    status = SelectField("Then set status", choices=_choices(Status, "Keep the status"))
+
+    ALIASES = {"public": "visibility"}
+
+    def offer_statuses(self, ticket: Ticket) -> None:
+        allowed = TRANSITIONS[Status(ticket.status)]
+        self.status.choices = [SelectChoice("", f"Keep the status ({label(ticket.status)})")] + [
+            SelectChoice(s.value, label(s.value)) for s in Status if s in allowed
+        ]
+
+    def comment_fields(self) -> dict[str, Any]:
+        return {
+            "body": self.body.data,
+            "public": self.visibility.data == "public",
+            "status": self.status.data or None,
+        }
+
+
+class MacroForm(ServiceErrorsMixin, FlaskForm):
+    PREFIX = "macro"
+    version = IntegerField(widget=HiddenField.widget, validators=[InputRequired(), NumberRange(min=1)])
+    macro_id = SelectField("Macro", coerce=optional_id, validate_choice=False, validators=[InputRequired()])
+
+    ALIASES = {"macro": "macro_id"}
+
+    def set_macros(self, macros) -> None:
+        self.macro_id.choices = [SelectChoice("", "Choose a macro")] + [
+            SelectChoice(m.id, m.name) for m in macros
+        ]

@@ -1,0 +1,275 @@
+"""Tickets and complaints, their conversation, links, the append-only audit trail, macros and views."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    DDL,
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.dbtypes import UTCDateTime, utcnow
+from app.extensions import db
+from app.tickets.models.vocabulary import ComplaintStage, Priority, Status, TicketChannel, TicketType
+
+if TYPE_CHECKING:
+    from app.accounts.models import Agent
+    from app.customers.models import Customer
+    from app.tickets.models.queues import Queue
+    from app.tickets.models.sla import SlaTarget
+
+SUBJECT_MAX = 250
+BODY_MAX = 100_000
+REFERENCE_MAX = 40
+
+
+class Ticket(db.Model):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_status_queue", "status", "queue_id"),
+        Index("ix_tickets_assignee_status", "assignee_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(REFERENCE_MAX), unique=True)
+    subject: Mapped[str] = mapped_column(String(SUBJECT_MAX))
+    description: Mapped[str] = mapped_column(Text, default="")  # sanitized HTML
+    type: Mapped[str] = mapped_column(String(16), default=TicketType.QUESTION)
+    priority: Mapped[str] = mapped_column(String(10), default=Priority.NORMAL)
+    channel: Mapped[str] = mapped_column(String(10), default=TicketChannel.API)
+    status: Mapped[str] = mapped_column(String(10), default=Status.NEW)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id", ondelete="SET NULL"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    custom_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Optimistic locking: every change bumps it; a writer holding an older one gets a 409.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    # The timestamps KPIs are computed from (docs: KPI.md).
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Public agent replies, for first contact resolution (solved with exactly one, never reopened).
+    public_reply_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_customer_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+
+    customer: Mapped[Customer] = relationship()
+    queue: Mapped[Queue | None] = relationship()
+    assignee: Mapped[Agent | None] = relationship()
+    complaint: Mapped[Complaint | None] = relationship(
+        back_populates="ticket", uselist=False, cascade="all, delete-orphan"
+    )
+    tag_rows: Mapped[list[TicketTag]] = relationship(
+        cascade="all, delete-orphan", order_by="TicketTag.tag", lazy="selectin"
+    )
+    sla_targets: Mapped[list[SlaTarget]] = relationship(
+        back_populates="ticket", cascade="all, delete-orphan", order_by="SlaTarget.id"
+    )
+
+    # The ORM adds `WHERE version = <loaded>` to every UPDATE and bumps it: a write based on a stale
+    # read fails instead of silently overwriting someone else's change.
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def tags(self) -> list[str]:
+        return sorted(row.tag for row in self.tag_rows)
+
+    @property
+    def is_complaint(self) -> bool:
+        return self.type == TicketType.COMPLAINT
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self.reference} {self.status}>"
+
+
+class TicketTag(db.Model):
+    __tablename__ = "ticket_tags"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(50), primary_key=True, index=True)
+
+
+class Complaint(db.Model):
+    """What complaint handling needs beyond a ticket: the procedure's stage, cause, remedy, follow-up."""
+
+    __tablename__ = "complaints"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(20))
+    severity: Mapped[str] = mapped_column(String(10), default="medium")
+    desired_outcome: Mapped[str | None] = mapped_column(String(20))
+    stage: Mapped[str] = mapped_column(String(20), default=ComplaintStage.RECEIVED, index=True)
+    root_cause: Mapped[str] = mapped_column(Text, default="")
+    remedy: Mapped[str] = mapped_column(Text, default="")
+    compensation_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    compensation_currency: Mapped[str | None] = mapped_column(String(3))
+    compensation_note: Mapped[str] = mapped_column(Text, default="")
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    follow_up_note: Mapped[str] = mapped_column(Text, default="")
+
+    ticket: Mapped[Ticket] = relationship(back_populates="complaint")
+
+
+comment_mentions = Table(
+    "comment_mentions",
+    db.metadata,
+    Column("comment_id", Integer, ForeignKey("ticket_comments.id", ondelete="CASCADE"), primary_key=True),
+    Column("agent_id", Integer, ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Comment(db.Model):
+    """A public reply (the customer sees it) or an internal note, by an agent or by the customer."""
+
+    __tablename__ = "ticket_comments"
+    __table_args__ = (Index("ix_ticket_comments_ticket_created", "ticket_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    # Set when the customer wrote it (portal, e-mail); then author_id is empty.
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    body: Mapped[str] = mapped_column(Text)  # sanitized HTML
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship()
+    author: Mapped[Agent | None] = relationship()
+    mentions: Mapped[list[Agent]] = relationship(secondary=comment_mentions)
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="comment", order_by="Attachment.id")
+
+
+class Attachment(db.Model):
+    """A file stored under ATTACHMENTS_DIR by a random name; only ever served as a download."""
+
+    __tablename__ = "ticket_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_comments.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_name: Mapped[str] = mapped_column(String(64), unique=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    comment: Mapped[Comment | None] = relationship(back_populates="attachments")
+
+
+class TicketEvent(db.Model):
+    """One line of the audit trail: who changed what, when, from which value to which.
+
+    Append-only: services only ever insert, and the database refuses UPDATE and DELETE (triggers below).
+    """
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_ticket_at", "ticket_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    # agent, customer, system (jobs) or import
+    actor_kind: Mapped[str] = mapped_column(String(10), default="agent")
+    kind: Mapped[str] = mapped_column(String(30))
+    field: Mapped[str | None] = mapped_column(String(40))
+    old_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+    actor: Mapped[Agent | None] = relationship()
+    ticket: Mapped[Ticket] = relationship()
+
+
+_APPEND_ONLY = {
+    "postgresql": [
+        """
+        CREATE OR REPLACE FUNCTION ticket_events_append_only() RETURNS trigger AS $$
+        BEGIN RAISE EXCEPTION 'ticket_events is append-only'; END; $$ LANGUAGE plpgsql
+        """,
+        """
+        CREATE TRIGGER ticket_events_append_only BEFORE UPDATE OR DELETE ON ticket_events
+        FOR EACH ROW EXECUTE FUNCTION ticket_events_append_only()
+        """,
+    ],
+    "sqlite": [
+        """
+        CREATE TRIGGER ticket_events_no_update BEFORE UPDATE ON ticket_events
+        BEGIN SELECT RAISE(ABORT, 'ticket_events is append-only'); END
+        """,
+        """
+        CREATE TRIGGER ticket_events_no_delete BEFORE DELETE ON ticket_events
+        BEGIN SELECT RAISE(ABORT, 'ticket_events is append-only'); END
+        """,
+    ],
+}
+for _dialect, _statements in _APPEND_ONLY.items():
+    for _statement in _statements:
+        event.listen(TicketEvent.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+
+
+class TicketLink(db.Model):
+    """Two tickets that belong together: related, a follow-up of a closed one, or merged as duplicate."""
+
+    __tablename__ = "ticket_links"
+    __table_args__ = (UniqueConstraint("ticket_id", "linked_ticket_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    linked_ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12), default="related")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+
+
+class Macro(db.Model):
+    """A canned response: field changes and a reply applied in one step.
+
+    `actions`: {"set": {"status", "priority", "type", "queue_id", "assignee_id"}, "add_tags": [...],
+    "remove_tags": [...], "reply": {"body": "...", "public": true}}
+    """
+
+    __tablename__ = "macros"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    actions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SavedView(db.Model):
+    """An agent's own saved ticket filter (the built-in views are computed, not stored)."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("agent_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,850 @@
+"""History import: another helpdesk's tickets, replayed through the ticket workflow at their own times.
+
+The file
+--------
+JSON Lines (UTF-8), one ticket per line; blank lines are skipped, line numbers count every line:
+
+    {"reference": "ZD-1042", "subject": "...", "description": "...", "type": "question",
+     "priority": "normal", "channel": "email", "queue": "Billing",
+     "customer": {"name": "...", "email": "...", "phone": "..."}, "assignee_email": "agent@...",
+     "created_at": "2024-03-01T09:00:00Z", "tags": ["vip"],
+     "events": [{"at": "...", "kind": "public_reply" | "internal_note" | "status",
+                 "author_email": "...", "body": "...", "to": "solved"}]}
+
+Required: `reference` (at most 40 characters; a number is taken as text), `subject`, `customer` (an
+e-mail or a phone) and `created_at`. `type`, `priority` and `channel` default as in the API (question,
+normal, api); a complaint also needs `complaint: {"category", "severity", "desired_outcome"}`. Times are
+ISO 8601; a time without an offset is UTC. Other keys are refused, so a misspelt key is reported rather
+than dropped.
+
+What a line means
+-----------------
+- `queue` is a queue's name, matched regardless of case. An unknown name fails the line
+  (`{"queue": ["No queue named X."]}`): queues are set up by people, not invented by an import.
+- `assignee_email` and `author_email` name agents. An unknown e-mail fails the line, except that a
+  `public_reply` whose author is the customer (the customer's e-mail, or no author at all) is the
+  customer writing. Internal notes need an agent; a status change without an author has none.
+- Events are replayed in time order (sorted stably by `at`, so equal times keep the file's order). An
+  event before the ticket's `created_at` fails the line. A `status` event moves the ticket to `to`; an
+  agent's reply or note may carry `to` as well (the reply and the change in one step).
+- The replay goes through the ticket services (`open_ticket`, `add_comment`, `add_customer_message`,
+  `update_ticket`) with `at` set to the historical time, so SLA targets, first response and solve times,
+  and the audit trail come out exactly as if the ticket had been worked here. Nobody is notified of
+  history (`announce=False`; `update_ticket` has no such switch yet, so status events still send
+  `ticket_updated`, `ticket_solved` and `ticket_reopened`, which nothing receives so far). Audit events
+  of the import's agents' actions carry `actor_kind` "import"; customer messages stay "customer" and
+  SLA breaches "system", as the services record them.
+  The ticket's `created` event names the agent who ran the import (none from the CLI).
+- A line whose `reference` is already a ticket's is skipped and counted as `unchanged`: importing the
+  same file again writes nothing. A bad line is counted as `failed`, reported as
+  `{"line": <n>, "reference": ..., "errors": {field: [...]}}` (event errors under
+  `{"events": {"<index in the file's list>": {...}}}`), and leaves nothing behind: no ticket, comment,
+  audit event, SLA target or new customer.
+
+Transactions
+------------
+The ticket services commit: each is one use case. A line is several (open, then one per event), and must
+land whole or not at all; lines are committed in batches (`BATCH_SIZE`), since a commit per line costs
+a disk flush each on PostgreSQL. So the import runs the services on a session of its own, joined to a
+connection it controls (SQLAlchemy's "join a session into an external transaction" recipe,
+`join_transaction_mode="create_savepoint"`):
+
+    connection:  BEGIN (batch) ── SAVEPOINT (line) ── [services' SAVEPOINT ... RELEASE]* ── RELEASE ──
+                 ... next lines ... ── COMMIT (batch, with the import record's counts)
+
+A service's `commit()` then releases its own savepoint inside the line's, and the line's savepoint is
+rolled back if anything in the line fails. Nothing is patched: the services run unchanged, on a session
+that is put in the app context's `db.session` slot for the duration of a batch and taken out after.
+Committed batches stay if the import stops halfway (a crash, a killed job); importing the file again
+finishes it, since references already present are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Agent
+from app.customers.models import ImportStatus
+from app.dbtypes import utcnow
+from app.errors import AppError, Invalid, NotFound
+from app.extensions import db
+from app.queue import enqueue
+from app.tickets.models import (
+    ComplaintCategory,
+    DesiredOutcome,
+    Priority,
+    Queue,
+    Severity,
+    Status,
+    Ticket,
+    TicketChannel,
+    TicketImport,
+    TicketType,
+)
+from app.tickets.models.tickets import BODY_MAX, REFERENCE_MAX, SUBJECT_MAX
+from app.tickets.services import tickets
+
+MAX_ID = 2**31 - 1
+ACTOR_KIND = "import"
+# Lines per transaction: large enough that commits cost little, small enough that a batch holds little
+# memory and a stopped import loses little work.
+BATCH_SIZE = 500
+# Kept in the import record and the report; the counts stay exact beyond it.
+MAX_REPORTED_ERRORS = 1000
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+FILE_SUFFIXES = (".jsonl", ".ndjson")
+# The job runs by dotted path: services must not import the room's job modules (jobs import services).
+IMPORT_JOB = "app.tickets.import_jobs.run_ticket_import"
+# RQ's default (180 s) is far too short for a big file; a stopped job leaves whole batches behind anyway.
+IMPORT_JOB_TIMEOUT = 4 * 3600
+
+EVENT_KINDS = ("public_reply", "internal_note", "status")
+_LINE_KEYS = {
+    "reference",
+    "subject",
+    "description",
+    "type",
+    "priority",
+    "channel",
+    "queue",
+    "customer",
+    "assignee_email",
+    "created_at",
+    "events",
+    "tags",
+    "complaint",
+}
+_EVENT_KEYS = {"at", "kind", "author_email", "body", "to"}
+_CUSTOMER_LIMITS = {"name": 200, "email": 254, "phone": 40}
+_COMPLAINT_CHOICES = {
+    "category": [c.value for c in ComplaintCategory],
+    "severity": [s.value for s in Severity],
+    "desired_outcome": [d.value for d in DesiredOutcome],
+}
+_MISSING = "Missing data for required field."
+_NOT_TEXT = "Not a valid string."
+_NUL = "Must not contain NUL characters."
+# Service error keys that the file calls differently.
+_LINE_FIELD = {"queue_id": "queue", "assignee_id": "assignee_email"}
+_EVENT_FIELD = {"status": "to"}
+_CUSTOMER_FIELD = {"emails": "email", "phones": "phone"}
+
+ProgressCallback = Callable[[int, int | None], None]
+
+
+@dataclass
+class HistoryReport:
+    """What an import did: lines created, unchanged (reference known) and failed, with the first errors."""
+
+    created: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def lines(self) -> int:
+        return self.created + self.unchanged + self.failed
+
+    def fail(self, line: int, reference: str | None, errors: Mapping[str, Any]) -> None:
+        self.failed += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append({"line": line, "reference": reference, "errors": _plain(errors)})
+
+
+# -- use cases ---------------------------------------------------------------------------------------
+
+
+def import_ticket_history(
+    lines: Iterable[str],
+    *,
+    actor: Agent | None,
+    on_progress: ProgressCallback | None = None,
+    total: int | None = None,
+) -> HistoryReport:
+    """Import tickets from JSON Lines, committing every `BATCH_SIZE` lines; see the module for the format.
+
+    `lines` is the file's lines (a file object will do). After each non-blank line `on_progress(done,
+    total)` is called, `total` being whatever the caller passed (the number of non-blank lines, if known).
+    A bad line is counted in `failed`, listed in `errors` and leaves nothing behind; the others land.
+    """
+    return _import(lines, actor_id=_id_of(actor), import_id=None, on_progress=on_progress, total=total)
+
+
+def create_history_import(*, filename: str, content: bytes, actor: Agent) -> TicketImport:
+    """Store an uploaded JSON Lines file and queue its import; 422 for a file that cannot be one.
+
+    The size limit is the `TICKET_IMPORT_MAX_BYTES` setting (50 MiB unless configured).
+    """
+    filename = os.path.basename(filename.replace("\\", "/")).replace("\x00", "").strip()
+    if not filename.lower().endswith(FILE_SUFFIXES):
+        raise Invalid("Upload a JSON Lines file.", {"file": ["The file name must end in .jsonl or .ndjson."]})
+    limit = max_upload_bytes()
+    if len(content) > limit:
+        raise Invalid("The file is too large.", {"file": [f"At most {limit} bytes."]})
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid("The file is not UTF-8 text.", {"file": ["Save the file as UTF-8."]}) from exc
+    if "\x00" in text:
+        # JSON never holds a raw NUL, and PostgreSQL cannot store one in the record.
+        raise Invalid("The file is not a JSON Lines text file.", {"file": ["It contains NUL characters."]})
+    line_count = sum(1 for line in _split(text) if line.strip())
+    if not line_count:
+        raise Invalid("The file is empty.", {"file": ["Give one ticket per line."]})
+    record = TicketImport(
+        filename=filename[:255],
+        content=text,
+        created_by_id=actor.id,
+        status=ImportStatus.QUEUED,
+        line_count=line_count,
+    )
+    db.session.add(record)
+    db.session.commit()
+    enqueue(IMPORT_JOB, record.id, job_timeout=IMPORT_JOB_TIMEOUT)
+    return record
+
+
+def get_history_import(import_id: int) -> TicketImport:
+    """An import with its status, progress, counts and per-line errors."""
+    record = db.session.get(TicketImport, import_id) if 0 < import_id <= MAX_ID else None
+    if record is None:
+        raise NotFound(f"Import {import_id} not found.")
+    return record
+
+
+def run_history_import(import_id: int) -> TicketImport:
+    """Process a stored import (the job). A finished import is left alone, so running it twice is safe.
+
+    Commits `running` first, so whoever polls the import sees it; the counts then advance with each
+    committed batch, and the final status lands with the last one's figures.
+    """
+    record = get_history_import(import_id)
+    if record.status in (ImportStatus.DONE, ImportStatus.FAILED):
+        return record
+    record.status = ImportStatus.RUNNING
+    record.started_at = utcnow()
+    record.processed_count = record.created_count = record.unchanged_count = record.failed_count = 0
+    record.errors = []
+    db.session.commit()
+    try:
+        report = _import(
+            _split(record.content),
+            actor_id=record.created_by_id,
+            import_id=record.id,
+            on_progress=None,
+            total=record.line_count,
+        )
+    except Exception:
+        db.session.rollback()
+        db.session.refresh(record)
+        record.status = ImportStatus.FAILED
+        record.errors = [_stopped()]
+        record.finished_at = utcnow()
+        db.session.commit()
+        raise
+    # The batches wrote the counts through the import's own connection: read them back before finishing.
+    db.session.refresh(record)
+    record.status = ImportStatus.DONE
+    record.processed_count = report.lines
+    record.created_count = report.created
+    record.unchanged_count = report.unchanged
+    record.failed_count = report.failed
+    record.errors = report.errors
+    record.finished_at = utcnow()
+    db.session.commit()
+    return record
+
+
+def max_upload_bytes() -> int:
+    """The largest file the API takes (setting `TICKET_IMPORT_MAX_BYTES`)."""
+    return int(current_app.config.get("TICKET_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+# -- running an import --------------------------------------------------------------------------------
+
+
+class _LineError(Exception):
+    def __init__(self, errors: Mapping[str, Any]):
+        super().__init__("line failed")
+        self.errors = errors
+
+
+@dataclass
+class _Event:
+    index: int  # in the file's list, for error messages
+    at: datetime
+    kind: str
+    author_email: str | None
+    body: str | None
+    to: str | None
+
+
+@dataclass
+class _Line:
+    number: int
+    reference: str | None = None
+    data: dict[str, Any] | None = None
+    events: list[_Event] = field(default_factory=list)
+    errors: dict[str, Any] | None = None
+
+
+@dataclass
+class _Batch:
+    """What a batch's lines need from the database, read once per batch."""
+
+    agents: dict[str, int]  # e-mail -> id
+    queues: dict[str, int]  # lowercased name -> id
+    known: set[str]  # references already taken
+
+
+def _import(
+    lines: Iterable[str],
+    *,
+    actor_id: int | None,
+    import_id: int | None,
+    on_progress: ProgressCallback | None,
+    total: int | None,
+) -> HistoryReport:
+    report = HistoryReport()
+    done = 0
+    with db.engine.connect() as connection:
+        for chunk in _chunks(_numbered(lines), BATCH_SIZE):
+            parsed = [_parse(number, text) for number, text in chunk]
+            with connection.begin(), _Replayer(connection, actor_id) as replayer:
+                batch = _read_batch(replayer.session, parsed)
+                for line in parsed:
+                    replayer.import_line(batch, line, report)
+                    done += 1
+                    if on_progress is not None:
+                        on_progress(done, total)
+                if import_id is not None:
+                    _save_progress(replayer.session, import_id, report)
+                replayer.session.commit()
+    return report
+
+
+class _Replayer:
+    """Replays one batch's lines on a session joined to the batch's transaction, serving as `db.session`.
+
+    The session's transactions are savepoints (`join_transaction_mode="create_savepoint"`), so a
+    service's `commit()` ends its own step, inside the line's savepoint, and not the batch. Objects are
+    not expired on those commits: they end no transaction anyone else could see into, and reloading
+    every object after each step would double the import's queries. The agents and queues the lines
+    use are held here, since the session's identity map only keeps objects someone refers to.
+    """
+
+    def __init__(self, connection: Connection, actor_id: int | None):
+        self.connection = connection
+        self.actor_id = actor_id
+        self.session: Session | None = None
+        self._held: dict[tuple[type, int], Any] = {}
+        self._previous: Any = None
+
+    def __enter__(self) -> _Replayer:
+        registry = db.session.registry
+        self._previous = registry() if registry.has() else None
+        self._open()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.session.close()
+        registry = db.session.registry
+        if self._previous is None:
+            registry.clear()
+        else:
+            registry.set(self._previous)
+
+    def _open(self) -> None:
+        self.session = Session(
+            bind=self.connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        db.session.registry.set(self.session)
+        self._held = {}
+
+    def _renew(self) -> None:
+        """A fresh session after a failed line: the rolled-back steps' objects are gone from the
+        database, and the old session would still hand them out (ids may even be reused)."""
+        self.session.close()
+        self._open()
+
+    def get(self, model: type, object_id: int | None) -> Any:
+        if object_id is None:
+            return None
+        key = (model, object_id)
+        if key not in self._held:
+            self._held[key] = self.session.get(model, object_id)
+        return self._held[key]
+
+    def import_line(self, batch: _Batch, line: _Line, report: HistoryReport) -> None:
+        if line.errors is not None:
+            report.fail(line.number, line.reference, line.errors)
+            return
+        if line.reference in batch.known:
+            report.unchanged += 1
+            return
+        try:
+            plan = _plan(line, batch)
+        except _LineError as error:
+            report.fail(line.number, line.reference, error.errors)
+            return
+        # The session's steps must nest inside the line's savepoint: end whatever it has open (reads).
+        if self.session.in_transaction():
+            self.session.commit()
+        savepoint = self.connection.begin_nested()
+        try:
+            _replay(plan, line, self)
+            self.session.commit()
+        except (_LineError, AppError, IntegrityError, DataError) as error:
+            # The session's step first (it may hold a failed flush), then everything the line released.
+            self.session.rollback()
+            savepoint.rollback()
+            self._renew()
+            report.fail(line.number, line.reference, _line_errors(error))
+            return
+        except BaseException:
+            self.session.rollback()
+            savepoint.rollback()
+            raise
+        savepoint.commit()
+        batch.known.add(line.reference)
+        report.created += 1
+
+
+def _read_batch(session: Session, parsed: list[_Line]) -> _Batch:
+    references = [line.reference for line in parsed if line.errors is None]
+    emails = {
+        email
+        for line in parsed
+        if line.errors is None
+        for email in (line.data.get("assignee_email"), *(e.author_email for e in line.events))
+        if email
+    }
+    agents = {}
+    if emails:
+        agents = dict(session.execute(select(Agent.email, Agent.id).where(Agent.email.in_(emails))).all())
+    queues = {name.lower(): queue_id for name, queue_id in session.execute(select(Queue.name, Queue.id))}
+    known = set()
+    if references:
+        known = set(session.scalars(select(Ticket.reference).where(Ticket.reference.in_(references))))
+    return _Batch(agents=agents, queues=queues, known=known)
+
+
+def _save_progress(session: Session, import_id: int, report: HistoryReport) -> None:
+    """The record's counts, in the batch's own transaction: they say exactly what has landed."""
+    session.execute(
+        update(TicketImport)
+        .where(TicketImport.id == import_id)
+        .values(
+            processed_count=report.lines,
+            created_count=report.created,
+            unchanged_count=report.unchanged,
+            failed_count=report.failed,
+            errors=report.errors,
+        )
+    )
+
+
+# -- one line -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    queue_id: int | None
+    assignee_id: int | None
+    authors: dict[int, int | None]  # event index -> agent id (None: the customer, or nobody)
+
+
+def _plan(line: _Line, batch: _Batch) -> _Plan:
+    """Resolve names to ids and check what needs the database but writes nothing."""
+    data = line.data
+    errors: dict[str, Any] = {}
+    queue_id = None
+    if data.get("queue"):
+        queue_id = batch.queues.get(data["queue"].strip().lower())
+        if queue_id is None:
+            errors["queue"] = [f"No queue named {data['queue']}."]
+    assignee_id = None
+    if data.get("assignee_email"):
+        assignee_id = batch.agents.get(data["assignee_email"])
+        if assignee_id is None:
+            errors["assignee_email"] = [f"No agent with the e-mail {data['assignee_email']}."]
+    customer_email = (data["customer"].get("email") or "").strip().lower()
+    authors: dict[int, int | None] = {}
+    event_errors: dict[str, Any] = {}
+    for event in line.events:
+        problems: dict[str, list[str]] = {}
+        author = batch.agents.get(event.author_email) if event.author_email else None
+        by_customer = event.kind == "public_reply" and author is None
+        if by_customer and event.author_email and event.author_email != customer_email:
+            problems["author_email"] = [f"No agent or customer with the e-mail {event.author_email}."]
+        elif event.author_email and author is None and event.kind != "public_reply":
+            problems["author_email"] = [f"No agent with the e-mail {event.author_email}."]
+        elif event.kind == "internal_note" and author is None:
+            problems["author_email"] = ["An internal note needs its agent's e-mail."]
+        elif by_customer and event.to is not None:
+            problems["to"] = ["A customer's message changes no status; give the change its own event."]
+        if event.at < data["created_at"]:
+            problems["at"] = ["Before the ticket's created_at."]
+        if problems:
+            event_errors[str(event.index)] = problems
+        authors[event.index] = author
+    if event_errors:
+        errors["events"] = event_errors
+    if errors:
+        raise _LineError(errors)
+    return _Plan(queue_id=queue_id, assignee_id=assignee_id, authors=authors)
+
+
+def _replay(plan: _Plan, line: _Line, replayer: _Replayer) -> None:
+    data = line.data
+    # Loaded (and held) before the services look them up by id: then they find them in the session.
+    actor = replayer.get(Agent, replayer.actor_id)
+    replayer.get(Queue, plan.queue_id)
+    replayer.get(Agent, plan.assignee_id)
+    try:
+        ticket = tickets.open_ticket(
+            subject=data["subject"],
+            description=data.get("description") or "",
+            type=data.get("type") or TicketType.QUESTION,
+            priority=data.get("priority") or Priority.NORMAL,
+            channel=data.get("channel") or TicketChannel.API,
+            customer={k: v for k, v in data["customer"].items() if v},
+            queue_id=plan.queue_id,
+            assignee_id=plan.assignee_id,
+            tags=data.get("tags") or (),
+            complaint=data.get("complaint"),
+            reference=line.reference,
+            actor=actor,
+            actor_kind=ACTOR_KIND,
+            at=data["created_at"],
+            announce=False,
+        )
+    except AppError as error:
+        errors = _renamed(error.errors, _LINE_FIELD) or {"line": [error.message]}
+        if isinstance(errors.get("customer"), Mapping):
+            errors["customer"] = _customer_errors(errors["customer"])
+        raise _LineError(errors) from error
+    for event in line.events:
+        author = replayer.get(Agent, plan.authors[event.index])
+        try:
+            _replay_event(ticket, event, author)
+        except AppError as error:
+            errors = _renamed(error.errors, _EVENT_FIELD) or {"event": [error.message]}
+            raise _LineError({"events": {str(event.index): errors}}) from error
+
+
+def _replay_event(ticket: Ticket, event: _Event, author: Agent | None) -> None:
+    if event.kind == "status":
+        tickets.update_ticket(
+            ticket.id,
+            {"status": event.to},
+            expected_version=ticket.version,
+            actor=author,
+            actor_kind=ACTOR_KIND,
+            at=event.at,
+            announce=False,
+        )
+    elif author is not None:
+        tickets.add_comment(
+            ticket.id,
+            body=event.body or "",
+            public=event.kind == "public_reply",
+            status=event.to,
+            actor=author,
+            actor_kind=ACTOR_KIND,
+            at=event.at,
+            announce=False,
+        )
+    else:
+        tickets.add_customer_message(ticket.id, body=event.body or "", at=event.at, announce=False)
+
+
+def _line_errors(error: BaseException) -> Mapping[str, Any]:
+    if isinstance(error, _LineError):
+        return error.errors
+    if isinstance(error, AppError):
+        return error.errors or {"line": [error.message]}
+    if isinstance(error, IntegrityError):
+        return {"line": ["Conflicts with data written at the same time; import the line again."]}
+    return {"line": ["A value is too long or out of range for the database."]}
+
+
+def _customer_errors(errors: Mapping[str, Any]) -> dict[str, Any]:
+    """The customers room speaks of lists (`emails: {"0": [...]}`); the line has one e-mail and phone."""
+    result = {}
+    for key, messages in errors.items():
+        if isinstance(messages, Mapping) and set(messages) <= {0, "0"}:
+            messages = next(iter(messages.values()))
+        result[_CUSTOMER_FIELD.get(key, key)] = messages
+    return result
+
+
+def _renamed(errors: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    return {names.get(key, key): value for key, value in errors.items()}
+
+
+# -- reading and checking a line ---------------------------------------------------------------------
+
+
+def _parse(number: int, text: str) -> _Line:
+    """Check a line's shape and values (no database needed); a bad line comes back with its errors."""
+    line = _Line(number=number)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        line.errors = {"line": [f"Not valid JSON: {error.msg} (column {error.colno})."]}
+        return line
+    except RecursionError:
+        line.errors = {"line": ["Not valid JSON: nested too deeply."]}
+        return line
+    if not isinstance(data, dict):
+        line.errors = {"line": ["Must be a JSON object (one ticket per line)."]}
+        return line
+    reference = data.get("reference")
+    if isinstance(reference, int) and not isinstance(reference, bool):
+        reference = data["reference"] = str(reference)
+    if isinstance(reference, str):
+        reference = data["reference"] = reference.strip()
+        line.reference = reference or None
+    errors: dict[str, Any] = {}
+    if "\\u0000" in text and _has_nul(data):
+        line.errors = {"line": [_NUL]}
+        return line
+    for key in sorted(set(data) - _LINE_KEYS):
+        errors[key] = ["Unknown field."]
+    _text(data, "reference", errors, required=True, max_length=REFERENCE_MAX)
+    _text(data, "subject", errors, required=True, max_length=SUBJECT_MAX)
+    _text(data, "description", errors, max_length=BODY_MAX)
+    _choice(data, "type", [t.value for t in TicketType], errors)
+    _choice(data, "priority", [p.value for p in Priority], errors)
+    _choice(data, "channel", [c.value for c in TicketChannel], errors)
+    _text(data, "queue", errors, max_length=80)
+    _email(data, "assignee_email", errors)
+    _time(data, "created_at", errors)
+    _customer(data, errors)
+    _tags(data, errors)
+    _complaint(data, errors)
+    line.events = _events(data, errors)
+    if errors:
+        line.errors = errors
+    line.data = data
+    return line
+
+
+def _text(
+    data: dict[str, Any], key: str, errors: dict[str, Any], *, required: bool = False, max_length: int
+) -> None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            errors[key] = [_MISSING]
+        return
+    if not isinstance(value, str):
+        errors[key] = [_NOT_TEXT]
+    elif required and not value.strip():
+        errors[key] = ["Must not be empty."]
+    elif len(value) > max_length:
+        errors[key] = [f"Longer than maximum length {max_length}."]
+
+
+def _choice(data: dict[str, Any], key: str, choices: list[str], errors: dict[str, Any]) -> None:
+    value = data.get(key)
+    if value is not None and value not in choices:
+        errors[key] = [f"Must be one of: {', '.join(choices)}."]
+
+
+def _email(data: dict[str, Any], key: str, errors: dict[str, Any]) -> None:
+    """Agents' e-mails are stored lowercased; compare them that way."""
+    value = data.get(key)
+    if value is None:
+        return
+    if not isinstance(value, str):
+        errors[key] = [_NOT_TEXT]
+    else:
+        data[key] = value.strip().lower() or None
+
+
+def _time(data: dict[str, Any], key: str, errors: dict[str, Any], *, required: bool = True) -> None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            errors[key] = [_MISSING]
+        return
+    parsed = _datetime(value)
+    if parsed is None:
+        errors[key] = ["Not a valid datetime (ISO 8601, e.g. 2024-03-01T09:00:00Z)."]
+    else:
+        data[key] = parsed
+
+
+def _datetime(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _customer(data: dict[str, Any], errors: dict[str, Any]) -> None:
+    customer = data.get("customer")
+    if customer is None:
+        errors["customer"] = [_MISSING]
+        return
+    if not isinstance(customer, dict):
+        errors["customer"] = ["Must be an object with name, email and phone."]
+        return
+    problems: dict[str, list[str]] = {}
+    for key in sorted(set(customer) - set(_CUSTOMER_LIMITS)):
+        problems[key] = ["Unknown field."]
+    for key, limit in _CUSTOMER_LIMITS.items():
+        value = customer.get(key)
+        if value is not None and not isinstance(value, str):
+            problems[key] = [_NOT_TEXT]
+        elif value is not None and len(value) > limit:
+            problems[key] = [f"Longer than maximum length {limit}."]
+    if not problems and not any((customer.get(key) or "").strip() for key in ("email", "phone")):
+        problems["email"] = ["Give the customer's e-mail or phone."]
+    if problems:
+        errors["customer"] = problems
+
+
+def _tags(data: dict[str, Any], errors: dict[str, Any]) -> None:
+    tags = data.get("tags")
+    if tags is not None and (not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags)):
+        errors["tags"] = ["Must be a list of strings."]
+
+
+def _complaint(data: dict[str, Any], errors: dict[str, Any]) -> None:
+    complaint = data.get("complaint")
+    if complaint is None:
+        return
+    if not isinstance(complaint, dict):
+        errors["complaint"] = ["Must be an object with category, severity and desired_outcome."]
+        return
+    problems: dict[str, list[str]] = {}
+    for key in sorted(set(complaint) - set(_COMPLAINT_CHOICES)):
+        problems[key] = ["Unknown field."]
+    for key, choices in _COMPLAINT_CHOICES.items():
+        _choice(complaint, key, choices, problems)
+    if problems:
+        errors["complaint"] = problems
+
+
+def _events(data: dict[str, Any], errors: dict[str, Any]) -> list[_Event]:
+    """The events in time order (a stable sort: equal times keep the file's order)."""
+    raw = data.get("events")
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        errors["events"] = ["Must be a list of events."]
+        return []
+    events: list[_Event] = []
+    problems: dict[str, Any] = {}
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            problems[str(index)] = {"event": ["Must be an object."]}
+            continue
+        event_errors: dict[str, Any] = {}
+        for key in sorted(set(item) - _EVENT_KEYS):
+            event_errors[key] = ["Unknown field."]
+        _choice(item, "kind", list(EVENT_KINDS), event_errors)
+        kind = item.get("kind")
+        if kind is None:
+            event_errors["kind"] = [_MISSING]
+        _time(item, "at", event_errors)
+        _email(item, "author_email", event_errors)
+        _text(item, "body", event_errors, max_length=BODY_MAX)
+        _choice(item, "to", [s.value for s in Status], event_errors)
+        if kind == "status":
+            if item.get("to") is None:
+                event_errors["to"] = [_MISSING]
+            if isinstance(item.get("body"), str) and item["body"].strip():
+                event_errors["body"] = ["A status change carries no body; give the text its own event."]
+        elif kind in ("public_reply", "internal_note") and item.get("body") is None:
+            event_errors["body"] = [_MISSING]
+        if event_errors:
+            problems[str(index)] = event_errors
+            continue
+        events.append(
+            _Event(
+                index=index,
+                at=item["at"],
+                kind=kind,
+                author_email=item.get("author_email"),
+                body=item.get("body"),
+                to=item.get("to"),
+            )
+        )
+    if problems:
+        errors["events"] = problems
+    events.sort(key=lambda event: event.at)
+    return events
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+# -- plumbing -----------------------------------------------------------------------------------------
+
+
+def _split(text: str) -> list[str]:
+    # Only "\n" ends a line: str.splitlines() would also split at U+2028, which JSON strings may hold.
+    return text.split("\n")
+
+
+def _numbered(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """Non-blank lines with their 1-based numbers in the file (a BOM on the first is dropped)."""
+    for number, text in enumerate(lines, start=1):
+        if number == 1:
+            text = text.removeprefix("\ufeff")
+        if text.strip():
+            yield number, text
+
+
+def _chunks(items: Iterable[tuple[int, str]], size: int) -> Iterator[list[tuple[int, str]]]:
+    chunk: list[tuple[int, str]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _plain(value: Any) -> Any:
+    """Errors as they read back from a JSON column (string keys), so the report and the record agree."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _stopped() -> dict[str, Any]:
+    return {"line": 0, "reference": None, "errors": {"file": ["The import stopped on an error."]}}
+
+
+def _id_of(actor: Agent | None) -> int | None:
+    return actor.id if actor is not None else None

@@ -1,0 +1,116 @@
+"""Macros: canned responses that change fields and add a reply to a ticket in one step."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from app.errors import Conflict, Invalid, NotFound
+from app.extensions import db
+from app.tickets.models import Macro
+from app.tickets.services.tickets import (
+    Change,
+    apply_changes,
+    check_version,
+    commit_ticket,
+    get_ticket,
+    reply,
+)
+from app.tickets.signals import ticket_commented
+
+if TYPE_CHECKING:
+    from app.accounts.models import Agent
+    from app.tickets.models import Ticket
+
+SETTABLE = ("status", "priority", "type", "queue_id", "assignee_id")
+
+
+def list_macros():
+    return select(Macro).order_by(Macro.name)
+
+
+def get_macro(macro_id: int) -> Macro:
+    macro = db.session.get(Macro, macro_id) if 0 < macro_id <= 2**31 - 1 else None
+    if macro is None:
+        raise NotFound(f"Macro {macro_id} not found.")
+    return macro
+
+
+def create_macro(*, name: str, description: str = "", actions: Mapping[str, Any], actor: Agent) -> Macro:
+    macro = Macro(
+        name=_unique_name(name),
+        description=description,
+        actions=_clean_actions(actions),
+        created_by_id=actor.id,
+    )
+    db.session.add(macro)
+    db.session.commit()
+    return macro
+
+
+def update_macro(macro_id: int, changes: Mapping[str, Any], *, actor: Agent) -> Macro:
+    macro = get_macro(macro_id)
+    if "name" in changes:
+        macro.name = _unique_name(changes["name"], macro.id)
+    if "description" in changes:
+        macro.description = changes["description"]
+    if "actions" in changes:
+        macro.actions = _clean_actions(changes["actions"])
+    db.session.commit()
+    return macro
+
+
+def delete_macro(macro_id: int, *, actor: Agent) -> None:
+    db.session.delete(get_macro(macro_id))
+    db.session.commit()
+
+
+def apply_macro(ticket_id: int, macro_id: int, *, expected_version: int, actor: Agent) -> Ticket:
+    """Apply a macro's field changes and reply to the version of the ticket the agent is looking at.
+
+    All of it lands in one commit, or nothing does (an illegal status change refuses the whole macro).
+    """
+    macro = get_macro(macro_id)
+    ticket = get_ticket(ticket_id)
+    check_version(ticket, expected_version)
+    change = Change(ticket, actor)
+    actions = macro.actions
+    changes: dict[str, Any] = {k: v for k, v in (actions.get("set") or {}).items() if k != "status"}
+    if actions.get("add_tags") or actions.get("remove_tags"):
+        tags = [t for t in ticket.tags if t not in set(actions.get("remove_tags") or ())]
+        changes["tags"] = tags + [t for t in actions.get("add_tags") or () if t not in tags]
+    apply_changes(change, changes, actor=actor)
+    comment = None
+    status = (actions.get("set") or {}).get("status")
+    if actions.get("reply"):
+        comment = reply(
+            change, body=actions["reply"]["body"], public=actions["reply"].get("public", True), status=status
+        )
+    elif status is not None:
+        apply_changes(change, {"status": status}, actor=actor)
+    commit_ticket(ticket)
+    if comment is not None:
+        ticket_commented.send(ticket, actor=actor, comment=comment)
+    change.send()
+    return ticket
+
+
+def _unique_name(name: str, macro_id: int | None = None) -> str:
+    name = name.strip()
+    clash = db.session.scalar(select(Macro).where(func.lower(Macro.name) == name.lower()))
+    if clash is not None and clash.id != macro_id:
+        raise Conflict("A macro with this name already exists.", {"name": ["Already in use."]})
+    return name
+
+
+def _clean_actions(actions: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema checked the shapes; here: at least one action, and the reply must say something."""
+    cleaned = {key: value for key, value in actions.items() if value not in (None, [], {})}
+    if not cleaned:
+        raise Invalid("A macro must do something.", {"actions": ["Set a field, change tags or add a reply."]})
+    unknown = set(cleaned.get("set") or {}) - set(SETTABLE)
+    if unknown:
+        raise Invalid("A macro cannot set these fields.", {"actions": {"set": sorted(unknown)}})
+    return cleaned

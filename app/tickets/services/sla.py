@@ -1,0 +1,848 @@
+"""SLA policies, business-hours calendars and each ticket's SLA clocks.
+
+Policies
+--------
+An `SlaPolicy` sets targets in seconds (first response, next response, resolution) for the tickets
+matching its queue, priority and type, each optional and meaning "any". The most specific matching
+policy applies: a type match outweighs a queue match, which outweighs a priority match (weights 4, 2, 1);
+ties go to the lowest id. Two policies with exactly the same criteria are refused (the second could
+never apply). A policy with a calendar counts business hours only; without one, wall-clock time.
+
+Which policy a ticket gets is decided when its clocks start and again when its queue, priority or type
+changes. Editing a policy or its calendar re-times the open targets that use it (same start, the
+policy's new targets and hours); deleting a policy hands its tickets' open targets to the next policy
+that matches them.
+
+Built-in defaults
+-----------------
+When no stored policy matches, built-in targets apply (`policy_id` None, shown as "default"), counting
+wall-clock time (24x7):
+
+    priority   first response   next response   resolution
+    urgent          1 h              4 h           1 day
+    high            4 h              8 h           2 days
+    normal          8 h             24 h           5 days
+    low            24 h             48 h          10 days
+
+Complaints answer faster: first response 2 h, next response 8 h, resolution 5 days, or the priority's
+figure when that is faster still (an urgent complaint keeps 1 h / 4 h / 1 day). The default warning
+window is the `SLA_WARNING_SECONDS` setting (3600 unless configured).
+
+Clocks
+------
+A ticket's targets are `SlaTarget` rows. `first_response` and `resolution` start when the ticket is
+created; a `next_response` starts when the customer writes after the first agent reply and none is
+running. A target's `due_at` comes from the business-hours engine (`business_hours.due_at`): business
+time from `started_at`, less the stretches the ticket was `pending` (`TicketPause` rows). While the
+ticket is pending, a target that wasn't yet due has no due time (its clock is stopped); one already
+overdue keeps its due time, since the breach has happened.
+
+A target ends met (`met_at`) or cancelled (`cancelled_at`, when it no longer applies). It is breached
+when its due time passes unmet: `breached_at` is the due time itself, whoever notices first, the
+periodic `check_sla` or the change that ends the target late, and the `sla_breached` audit event is
+written once, by whoever sets `breached_at`. So the outcome never depends on when the job last ran.
+Breaches and targets already met or cancelled are facts: later changes leave them as they are.
+
+The clock functions (`start_clocks`, `on_status_change`, `on_agent_public_reply`,
+`on_customer_message`, `on_policy_inputs_changed`) are steps of the ticket services' use cases: they add
+to the caller's session and never commit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import Agent
+from app.dbtypes import utcnow
+from app.errors import Conflict, Invalid, NotFound
+from app.extensions import db
+from app.tickets import audit
+from app.tickets.business_hours import BusinessCalendar, Pause, due_at
+from app.tickets.models import (
+    Calendar,
+    Priority,
+    Queue,
+    SlaPolicy,
+    SlaTarget,
+    Status,
+    Ticket,
+    TicketPause,
+    TicketType,
+)
+from app.tickets.signals import sla_breached, sla_warning
+
+HOUR = 3600
+DAY = 24 * HOUR
+MAX_TARGET_SECONDS = 365 * DAY
+MAX_WARNING_SECONDS = 365 * DAY
+DEFAULT_WARNING_SECONDS = 3600
+NAME_MAX = 80
+MAX_HOLIDAYS = 1000
+MAX_INTERVALS_PER_DAY = 48
+# Rows per query in the sweeps below: enough to amortise round trips, small enough to keep memory flat.
+BATCH_SIZE = 500
+
+
+class TargetKind(StrEnum):
+    FIRST_RESPONSE = "first_response"
+    NEXT_RESPONSE = "next_response"
+    RESOLUTION = "resolution"
+
+
+class TargetStatus(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    MET = "met"
+    BREACHED = "breached"
+    CANCELLED = "cancelled"
+
+
+_SECONDS_FIELDS = {
+    TargetKind.FIRST_RESPONSE: "first_response_seconds",
+    TargetKind.NEXT_RESPONSE: "next_response_seconds",
+    TargetKind.RESOLUTION: "resolution_seconds",
+}
+
+DEFAULT_TARGETS: dict[str, dict[TargetKind, int]] = {
+    Priority.URGENT: {
+        TargetKind.FIRST_RESPONSE: HOUR,
+        TargetKind.NEXT_RESPONSE: 4 * HOUR,
+        TargetKind.RESOLUTION: DAY,
+    },
+    Priority.HIGH: {
+        TargetKind.FIRST_RESPONSE: 4 * HOUR,
+        TargetKind.NEXT_RESPONSE: 8 * HOUR,
+        TargetKind.RESOLUTION: 2 * DAY,
+    },
+    Priority.NORMAL: {
+        TargetKind.FIRST_RESPONSE: 8 * HOUR,
+        TargetKind.NEXT_RESPONSE: 24 * HOUR,
+        TargetKind.RESOLUTION: 5 * DAY,
+    },
+    Priority.LOW: {
+        TargetKind.FIRST_RESPONSE: 24 * HOUR,
+        TargetKind.NEXT_RESPONSE: 48 * HOUR,
+        TargetKind.RESOLUTION: 10 * DAY,
+    },
+}
+COMPLAINT_TARGETS: dict[TargetKind, int] = {
+    TargetKind.FIRST_RESPONSE: 2 * HOUR,
+    TargetKind.NEXT_RESPONSE: 8 * HOUR,
+    TargetKind.RESOLUTION: 5 * DAY,
+}
+
+
+@dataclass(frozen=True)
+class AppliedPolicy:
+    """The targets a ticket's clocks run on: a stored policy's, or a built-in default's (policy_id None)."""
+
+    policy_id: int | None
+    name: str
+    calendar: BusinessCalendar
+    targets: Mapping[str, int | None]  # kind -> seconds; None: the policy has no such target
+    warning_seconds: int
+
+
+# -- choosing the policy ------------------------------------------------------------------------------
+
+
+def policy_for(ticket: Ticket) -> AppliedPolicy:
+    """The policy that applies to a ticket as it is now: the most specific stored match, else a default."""
+    return _choose(ticket)
+
+
+def _choose(ticket: Ticket, *, excluding: int | None = None) -> AppliedPolicy:
+    def any_or(column, value):
+        return column.is_(None) if value is None else or_(column.is_(None), column == value)
+
+    query = select(SlaPolicy).where(
+        any_or(SlaPolicy.queue_id, ticket.queue_id),
+        any_or(SlaPolicy.priority, ticket.priority),
+        any_or(SlaPolicy.ticket_type, ticket.type),
+    )
+    if excluding is not None:
+        query = query.where(SlaPolicy.id != excluding)
+    candidates = db.session.scalars(query.options(selectinload(SlaPolicy.calendar))).all()
+    if not candidates:
+        return _default_for(ticket)
+    best = min(candidates, key=lambda policy: (-_specificity(policy), policy.id))
+    return _applied(best)
+
+
+def _specificity(policy: SlaPolicy) -> int:
+    return (
+        4 * (policy.ticket_type is not None)
+        + 2 * (policy.queue_id is not None)
+        + (policy.priority is not None)
+    )
+
+
+def _applied(policy: SlaPolicy) -> AppliedPolicy:
+    return AppliedPolicy(
+        policy_id=policy.id,
+        name=policy.name,
+        calendar=_business_calendar(policy.calendar),
+        targets={kind: getattr(policy, name) for kind, name in _SECONDS_FIELDS.items()},
+        warning_seconds=policy.warning_seconds,
+    )
+
+
+def _default_for(ticket: Ticket) -> AppliedPolicy:
+    targets: dict[str, int | None] = dict(
+        DEFAULT_TARGETS.get(ticket.priority, DEFAULT_TARGETS[Priority.NORMAL])
+    )
+    name = "default"
+    if ticket.is_complaint:
+        # A complaint is never answered slower than an ordinary ticket of the same priority.
+        targets = {kind: min(seconds, COMPLAINT_TARGETS[kind]) for kind, seconds in targets.items()}
+        name = "default (complaint)"
+    return AppliedPolicy(None, name, BusinessCalendar.always_open(), targets, default_warning_seconds())
+
+
+def default_warning_seconds() -> int:
+    """The warning window of targets under a built-in default (setting `SLA_WARNING_SECONDS`)."""
+    return int(current_app.config.get("SLA_WARNING_SECONDS", DEFAULT_WARNING_SECONDS))
+
+
+def _business_calendar(calendar: Calendar | None) -> BusinessCalendar:
+    if calendar is None:
+        return BusinessCalendar.always_open()
+    return BusinessCalendar.from_dict(
+        {"timezone": calendar.timezone, "weekly_hours": calendar.weekly_hours, "holidays": calendar.holidays}
+    )
+
+
+# -- the clocks (steps of the ticket services' use cases: no commit) --------------------------------------
+
+
+def start_clocks(ticket: Ticket, at: datetime) -> None:
+    """Start a new ticket's first-response and resolution clocks under the policy that applies to it.
+
+    The clocks start at the ticket's `created_at`. Targets the ticket already has are left alone, so a
+    second call changes nothing.
+    """
+    applied = _choose(ticket)
+    started_at = ticket.created_at or at
+    present = {target.kind for target in ticket.sla_targets}
+    # A ticket still `new` has never been pending (nothing leads back to `new`), so it has no pauses.
+    pauses = [] if ticket.status == "new" else _pauses_of([ticket.id])[ticket.id]
+    for kind in (TargetKind.FIRST_RESPONSE, TargetKind.RESOLUTION):
+        if kind not in present:
+            _start(ticket, applied, kind, started_at, pauses)
+
+
+def on_status_change(ticket: Ticket, old_status: str, new_status: str, at: datetime) -> None:
+    """Follow a status change: `pending` stops the clocks, leaving it restarts them; `solved` meets the
+    resolution target and cancels the response targets; a reopen runs the resolution clock again from
+    its original start; `closed` cancels whatever is still running.
+
+    Time spent pending is left out of every target that was running; the solved stretch before a reopen
+    is not (resolution time runs from creation to the last solve, as in KPI.md).
+    """
+    if old_status == new_status:
+        return
+    targets = list(ticket.sla_targets)
+    if old_status == Status.PENDING:
+        for pause in _open_pauses(ticket.id):
+            pause.ended_at = at
+    if old_status == Status.SOLVED and new_status not in (Status.SOLVED, Status.CLOSED):
+        for target in targets:
+            if (
+                target.kind == TargetKind.RESOLUTION
+                and target.met_at is not None
+                and target.cancelled_at is None
+            ):
+                target.met_at = None
+                target.warned_at = None  # a new run deserves its own warning
+    if new_status == Status.PENDING and not _open_pauses(ticket.id):
+        db.session.add(TicketPause(ticket_id=ticket.id, started_at=at))
+    _retime_ticket(ticket)
+    if new_status == Status.SOLVED:
+        for target in _open(targets):
+            _end(ticket, target, at, met=target.kind == TargetKind.RESOLUTION)
+    elif new_status == Status.CLOSED:
+        for target in _open(targets):
+            _end(ticket, target, at, met=False)
+
+
+def on_agent_public_reply(ticket: Ticket, at: datetime) -> None:
+    """An agent answered the customer publicly: the running first- and next-response targets are met
+    (and breached as well, at their due time, if the reply came late)."""
+    for target in _open(ticket.sla_targets):
+        if target.kind in (TargetKind.FIRST_RESPONSE, TargetKind.NEXT_RESPONSE):
+            _end(ticket, target, at, met=True)
+
+
+def on_customer_message(ticket: Ticket, at: datetime) -> None:
+    """The customer wrote: start a next-response clock if the policy has one and none is running.
+
+    Nothing starts while the first response is still owed (the next agent reply answers both), nor on a
+    closed ticket. On a solved one it does: the customer's reply reopens it, whichever of the two calls
+    the ticket service makes first.
+    """
+    if ticket.status == Status.CLOSED:
+        return
+    targets = ticket.sla_targets
+    owed = {target.kind for target in _open(targets)}
+    if TargetKind.FIRST_RESPONSE in owed or TargetKind.NEXT_RESPONSE in owed:
+        return
+    applied = _choose(ticket)
+    _start(ticket, applied, TargetKind.NEXT_RESPONSE, at, _pauses_of([ticket.id])[ticket.id])
+
+
+def on_policy_inputs_changed(ticket: Ticket, at: datetime) -> None:
+    """The queue, priority or type changed: choose the policy again. Running targets take its targets
+    (same start, due time recomputed), targets it lacks are cancelled, and targets it has that the
+    ticket lacks start from the ticket's creation (a first response only if none was given yet)."""
+    _reapply(ticket, _choose(ticket), at)
+
+
+def ticket_sla(ticket_id: int) -> list[SlaTarget]:
+    """Every SLA target of a ticket, oldest first, with its policy loaded (read-only)."""
+    if db.session.get(Ticket, ticket_id) is None:
+        raise NotFound(f"Ticket {ticket_id} not found.")
+    query = (
+        select(SlaTarget)
+        .where(SlaTarget.ticket_id == ticket_id)
+        .order_by(SlaTarget.id)
+        .options(selectinload(SlaTarget.policy))
+    )
+    return list(db.session.scalars(query))
+
+
+def target_status(target: SlaTarget, now: datetime | None = None) -> TargetStatus:
+    """Where a target stands at `now`: breached if its due time has passed unmet (even before the
+    periodic check has noticed), met, cancelled, paused (clock stopped, ticket pending) or running."""
+    now = now or utcnow()
+    if target.breached_at is not None:
+        return TargetStatus.BREACHED
+    if target.met_at is not None:
+        return TargetStatus.MET
+    if target.cancelled_at is not None:
+        return TargetStatus.CANCELLED
+    if target.due_at is None:
+        return TargetStatus.PAUSED
+    return TargetStatus.BREACHED if target.due_at < now else TargetStatus.RUNNING
+
+
+def _start(
+    ticket: Ticket, applied: AppliedPolicy, kind: TargetKind, started_at: datetime, pauses: Sequence[Pause]
+) -> None:
+    seconds = applied.targets.get(kind)
+    if not seconds:
+        return
+    target = SlaTarget(kind=kind, policy_id=applied.policy_id, target_seconds=seconds, started_at=started_at)
+    _retime(target, applied.calendar, pauses)
+    ticket.sla_targets.append(target)
+
+
+def _reapply(ticket: Ticket, applied: AppliedPolicy, at: datetime) -> None:
+    targets = list(ticket.sla_targets)
+    # Targets the policy lacks end first, judged by the due time they ran to.
+    for target in _live(targets):
+        if not applied.targets.get(target.kind):
+            _end(ticket, target, at, met=False)
+    pauses = _pauses_of([ticket.id])[ticket.id]
+    for target in _live(targets):
+        target.policy_id, target.target_seconds = applied.policy_id, applied.targets[target.kind]
+        _retime(target, applied.calendar, pauses)
+    if ticket.status in (Status.SOLVED, Status.CLOSED):
+        return
+    # A target cancelled while it was on time no longer counts; one met or breached happened.
+    kinds = {t.kind for t in targets if t.cancelled_at is None or t.breached_at is not None}
+    started_at = ticket.created_at or at
+    if (
+        TargetKind.FIRST_RESPONSE not in kinds
+        and not ticket.public_reply_count
+        and ticket.first_response_at is None
+    ):
+        _start(ticket, applied, TargetKind.FIRST_RESPONSE, started_at, pauses)
+    if TargetKind.RESOLUTION not in kinds:
+        _start(ticket, applied, TargetKind.RESOLUTION, started_at, pauses)
+
+
+def _retime_ticket(ticket: Ticket) -> None:
+    """Recompute the due times of a ticket's running targets from their policies and its pauses."""
+    live = _live(ticket.sla_targets)
+    if not live:
+        return
+    pauses = _pauses_of([ticket.id])[ticket.id]
+    calendars = _calendars_of({target.policy_id for target in live})
+    for target in live:
+        _retime(target, calendars[target.policy_id], pauses)
+
+
+def _retime(target: SlaTarget, calendar: BusinessCalendar, pauses: Sequence[Pause]) -> None:
+    due = due_at(calendar, target.started_at, target.target_seconds, pauses)
+    if due != target.due_at:
+        if due is not None:
+            target.warned_at = None  # the deadline moved: warn again before the new one
+        target.due_at = due
+
+
+def _end(ticket: Ticket, target: SlaTarget, at: datetime, *, met: bool) -> None:
+    if met:
+        target.met_at = at
+    else:
+        target.cancelled_at = at
+    if target.breached_at is None and target.due_at is not None and target.due_at < at:
+        _record_breach(ticket, target, at)
+
+
+def _record_breach(ticket: Ticket, target: SlaTarget, at: datetime) -> None:
+    target.breached_at = target.due_at
+    audit.record(
+        ticket, "sla_breached", actor=None, actor_kind="system", field=target.kind, new=target.due_at, at=at
+    )
+
+
+def _open(targets: Iterable[SlaTarget]) -> list[SlaTarget]:
+    return [t for t in targets if t.met_at is None and t.cancelled_at is None]
+
+
+def _live(targets: Iterable[SlaTarget]) -> list[SlaTarget]:
+    """Open and not breached: the targets whose due time and policy may still change."""
+    return [t for t in _open(targets) if t.breached_at is None]
+
+
+def _open_pauses(ticket_id: int) -> list[TicketPause]:
+    return [row for row in _pause_rows({ticket_id}) if row.ended_at is None]
+
+
+def _pauses_of(ticket_ids: Iterable[int]) -> dict[int, list[Pause]]:
+    pauses: dict[int, list[Pause]] = defaultdict(list)
+    for row in _pause_rows(set(ticket_ids)):
+        pauses[row.ticket_id].append(Pause(row.started_at, row.ended_at))
+    return pauses
+
+
+def _pause_rows(ticket_ids: set[int]) -> list[TicketPause]:
+    """The tickets' pauses, stored or added in this session but not yet flushed: the ticket services
+    call the clock steps with autoflush off, and a pause opened a moment ago must count."""
+    stored = db.session.scalars(select(TicketPause).where(TicketPause.ticket_id.in_(ticket_ids))).all()
+    pending = [row for row in db.session.new if isinstance(row, TicketPause) and row.ticket_id in ticket_ids]
+    return sorted([*stored, *pending], key=lambda row: row.started_at)
+
+
+def _calendars_of(policy_ids: Iterable[int | None]) -> dict[int | None, BusinessCalendar]:
+    ids = {policy_id for policy_id in policy_ids if policy_id is not None}
+    calendars: dict[int | None, BusinessCalendar] = {None: BusinessCalendar.always_open()}
+    if ids:
+        query = select(SlaPolicy).where(SlaPolicy.id.in_(ids)).options(selectinload(SlaPolicy.calendar))
+        for policy in db.session.scalars(query):
+            calendars[policy.id] = _business_calendar(policy.calendar)
+    # A target whose policy vanished mid-transaction counts wall-clock time, like any default.
+    return defaultdict(BusinessCalendar.always_open, calendars)
+
+
+# -- the periodic check ----------------------------------------------------------------------------
+
+
+def check_sla(now: datetime | None = None) -> dict[str, int]:
+    """Flag breaches and near-breaches from the database, then announce them; returns the counts.
+
+    Breached: a running target whose due time is before `now` gets `breached_at` = its due time (when
+    it was breached, however late this run is) and an `sla_breached` audit event. Warned: a running
+    target due within its policy's warning window gets `warned_at` = `now` and an `sla_warning` event.
+    Each target is flagged once, so a second run flags nothing new, and a missed run is caught up by the
+    next. One commit; then `sla_breached` / `sla_warning` are sent once per flagged target.
+    """
+    now = _aware_utc(now or utcnow())
+    breached = _flag_breaches(now)
+    warned = _flag_warnings(now)
+    db.session.commit()
+    _announce(breached, sla_breached)
+    _announce(warned, sla_warning)
+    return {"breached": len(breached), "warned": len(warned)}
+
+
+def _running_targets() -> Select:
+    # met_at IS NULL plus a due_at range is what ix_ticket_sla_targets_open_due serves.
+    return select(SlaTarget).where(
+        SlaTarget.met_at.is_(None),
+        SlaTarget.due_at.is_not(None),
+        SlaTarget.breached_at.is_(None),
+        SlaTarget.cancelled_at.is_(None),
+    )
+
+
+def _by_due(query: Select) -> Iterable[list[SlaTarget]]:
+    """The targets of `query` in batches, in due order (keyset paging: no OFFSET, no re-reads). Rows
+    another check is flagging right now are skipped rather than waited for (PostgreSQL)."""
+    last: tuple[datetime, int] | None = None
+    while True:
+        page = query.order_by(SlaTarget.due_at, SlaTarget.id).limit(BATCH_SIZE)
+        if last is not None:
+            page = page.where(
+                or_(SlaTarget.due_at > last[0], and_(SlaTarget.due_at == last[0], SlaTarget.id > last[1]))
+            )
+        page = page.options(selectinload(SlaTarget.ticket), selectinload(SlaTarget.policy))
+        batch = list(db.session.scalars(page.with_for_update(of=SlaTarget, skip_locked=True)))
+        if not batch:
+            return
+        yield batch
+        db.session.flush()
+        last = (batch[-1].due_at, batch[-1].id)
+
+
+def _flag_breaches(now: datetime) -> list[int]:
+    flagged = []
+    for batch in _by_due(_running_targets().where(SlaTarget.due_at < now)):
+        for target in batch:
+            _record_breach(target.ticket, target, now)
+            flagged.append(target.id)
+    return flagged
+
+
+def _flag_warnings(now: datetime) -> list[int]:
+    default_window = default_warning_seconds()
+    widest = max(default_window, db.session.scalar(select(func.max(SlaPolicy.warning_seconds))) or 0)
+    if widest <= 0:
+        return []
+    query = _running_targets().where(
+        SlaTarget.warned_at.is_(None),
+        SlaTarget.due_at >= now,
+        SlaTarget.due_at <= now + timedelta(seconds=widest),
+    )
+    flagged = []
+    for batch in _by_due(query):
+        for target in batch:
+            window = target.policy.warning_seconds if target.policy is not None else default_window
+            if window > 0 and target.due_at - now <= timedelta(seconds=window):
+                target.warned_at = now
+                audit.record(
+                    target.ticket,
+                    "sla_warning",
+                    actor=None,
+                    actor_kind="system",
+                    field=target.kind,
+                    new=target.due_at,
+                    at=now,
+                )
+                flagged.append(target.id)
+    return flagged
+
+
+def _announce(target_ids: Sequence[int], signal) -> None:
+    for start in range(0, len(target_ids), BATCH_SIZE):
+        chunk = target_ids[start : start + BATCH_SIZE]
+        query = select(SlaTarget).where(SlaTarget.id.in_(chunk)).options(selectinload(SlaTarget.ticket))
+        found = {target.id: target for target in db.session.scalars(query)}
+        for target_id in chunk:
+            if (target := found.get(target_id)) is not None:
+                signal.send(target.ticket, target=target)
+
+
+def _aware_utc(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("now must be a timezone-aware datetime")
+    return value.astimezone(UTC)
+
+
+# -- calendars --------------------------------------------------------------------------------------
+
+
+def list_calendars() -> Select:
+    return select(Calendar).order_by(Calendar.name)
+
+
+def get_calendar(calendar_id: int) -> Calendar:
+    calendar = db.session.get(Calendar, calendar_id)
+    if calendar is None:
+        raise NotFound(f"Calendar {calendar_id} not found.")
+    return calendar
+
+
+def create_calendar(
+    *,
+    name: str,
+    timezone: str,
+    weekly_hours: Mapping[str, Any],
+    holidays: Sequence[str] = (),
+    actor: Agent | None,
+) -> Calendar:
+    """Create a business-hours calendar; its hours and holidays are stored in their normalised form."""
+    calendar = Calendar(name=_unique_calendar_name(name))
+    _set_hours(calendar, {"timezone": timezone, "weekly_hours": weekly_hours, "holidays": holidays})
+    db.session.add(calendar)
+    db.session.commit()
+    return calendar
+
+
+def update_calendar(calendar_id: int, changes: Mapping[str, Any], *, actor: Agent | None) -> Calendar:
+    """Change a calendar; the open targets of policies using it are re-timed to the new hours."""
+    calendar = get_calendar(calendar_id)
+    if "name" in changes:
+        calendar.name = _unique_calendar_name(changes["name"], calendar.id)
+    hours = {
+        "timezone": changes.get("timezone", calendar.timezone),
+        "weekly_hours": changes.get("weekly_hours", calendar.weekly_hours),
+        "holidays": changes.get("holidays", calendar.holidays),
+    }
+    _set_hours(calendar, hours)
+    if {"timezone", "weekly_hours", "holidays"} & set(changes):
+        policy_ids = db.session.scalars(
+            select(SlaPolicy.id).where(SlaPolicy.calendar_id == calendar.id)
+        ).all()
+        _retime_policy_targets(policy_ids, utcnow())
+    db.session.commit()
+    return calendar
+
+
+def delete_calendar(calendar_id: int, *, actor: Agent | None) -> None:
+    """Delete a calendar no policy uses (409 otherwise: change those policies first)."""
+    calendar = get_calendar(calendar_id)
+    users = db.session.scalars(
+        select(SlaPolicy.name).where(SlaPolicy.calendar_id == calendar.id).order_by(SlaPolicy.name)
+    ).all()
+    if users:
+        raise Conflict(
+            f"The calendar is used by SLA policies: {', '.join(users)}.", {"policies": list(users)}
+        )
+    db.session.delete(calendar)
+    db.session.commit()
+
+
+def _set_hours(calendar: Calendar, hours: dict[str, Any]) -> None:
+    weekly = hours["weekly_hours"]
+    if isinstance(weekly, Mapping):
+        for day, intervals in weekly.items():
+            if isinstance(intervals, list) and len(intervals) > MAX_INTERVALS_PER_DAY:
+                raise Invalid(
+                    "Invalid business calendar.",
+                    {"weekly_hours": [f"{day}: at most {MAX_INTERVALS_PER_DAY} intervals a day."]},
+                )
+    if isinstance(hours["holidays"], list) and len(hours["holidays"]) > MAX_HOLIDAYS:
+        raise Invalid("Invalid business calendar.", {"holidays": [f"At most {MAX_HOLIDAYS} holidays."]})
+    try:
+        normal = BusinessCalendar.from_dict(hours).to_dict()
+    except ValueError as error:
+        message = str(error)
+        raise Invalid("Invalid business calendar.", {_calendar_field(message): [message]}) from None
+    calendar.timezone = normal["timezone"]
+    calendar.weekly_hours = normal["weekly_hours"]
+    calendar.holidays = normal["holidays"]
+
+
+def _calendar_field(message: str) -> str:
+    """The field an engine message is about (its messages name the field first)."""
+    for field in ("weekly_hours", "holidays", "timezone"):
+        if message.startswith(field):
+            return field
+    return "timezone" if "time zone" in message else "_schema"
+
+
+def _unique_calendar_name(name: str, calendar_id: int | None = None) -> str:
+    name = _clean_name(name)
+    clash = db.session.scalar(select(Calendar).where(func.lower(Calendar.name) == name.lower()))
+    if clash is not None and clash.id != calendar_id:
+        raise Conflict("A calendar with this name already exists.", {"name": ["Already in use."]})
+    return name
+
+
+# -- policies ---------------------------------------------------------------------------------------
+
+_POLICY_FIELDS = (
+    "queue_id",
+    "priority",
+    "ticket_type",
+    "calendar_id",
+    "first_response_seconds",
+    "next_response_seconds",
+    "resolution_seconds",
+    "warning_seconds",
+)
+
+
+def list_policies() -> Select:
+    return select(SlaPolicy).order_by(SlaPolicy.name)
+
+
+def get_policy(policy_id: int) -> SlaPolicy:
+    policy = db.session.get(SlaPolicy, policy_id)
+    if policy is None:
+        raise NotFound(f"SLA policy {policy_id} not found.")
+    return policy
+
+
+def create_policy(
+    *,
+    name: str,
+    queue_id: int | None = None,
+    priority: str | None = None,
+    ticket_type: str | None = None,
+    calendar_id: int | None = None,
+    first_response_seconds: int | None = None,
+    next_response_seconds: int | None = None,
+    resolution_seconds: int | None = None,
+    warning_seconds: int = DEFAULT_WARNING_SECONDS,
+    actor: Agent | None,
+) -> SlaPolicy:
+    """Create a policy. It applies to tickets whose clocks start (or whose queue, priority or type
+    change) from now on; tickets already running keep their targets."""
+    values = {
+        "queue_id": queue_id,
+        "priority": priority,
+        "ticket_type": ticket_type,
+        "calendar_id": calendar_id,
+        "first_response_seconds": first_response_seconds,
+        "next_response_seconds": next_response_seconds,
+        "resolution_seconds": resolution_seconds,
+        "warning_seconds": warning_seconds,
+    }
+    policy = SlaPolicy(name=_unique_policy_name(name))
+    _set_policy(policy, values)
+    db.session.add(policy)
+    db.session.commit()
+    return policy
+
+
+def update_policy(policy_id: int, changes: Mapping[str, Any], *, actor: Agent | None) -> SlaPolicy:
+    """Change a policy; its tickets' open targets take the new targets and hours (same start)."""
+    policy = get_policy(policy_id)
+    if "name" in changes:
+        policy.name = _unique_policy_name(changes["name"], policy.id)
+    _set_policy(policy, {field: changes.get(field, getattr(policy, field)) for field in _POLICY_FIELDS})
+    db.session.flush()
+    db.session.expire(policy, ["calendar"])  # calendar_id may have changed
+    _retime_policy_targets([policy.id], utcnow())
+    db.session.commit()
+    return policy
+
+
+def delete_policy(policy_id: int, *, actor: Agent | None) -> None:
+    """Delete a policy; its tickets' open targets move to the next policy matching them (or a default).
+    Targets already met, cancelled or breached keep their figures and show as "default"."""
+    policy = get_policy(policy_id)
+    at = utcnow()
+    last_id = 0
+    while True:
+        ticket_ids = db.session.scalars(
+            select(SlaTarget.ticket_id)
+            .where(
+                SlaTarget.policy_id == policy.id,
+                SlaTarget.met_at.is_(None),
+                SlaTarget.cancelled_at.is_(None),
+                SlaTarget.breached_at.is_(None),
+                SlaTarget.ticket_id > last_id,
+            )
+            .distinct()
+            .order_by(SlaTarget.ticket_id)
+            .limit(BATCH_SIZE)
+        ).all()
+        if not ticket_ids:
+            break
+        for ticket in db.session.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids))):
+            _reapply(ticket, _choose(ticket, excluding=policy.id), at)
+        db.session.flush()
+        last_id = ticket_ids[-1]
+    db.session.delete(policy)
+    db.session.commit()
+
+
+def _set_policy(policy: SlaPolicy, values: Mapping[str, Any]) -> None:
+    errors: dict[str, list[str]] = {}
+    for field in (*_SECONDS_FIELDS.values(), "warning_seconds"):
+        value = values[field]
+        if value is None:
+            continue
+        low = 0 if field == "warning_seconds" else 1
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_TARGET_SECONDS:
+            errors[field] = [
+                f"Must be a whole number of seconds from {low} to {MAX_TARGET_SECONDS} (365 days)."
+            ]
+    if values["warning_seconds"] is None:
+        errors["warning_seconds"] = ["Give a warning window in seconds; 0 turns warnings off."]
+    if all(values[field] is None for field in _SECONDS_FIELDS.values()):
+        errors["_schema"] = ["Set at least one target: first response, next response or resolution."]
+    if values["priority"] is not None and values["priority"] not in {p.value for p in Priority}:
+        errors["priority"] = [f"Must be one of: {', '.join(p.value for p in Priority)}."]
+    if values["ticket_type"] is not None and values["ticket_type"] not in {t.value for t in TicketType}:
+        errors["ticket_type"] = [f"Must be one of: {', '.join(t.value for t in TicketType)}."]
+    if values["queue_id"] is not None and db.session.get(Queue, values["queue_id"]) is None:
+        errors["queue_id"] = ["Unknown queue."]
+    if values["calendar_id"] is not None and db.session.get(Calendar, values["calendar_id"]) is None:
+        errors["calendar_id"] = ["Unknown calendar."]
+    if errors:
+        raise Invalid("Invalid SLA policy.", errors)
+    same = select(SlaPolicy.name).where(
+        *(
+            getattr(SlaPolicy, field).is_(None)
+            if values[field] is None
+            else getattr(SlaPolicy, field) == values[field]
+            for field in ("queue_id", "priority", "ticket_type")
+        )
+    )
+    if policy.id is not None:
+        same = same.where(SlaPolicy.id != policy.id)
+    if (other := db.session.scalar(same.limit(1))) is not None:
+        raise Conflict(
+            f"Policy {other!r} already covers exactly these tickets (same queue, priority and type).",
+            {"_schema": [f"Same criteria as {other!r}."]},
+        )
+    for field in _POLICY_FIELDS:
+        setattr(policy, field, values[field])
+
+
+def _retime_policy_targets(policy_ids: Sequence[int], at: datetime) -> None:
+    """The running targets of these policies take the policies' current targets and hours."""
+    if not policy_ids:
+        return
+    policies = {
+        policy.id: _applied(policy)
+        for policy in db.session.scalars(
+            select(SlaPolicy).where(SlaPolicy.id.in_(policy_ids)).options(selectinload(SlaPolicy.calendar))
+        )
+    }
+    last_id = 0
+    while True:
+        batch = db.session.scalars(
+            select(SlaTarget)
+            .where(
+                SlaTarget.policy_id.in_(policy_ids),
+                SlaTarget.met_at.is_(None),
+                SlaTarget.cancelled_at.is_(None),
+                SlaTarget.breached_at.is_(None),
+                SlaTarget.id > last_id,
+            )
+            .order_by(SlaTarget.id)
+            .limit(BATCH_SIZE)
+            .options(selectinload(SlaTarget.ticket))
+        ).all()
+        if not batch:
+            return
+        pauses = _pauses_of(target.ticket_id for target in batch)
+        for target in batch:
+            applied = policies[target.policy_id]
+            seconds = applied.targets.get(target.kind)
+            if seconds:
+                target.target_seconds = seconds
+                _retime(target, applied.calendar, pauses[target.ticket_id])
+            else:
+                _end(target.ticket, target, at, met=False)
+        db.session.flush()
+        last_id = batch[-1].id
+
+
+def _unique_policy_name(name: str, policy_id: int | None = None) -> str:
+    name = _clean_name(name)
+    clash = db.session.scalar(select(SlaPolicy).where(func.lower(SlaPolicy.name) == name.lower()))
+    if clash is not None and clash.id != policy_id:
+        raise Conflict("An SLA policy with this name already exists.", {"name": ["Already in use."]})
+    return name
+
+
+def _clean_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > NAME_MAX:
+        raise Invalid("Invalid name.", {"name": [f"Give a name of 1 to {NAME_MAX} characters."]})
+    return name

@@ -1,0 +1,936 @@
+"""The ticket workflow: opening, changing, assigning, replying, solving, reopening, merging, linking.
+
+Every change goes through here and writes its audit events in the same commit; signals go out after it.
+`at` parameters exist for the history import, which replays another helpdesk's timestamps.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.accounts import services as accounts
+from app.customers import services as customers
+from app.dbtypes import utcnow
+from app.errors import Conflict, Invalid, NotFound
+from app.extensions import db
+from app.tickets import audit, sanitize
+from app.tickets.models import (
+    Comment,
+    Complaint,
+    ComplaintStage,
+    Status,
+    Ticket,
+    TicketLink,
+    TicketTag,
+    TicketType,
+)
+from app.tickets.models.vocabulary import COMPLAINT_STAGES, TRANSITIONS, UNSOLVED
+from app.tickets.services import sla
+from app.tickets.services.queues import get_queue
+from app.tickets.signals import (
+    ticket_assigned,
+    ticket_commented,
+    ticket_opened,
+    ticket_reopened,
+    ticket_solved,
+    ticket_updated,
+)
+
+if TYPE_CHECKING:
+    from app.accounts.models import Agent
+
+MAX_ID = 2**31 - 1
+TAG_MAX = 50
+MAX_TAGS = 30
+# Fields a PATCH may change directly; status, assignee and complaint details have their own rules.
+PLAIN_FIELDS = ("subject", "description", "priority", "type", "queue_id", "custom_fields")
+COMPLAINT_FIELDS = (
+    "category",
+    "severity",
+    "desired_outcome",
+    "root_cause",
+    "remedy",
+    "compensation_amount",
+    "compensation_currency",
+    "compensation_note",
+    "stage",
+    "follow_up_note",
+)
+
+
+@dataclass
+class Change:
+    """What one use case did to one ticket: the signals to send once the commit has happened."""
+
+    ticket: Ticket
+    actor: Agent | None
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    assigned_from: int | bool | None = False  # False: the assignee did not change
+    solved: bool = False
+    reopened: bool = False
+
+    def send(self) -> None:
+        if self.changes:
+            ticket_updated.send(self.ticket, actor=self.actor, changes=self.changes)
+        if self.assigned_from is not False:
+            ticket_assigned.send(self.ticket, actor=self.actor, previous_assignee_id=self.assigned_from)
+        if self.solved:
+            ticket_solved.send(self.ticket, actor=self.actor)
+        if self.reopened:
+            ticket_reopened.send(self.ticket, actor=self.actor)
+
+
+# -- reading -----------------------------------------------------------------------------------------
+
+
+def get_ticket(ticket_id: int) -> Ticket:
+    ticket = db.session.get(Ticket, ticket_id) if 0 < ticket_id <= MAX_ID else None
+    if ticket is None:
+        raise NotFound(f"Ticket {ticket_id} not found.")
+    return ticket
+
+
+def find_ticket_by_reference(reference: str) -> Ticket | None:
+    return db.session.scalar(select(Ticket).where(Ticket.reference == reference))
+
+
+def list_comments(ticket_id: int, *, include_internal: bool = True):
+    get_ticket(ticket_id)
+    query = select(Comment).where(Comment.ticket_id == ticket_id).order_by(Comment.created_at, Comment.id)
+    if not include_internal:
+        query = query.where(Comment.public.is_(True))
+    return query
+
+
+def list_events(ticket_id: int):
+    from app.tickets.models import TicketEvent
+
+    get_ticket(ticket_id)
+    return select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+
+
+# -- opening -----------------------------------------------------------------------------------------
+
+
+def open_ticket(
+    *,
+    subject: str,
+    description: str = "",
+    type: str = TicketType.QUESTION,
+    priority: str = "normal",
+    channel: str = "api",
+    customer_id: int | None = None,
+    customer: Mapping[str, Any] | None = None,
+    queue_id: int | None = None,
+    assignee_id: int | None = None,
+    tags: Iterable[str] = (),
+    custom_fields: Mapping[str, Any] | None = None,
+    complaint: Mapping[str, Any] | None = None,
+    reference: str | None = None,
+    actor: Agent | None,
+    actor_kind: str | None = None,
+    at: datetime | None = None,
+    announce: bool = True,
+) -> Ticket:
+    """Open a ticket for a customer, found or created from contact details, and start its SLA clocks.
+
+    `customer` is `{name, email, phone}` (the customer is found by e-mail or phone, else created);
+    or give `customer_id`. A complaint needs `complaint.category`. `reference`, `at` and
+    `announce=False` are for the history import (its own references and timestamps, no live signals).
+    """
+    at = at or utcnow()
+    owner = _customer_for(customer_id, customer, actor)
+    if queue_id is not None:
+        _queue(queue_id)
+    if assignee_id is not None:
+        _assignee(assignee_id)
+    ticket = Ticket(
+        reference=reference or f"new-{secrets.token_hex(8)}",
+        subject=_subject(subject),
+        description=sanitize.clean_html(description or ""),
+        type=type,
+        priority=priority,
+        channel=channel,
+        status=Status.NEW if assignee_id is None else Status.OPEN,
+        customer_id=owner.id,
+        queue_id=queue_id,
+        assignee_id=assignee_id,
+        custom_fields=dict(custom_fields or {}),
+        created_at=at,
+        updated_at=at,
+        last_customer_message_at=at,
+        tag_rows=[TicketTag(tag=tag) for tag in clean_tags(tags)],
+        # Known empty: saying so spares the database a query for each.
+        sla_targets=[],
+        complaint=None,
+    )
+    if type == TicketType.COMPLAINT:
+        ticket.complaint = _new_complaint(complaint or {})
+    elif complaint:
+        raise Invalid("Only complaints carry complaint details.", {"complaint": ["Set type to complaint."]})
+    db.session.add(ticket)
+    db.session.flush()
+    if reference is None:
+        _set_reference(ticket)
+    audit.record(ticket, "created", actor=actor, actor_kind=actor_kind, new=ticket.reference, at=at)
+    if assignee_id is not None:
+        audit.record(
+            ticket,
+            "assigned",
+            actor=actor,
+            actor_kind=actor_kind,
+            field="assignee_id",
+            new=assignee_id,
+            at=at,
+        )
+    sla.start_clocks(ticket, at)
+    db.session.commit()
+    if announce:
+        ticket_opened.send(ticket, actor=actor)
+        if assignee_id is not None:
+            ticket_assigned.send(ticket, actor=actor, previous_assignee_id=None)
+    return ticket
+
+
+def _customer_for(customer_id: int | None, details: Mapping[str, Any] | None, actor: Agent | None):
+    if customer_id is not None:
+        try:
+            return customers.get_customer(customer_id)
+        except NotFound as missing:
+            raise Invalid("Unknown customer.", {"customer_id": [missing.message]}) from missing
+    if not details:
+        raise Invalid(
+            "Say who the ticket is for.", {"customer": ["Give customer_id or customer contact details."]}
+        )
+    try:
+        return customers.find_or_add_customer(
+            name=details.get("name"), email=details.get("email"), phone=details.get("phone"), actor=actor
+        )
+    except Invalid as error:
+        raise Invalid(error.message, {"customer": error.errors}) from error
+
+
+def _set_reference(ticket: Ticket) -> None:
+    """`SB-<id>`, known only once the row has its id.
+
+    Written with a plain UPDATE so the ticket's version stays 1: naming a new ticket is not a change
+    anyone could have raced with. An imported ticket may already carry the name (from another helpdesk's
+    numbering): then the UPDATE finds it taken and a suffix makes it unique.
+    """
+    reference = f"SB-{ticket.id:06d}"
+    taken = select(Ticket.id).where(Ticket.reference == reference).exists()
+    named = db.session.execute(
+        update(Ticket).where(Ticket.id == ticket.id, ~taken).values(reference=reference),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    if not named:
+        reference = f"{reference}-{secrets.token_hex(3).upper()}"
+        db.session.execute(
+            update(Ticket).where(Ticket.id == ticket.id).values(reference=reference),
+            execution_options={"synchronize_session": False},
+        )
+    set_committed_value(ticket, "reference", reference)
+
+
+def _new_complaint(details: Mapping[str, Any]) -> Complaint:
+    if not details.get("category"):
+        raise Invalid(
+            "A complaint needs a category.", {"complaint": {"category": ["Missing data for required field."]}}
+        )
+    complaint = Complaint(stage=ComplaintStage.RECEIVED)
+    for name in ("category", "severity", "desired_outcome"):
+        if details.get(name) is not None:
+            setattr(complaint, name, details[name])
+    return complaint
+
+
+# -- changing ----------------------------------------------------------------------------------------
+
+
+def update_ticket(
+    ticket_id: int,
+    changes: Mapping[str, Any],
+    *,
+    expected_version: int,
+    actor: Agent | None,
+    actor_kind: str | None = None,
+    at: datetime | None = None,
+    announce: bool = True,
+) -> Ticket:
+    """Change fields, status and complaint details, if `expected_version` is still the current one.
+
+    A stale version is a 409 carrying the current state; an illegal status change is a 422 naming the
+    allowed ones. Everything changed is recorded in the audit trail.
+    """
+    ticket = get_ticket(ticket_id)
+    check_version(ticket, expected_version)
+    change = Change(ticket, actor)
+    _apply(change, changes, actor=actor, actor_kind=actor_kind, at=at or utcnow())
+    commit_ticket(ticket)
+    if announce:
+        change.send()
+    return ticket
+
+
+def check_version(ticket: Ticket, expected_version: int) -> None:
+    if ticket.version != expected_version:
+        raise StaleVersion(ticket)
+
+
+class StaleVersion(Conflict):
+    """Someone changed the ticket since the caller read it; `current` is what it looks like now."""
+
+    def __init__(self, ticket: Ticket):
+        super().__init__(
+            f"Ticket {ticket.reference} was changed by someone else (now version {ticket.version}); "
+            "reload it and apply your change again.",
+            {"version": [f"Current version is {ticket.version}."]},
+        )
+        self.current = ticket
+
+
+def commit_ticket(ticket: Ticket) -> None:
+    """Commit a change to `ticket`; a lost race on its version becomes a 409 with the current state."""
+    try:
+        db.session.commit()
+    except StaleDataError as lost_race:
+        # Between our read and our write someone else committed: same answer as a stale If-Match.
+        db.session.rollback()
+        raise StaleVersion(get_ticket(ticket.id)) from lost_race
+
+
+def apply_changes(
+    change: Change,
+    changes: Mapping[str, Any],
+    *,
+    actor: Agent | None,
+    actor_kind: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Apply field, tag, complaint, assignee and status changes to `change.ticket` without committing."""
+    _apply(change, changes, actor=actor, actor_kind=actor_kind, at=at or utcnow())
+
+
+def _apply(change: Change, changes: Mapping[str, Any], *, actor, actor_kind, at: datetime) -> None:
+    # One flush at commit: every flush of a changed ticket bumps its version, and a change is one version.
+    with db.session.no_autoflush:
+        _apply_changes(change, changes, actor=actor, actor_kind=actor_kind, at=at)
+
+
+def _apply_changes(change: Change, changes: Mapping[str, Any], *, actor, actor_kind, at: datetime) -> None:
+    ticket = change.ticket
+    policy_inputs_changed = False
+    for name in PLAIN_FIELDS:
+        if name not in changes:
+            continue
+        new = changes[name]
+        if name == "subject":
+            new = _subject(new)
+        elif name == "description":
+            new = sanitize.clean_html(new or "")
+        elif name == "queue_id" and new is not None:
+            _queue(new)
+        elif name == "type" and new != ticket.type:
+            _change_type(ticket, new, changes.get("complaint") or {})
+        old = getattr(ticket, name)
+        if old != new:
+            setattr(ticket, name, new)
+            change.changes[name] = (old, new)
+            audit.record(
+                ticket, "updated", actor=actor, actor_kind=actor_kind, field=name, old=old, new=new, at=at
+            )
+            policy_inputs_changed |= name in ("priority", "type", "queue_id")
+    if "tags" in changes:
+        _set_tags(change, changes["tags"], actor=actor, actor_kind=actor_kind, at=at)
+    if changes.get("complaint"):
+        _update_complaint(change, changes["complaint"], actor=actor, actor_kind=actor_kind, at=at)
+    if "assignee_id" in changes:
+        _assign(change, changes["assignee_id"], actor=actor, actor_kind=actor_kind, at=at)
+    if "status" in changes and changes["status"] != ticket.status:
+        _transition(change, changes["status"], actor=actor, actor_kind=actor_kind, at=at)
+    if policy_inputs_changed:
+        sla.on_policy_inputs_changed(ticket, at)
+    if change.changes or change.assigned_from is not False:
+        ticket.updated_at = at
+
+
+def _subject(value: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise Invalid("A ticket needs a subject.", {"subject": ["Must not be empty."]})
+    return value
+
+
+def _queue(queue_id: int) -> None:
+    try:
+        get_queue(queue_id)
+    except NotFound as missing:
+        raise Invalid("Unknown queue.", {"queue_id": [missing.message]}) from missing
+
+
+def _assignee(agent_id: int) -> None:
+    try:
+        agent = accounts.get_agent(agent_id)
+    except NotFound as missing:
+        raise Invalid("Unknown agent.", {"assignee_id": [missing.message]}) from missing
+    if not agent.active:
+        raise Invalid("That agent is disabled.", {"assignee_id": ["The agent is disabled."]})
+
+
+def clean_tags(tags: Iterable[str]) -> list[str]:
+    cleaned: list[str] = []
+    for tag in tags:
+        tag = tag.strip().lower()
+        if not tag or len(tag) > TAG_MAX:
+            raise Invalid("Bad tag.", {"tags": [f"Tags are 1 to {TAG_MAX} characters."]})
+        if tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > MAX_TAGS:
+        raise Invalid("Too many tags.", {"tags": [f"At most {MAX_TAGS} tags."]})
+    return sorted(cleaned)
+
+
+def _set_tags(change: Change, tags: Iterable[str], *, actor, actor_kind, at) -> None:
+    ticket = change.ticket
+    old, new = ticket.tags, clean_tags(tags)
+    if old == new:
+        return
+    ticket.tag_rows = [row for row in ticket.tag_rows if row.tag in new] + [
+        TicketTag(tag=tag) for tag in new if tag not in old
+    ]
+    change.changes["tags"] = (old, new)
+    audit.record(ticket, "updated", actor=actor, actor_kind=actor_kind, field="tags", old=old, new=new, at=at)
+
+
+def _change_type(ticket: Ticket, new_type: str, complaint: Mapping[str, Any]) -> None:
+    if new_type == TicketType.COMPLAINT and ticket.complaint is None:
+        ticket.complaint = _new_complaint(complaint)
+    elif ticket.type == TicketType.COMPLAINT and new_type != TicketType.COMPLAINT:
+        raise Invalid(
+            "A complaint stays a complaint: its handling record must be kept.",
+            {"type": ["A complaint cannot become another type."]},
+        )
+
+
+def _assign(change: Change, assignee_id: int | None, *, actor, actor_kind, at) -> None:
+    ticket = change.ticket
+    if assignee_id == ticket.assignee_id:
+        return
+    if assignee_id is not None:
+        _assignee(assignee_id)
+    previous = ticket.assignee_id
+    ticket.assignee_id = assignee_id
+    change.assigned_from = previous
+    audit.record(
+        ticket,
+        "assigned",
+        actor=actor,
+        actor_kind=actor_kind,
+        field="assignee_id",
+        old=previous,
+        new=assignee_id,
+        at=at,
+    )
+    if ticket.status == Status.NEW and assignee_id is not None:
+        _transition(change, Status.OPEN, actor=actor, actor_kind=actor_kind, at=at)
+
+
+def _transition(change: Change, new_status: str, *, actor, actor_kind, at) -> None:
+    """Move the ticket to `new_status` if the workflow allows it, keeping clocks and timestamps right."""
+    ticket = change.ticket
+    old = Status(ticket.status)
+    try:
+        new = Status(new_status)
+    except ValueError as unknown:
+        raise Invalid("Unknown status.", {"status": [f"Must be one of: {', '.join(Status)}."]}) from unknown
+    allowed = TRANSITIONS[old]
+    if new not in allowed:
+        names = ", ".join(sorted(allowed)) or "none (closed is final)"
+        raise Invalid(
+            f"A {old.value} ticket cannot become {new.value}. Allowed: {names}.",
+            {"status": [f"Allowed from {old.value}: {names}."]},
+        )
+    if ticket.complaint is not None:
+        _check_complaint_rules(ticket, new)
+    ticket.status = new
+    change.changes["status"] = (old.value, new.value)
+    audit.record(
+        ticket, "status", actor=actor, actor_kind=actor_kind, field="status", old=old, new=new, at=at
+    )
+    if new == Status.SOLVED:
+        ticket.solved_at = at
+        change.solved = True
+        if ticket.complaint is not None and _stage_index(ticket.complaint.stage) < _stage_index("resolved"):
+            _set_stage(ticket, ComplaintStage.RESOLVED, actor=actor, actor_kind=actor_kind, at=at)
+    elif new == Status.CLOSED:
+        ticket.closed_at = at
+    elif old == Status.SOLVED and new == Status.OPEN:
+        ticket.reopen_count += 1
+        change.reopened = True
+    sla.on_status_change(ticket, old.value, new.value, at)
+
+
+def _check_complaint_rules(ticket: Ticket, new: Status) -> None:
+    complaint = ticket.complaint
+    if new == Status.SOLVED:
+        missing = {
+            name: ["Record it before solving a complaint."]
+            for name in ("root_cause", "remedy")
+            if not (getattr(complaint, name) or "").strip()
+        }
+        if missing:
+            raise Invalid(
+                "A complaint cannot be solved without a root cause and a remedy.", {"complaint": missing}
+            )
+    if new == Status.CLOSED and complaint.followed_up_at is None:
+        raise Invalid(
+            "A complaint is closed only after the follow-up contact is recorded.",
+            {"complaint": {"follow_up_note": ["Record the follow-up contact first."]}},
+        )
+
+
+def _stage_index(stage: str) -> int:
+    return COMPLAINT_STAGES.index(ComplaintStage(stage))
+
+
+def _set_stage(ticket: Ticket, stage: ComplaintStage, *, actor, actor_kind, at) -> None:
+    complaint = ticket.complaint
+    old = complaint.stage
+    complaint.stage = stage
+    if stage == ComplaintStage.ACKNOWLEDGED and complaint.acknowledged_at is None:
+        complaint.acknowledged_at = at
+    if stage == ComplaintStage.FOLLOWED_UP and complaint.followed_up_at is None:
+        complaint.followed_up_at = at
+    audit.record(
+        ticket, "complaint", actor=actor, actor_kind=actor_kind, field="stage", old=old, new=stage, at=at
+    )
+
+
+def _update_complaint(change: Change, details: Mapping[str, Any], *, actor, actor_kind, at) -> None:
+    ticket = change.ticket
+    complaint = ticket.complaint
+    if complaint is None:
+        raise Invalid(
+            "Only complaints carry complaint details.", {"complaint": ["This ticket is not a complaint."]}
+        )
+    for name in COMPLAINT_FIELDS:
+        if name not in details or name == "stage":
+            continue
+        old, new = getattr(complaint, name), details[name]
+        if old != new:
+            setattr(complaint, name, new)
+            change.changes[f"complaint.{name}"] = (old, new)
+            audit.record(
+                ticket, "complaint", actor=actor, actor_kind=actor_kind, field=name, old=old, new=new, at=at
+            )
+    if details.get("follow_up_note"):
+        _advance_stage(change, ComplaintStage.FOLLOWED_UP, actor=actor, actor_kind=actor_kind, at=at)
+    if "stage" in details and details["stage"] != complaint.stage:
+        _advance_stage(change, ComplaintStage(details["stage"]), actor=actor, actor_kind=actor_kind, at=at)
+
+
+def _advance_stage(change: Change, stage: ComplaintStage, *, actor, actor_kind, at) -> None:
+    """Stages only move forward, one recognised step at a time (skipping is allowed, going back is not)."""
+    ticket = change.ticket
+    complaint = ticket.complaint
+    current = _stage_index(complaint.stage)
+    wanted = _stage_index(stage)
+    if wanted == current:
+        return
+    if wanted < current:
+        raise Invalid(
+            f"A complaint at {complaint.stage} cannot go back to {stage.value}.",
+            {"complaint": {"stage": ["Stages only move forward."]}},
+        )
+    if wanted >= _stage_index(ComplaintStage.RESOLVED):
+        _check_complaint_rules(ticket, Status.SOLVED)
+    if stage == ComplaintStage.FOLLOWED_UP and not (complaint.follow_up_note or "").strip():
+        raise Invalid(
+            "Record what the follow-up contact said.",
+            {"complaint": {"follow_up_note": ["Required to follow up."]}},
+        )
+    if stage == ComplaintStage.FOLLOWED_UP and ticket.status in UNSOLVED:
+        raise Invalid(
+            "Follow up after the complaint is solved.", {"complaint": {"stage": ["Solve the ticket first."]}}
+        )
+    change.changes["complaint.stage"] = (complaint.stage, stage.value)
+    _set_stage(ticket, stage, actor=actor, actor_kind=actor_kind, at=at)
+
+
+# -- assignment --------------------------------------------------------------------------------------
+
+
+def claim_ticket(ticket_id: int, *, actor: Agent) -> Ticket:
+    """Give an unassigned ticket to `actor`; of several agents racing, exactly one wins.
+
+    The conditional UPDATE is the arbiter: the database lets one statement through, the others find
+    an assignee already set and answer 409.
+    """
+    at = utcnow()
+    for _attempt in range(3):
+        ticket = get_ticket(ticket_id)
+        if ticket.assignee_id is not None or ticket.status not in UNSOLVED:
+            break
+        before = Status(ticket.status)
+        after = Status.OPEN if before == Status.NEW else before
+        won = db.session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.assignee_id.is_(None), Ticket.status == before)
+            .values(assignee_id=actor.id, status=after, version=Ticket.version + 1, updated_at=at)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if won:
+            db.session.expire(ticket)
+            audit.record(ticket, "assigned", actor=actor, field="assignee_id", old=None, new=actor.id, at=at)
+            if after != before:
+                audit.record(ticket, "status", actor=actor, field="status", old=before, new=after, at=at)
+                sla.on_status_change(ticket, before, after, at)
+            db.session.commit()
+            ticket_assigned.send(ticket, actor=actor, previous_assignee_id=None)
+            return ticket
+        # The ticket changed between our read and our write: look again.
+        db.session.rollback()
+    ticket = get_ticket(ticket_id)
+    raise Conflict(
+        f"Ticket {ticket.reference} is already taken or no longer open.",
+        {"assignee_id": [f"Assigned to agent {ticket.assignee_id}." if ticket.assignee_id else "Not open."]},
+    )
+
+
+def assign_ticket(
+    ticket_id: int, assignee_id: int | None, *, actor: Agent, expected_version: int | None = None
+) -> Ticket:
+    """A supervisor gives the ticket to an agent (or takes it away with None)."""
+    ticket = get_ticket(ticket_id)
+    if expected_version is not None:
+        check_version(ticket, expected_version)
+    change = Change(ticket, actor)
+    at = utcnow()
+    _assign(change, assignee_id, actor=actor, actor_kind=None, at=at)
+    if change.assigned_from is not False:
+        ticket.updated_at = at
+    commit_ticket(ticket)
+    change.send()
+    return ticket
+
+
+# -- conversation ------------------------------------------------------------------------------------
+
+
+def add_comment(
+    ticket_id: int,
+    *,
+    body: str,
+    public: bool = True,
+    mention_ids: Iterable[int] = (),
+    status: str | None = None,
+    actor: Agent,
+    actor_kind: str | None = None,
+    at: datetime | None = None,
+    announce: bool = True,
+) -> Comment:
+    """An agent's public reply or internal note, optionally moving the ticket to `status` with it.
+
+    The first public reply sets `first_response_at`; public replies meet SLA response targets.
+    """
+    ticket = get_ticket(ticket_id)
+    change = Change(ticket, actor)
+    comment = reply(
+        change, body=body, public=public, mention_ids=mention_ids, status=status, actor_kind=actor_kind, at=at
+    )
+    commit_ticket(ticket)
+    if announce:
+        ticket_commented.send(ticket, actor=actor, comment=comment)
+        change.send()
+    return comment
+
+
+def reply(
+    change: Change,
+    *,
+    body: str,
+    public: bool,
+    mention_ids: Iterable[int] = (),
+    status: str | None = None,
+    actor_kind: str | None = None,
+    at: datetime | None = None,
+) -> Comment:
+    """Add an agent's comment to `change.ticket` without committing (for `add_comment` and macros)."""
+    ticket, actor = change.ticket, change.actor
+    at = at or utcnow()
+    mentions = [accounts.get_agent(agent_id) for agent_id in sorted(set(mention_ids))]
+    comment = Comment(
+        ticket=ticket, author_id=actor.id, public=public, body=_body(body), created_at=at, mentions=mentions
+    )
+    db.session.add(comment)
+    with db.session.no_autoflush:
+        if public:
+            ticket.public_reply_count += 1
+            if ticket.first_response_at is None:
+                ticket.first_response_at = at
+            sla.on_agent_public_reply(ticket, at)
+        audit.record(ticket, "reply" if public else "note", actor=actor, actor_kind=actor_kind, at=at)
+        if status is not None and status != ticket.status:
+            _transition(change, status, actor=actor, actor_kind=actor_kind, at=at)
+        elif public and ticket.status == Status.NEW:
+            _transition(change, Status.OPEN, actor=actor, actor_kind=actor_kind, at=at)
+        ticket.updated_at = at
+    return comment
+
+
+def add_customer_message(
+    ticket_id: int, *, body: str, at: datetime | None = None, announce: bool = True
+) -> Comment:
+    """The customer wrote (portal, e-mail). A pending or solved ticket opens again; a closed one is
+    final, so the message starts a follow-up ticket linked to it and lands there."""
+    ticket = get_ticket(ticket_id)
+    at = at or utcnow()
+    if ticket.status == Status.CLOSED:
+        ticket = _follow_up(ticket, at)
+    comment = Comment(
+        ticket=ticket, customer_id=ticket.customer_id, public=True, body=_body(body), created_at=at
+    )
+    db.session.add(comment)
+    change = Change(ticket, None)
+    with db.session.no_autoflush:
+        audit.record(ticket, "customer_reply", actor=None, actor_kind="customer", at=at)
+        ticket.last_customer_message_at = at
+        if ticket.status in (Status.PENDING, Status.SOLVED):
+            _transition(change, Status.OPEN, actor=None, actor_kind="customer", at=at)
+        sla.on_customer_message(ticket, at)
+        ticket.updated_at = at
+    commit_ticket(ticket)
+    if announce:
+        ticket_commented.send(ticket, actor=None, comment=comment)
+        change.send()
+    return comment
+
+
+def _follow_up(closed: Ticket, at: datetime) -> Ticket:
+    ticket = Ticket(
+        reference=f"new-{secrets.token_hex(8)}",
+        subject=f"Follow-up: {closed.subject}"[:250],
+        description="",
+        type=closed.type if closed.type != TicketType.COMPLAINT else TicketType.QUESTION,
+        priority=closed.priority,
+        channel=closed.channel,
+        status=Status.NEW,
+        customer_id=closed.customer_id,
+        queue_id=closed.queue_id,
+        follow_up_of_id=closed.id,
+        created_at=at,
+        updated_at=at,
+    )
+    db.session.add(ticket)
+    db.session.flush()
+    _set_reference(ticket)
+    db.session.add(TicketLink(ticket_id=ticket.id, linked_ticket_id=closed.id, kind="follow_up"))
+    audit.record(ticket, "created", actor=None, actor_kind="customer", new=ticket.reference, at=at)
+    audit.record(closed, "follow_up", actor=None, actor_kind="customer", new=ticket.reference, at=at)
+    sla.start_clocks(ticket, at)
+    return ticket
+
+
+def _body(body: str) -> str:
+    cleaned = sanitize.clean_html(body or "")
+    if not sanitize.html_to_text(cleaned).strip():
+        raise Invalid("The message is empty.", {"body": ["Write something."]})
+    return cleaned
+
+
+# -- merging and linking -----------------------------------------------------------------------------
+
+
+def merge_tickets(source_id: int, target_id: int, *, actor: Agent) -> Ticket:
+    """Fold a duplicate into another ticket: its conversation moves over, and it is closed as merged.
+
+    Repeating a finished merge changes nothing.
+    """
+    if source_id == target_id:
+        raise Invalid("A ticket cannot be merged into itself.", {"into": ["Pick another ticket."]})
+    source, target = get_ticket(source_id), get_ticket(target_id)
+    if source.merged_into_id == target.id:
+        return target
+    if source.merged_into_id is not None:
+        raise Conflict(f"Ticket {source.reference} was already merged into another ticket.")
+    if target.merged_into_id is not None or target.status == Status.CLOSED:
+        raise Conflict(f"Ticket {target.reference} is closed or merged; merge into an open ticket.")
+    if source.customer_id != target.customer_id:
+        raise Invalid(
+            "Only tickets of the same customer can be merged.", {"into": ["Another customer's ticket."]}
+        )
+    at = utcnow()
+    for comment in db.session.scalars(select(Comment).where(Comment.ticket_id == source.id)):
+        comment.ticket_id = target.id
+    db.session.add(
+        Comment(
+            ticket_id=target.id,
+            author_id=actor.id,
+            public=False,
+            body=sanitize.text_to_html(
+                f"Merged {source.reference}: {source.subject}\n\n{sanitize.html_to_text(source.description)}"
+            ),
+            created_at=at,
+        )
+    )
+    old_status = source.status
+    source.merged_into_id = target.id
+    source.status = Status.CLOSED
+    source.closed_at = at
+    source.updated_at = target.updated_at = at
+    db.session.add(
+        TicketLink(ticket_id=source.id, linked_ticket_id=target.id, kind="merged", created_by_id=actor.id)
+    )
+    audit.record(
+        source, "merged_into", actor=actor, field="status", old=old_status, new=target.reference, at=at
+    )
+    audit.record(target, "merged", actor=actor, new=source.reference, at=at)
+    sla.on_status_change(source, old_status, Status.CLOSED, at)
+    commit_ticket(target)
+    ticket_updated.send(source, actor=actor, changes={"status": (old_status, Status.CLOSED.value)})
+    ticket_updated.send(target, actor=actor, changes={"merged": (None, source.reference)})
+    return target
+
+
+def link_tickets(ticket_id: int, other_id: int, *, kind: str = "related", actor: Agent) -> TicketLink:
+    """Link two tickets (both see the link); linking twice is harmless."""
+    if ticket_id == other_id:
+        raise Invalid("A ticket cannot be linked to itself.", {"ticket_id": ["Pick another ticket."]})
+    ticket, other = get_ticket(ticket_id), get_ticket(other_id)
+    existing = db.session.scalar(
+        select(TicketLink).where(
+            TicketLink.kind == kind,
+            ((TicketLink.ticket_id == ticket.id) & (TicketLink.linked_ticket_id == other.id))
+            | ((TicketLink.ticket_id == other.id) & (TicketLink.linked_ticket_id == ticket.id)),
+        )
+    )
+    if existing is not None:
+        return existing
+    link = TicketLink(ticket_id=ticket.id, linked_ticket_id=other.id, kind=kind, created_by_id=actor.id)
+    db.session.add(link)
+    audit.record(ticket, "linked", actor=actor, field=kind, new=other.reference)
+    audit.record(other, "linked", actor=actor, field=kind, new=ticket.reference)
+    db.session.commit()
+    return link
+
+
+def list_links(ticket_id: int) -> list[dict[str, Any]]:
+    ticket = get_ticket(ticket_id)
+    rows = db.session.scalars(
+        select(TicketLink).where(
+            (TicketLink.ticket_id == ticket.id) | (TicketLink.linked_ticket_id == ticket.id)
+        )
+    )
+    result = []
+    for link in rows:
+        other_id = link.linked_ticket_id if link.ticket_id == ticket.id else link.ticket_id
+        other = db.session.get(Ticket, other_id)
+        result.append(
+            {
+                "kind": link.kind,
+                "ticket_id": other.id,
+                "reference": other.reference,
+                "subject": other.subject,
+                "status": other.status,
+                "created_at": link.created_at,
+            }
+        )
+    return result
+
+
+# -- many at once ------------------------------------------------------------------------------------
+
+
+def bulk_update(ticket_ids: Iterable[int], changes: Mapping[str, Any], *, actor: Agent) -> list[Ticket]:
+    """Apply the same change to many tickets in one commit: all of them change, or none (422 names the
+    tickets that refused and why)."""
+    ids = sorted(set(ticket_ids))
+    at = utcnow()
+    done: list[Change] = []
+    problems: dict[str, Any] = {}
+    for ticket_id in ids:
+        try:
+            change = Change(get_ticket(ticket_id), actor)
+            _apply(change, changes, actor=actor, actor_kind=None, at=at)
+            done.append(change)
+        except (Invalid, NotFound) as error:
+            problems[str(ticket_id)] = error.errors or [error.message]
+    if problems:
+        db.session.rollback()
+        raise Invalid("Some tickets cannot take this change; none were changed.", {"tickets": problems})
+    try:
+        db.session.commit()
+    except StaleDataError as lost_race:
+        db.session.rollback()
+        raise Conflict("Some of the tickets changed meanwhile; none were changed. Try again.") from lost_race
+    for change in done:
+        change.send()
+    return [change.ticket for change in done]
+
+
+# -- customers ---------------------------------------------------------------------------------------
+
+
+def move_customer_tickets(source_customer_id: int, target_customer_id: int) -> int:
+    """After two customers were merged, their tickets follow the survivor. Safe to repeat.
+
+    Returns how many tickets moved (0 the second time).
+    """
+    moved = 0
+    for ticket in db.session.scalars(select(Ticket).where(Ticket.customer_id == source_customer_id)):
+        ticket.customer_id = target_customer_id
+        audit.record(
+            ticket, "updated", actor=None, field="customer_id", old=source_customer_id, new=target_customer_id
+        )
+        moved += 1
+    for comment in db.session.scalars(select(Comment).where(Comment.customer_id == source_customer_id)):
+        comment.customer_id = target_customer_id
+    db.session.commit()
+    return moved
+
+
+TIMELINE_KINDS = {"created", "status", "customer_reply", "reply", "merged_into", "follow_up"}
+
+
+def timeline_entries(customer_ids: list[int], *, before: datetime | None, limit: int) -> list[dict[str, Any]]:
+    """The customer's tickets and what happened on them, newest first, for the 360° timeline."""
+    from app.tickets.models import TicketEvent
+
+    query = (
+        select(TicketEvent, Ticket)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(Ticket.customer_id.in_(customer_ids), TicketEvent.kind.in_(TIMELINE_KINDS))
+        .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(TicketEvent.at < before)
+    return [_timeline_entry(event, ticket) for event, ticket in db.session.execute(query)]
+
+
+def _timeline_entry(event, ticket: Ticket) -> dict[str, Any]:
+    what = "Complaint" if ticket.is_complaint else "Ticket"
+    titles = {
+        "created": f"{what} {ticket.reference} opened: {ticket.subject}",
+        "status": f"{what} {ticket.reference} is now {str(event.new_value).replace('_', ' ')}",
+        "customer_reply": f"Customer wrote on {ticket.reference}",
+        "reply": f"Agent replied on {ticket.reference}",
+        "merged_into": f"{ticket.reference} merged into {event.new_value}",
+        "follow_up": f"Follow-up {event.new_value} opened for {ticket.reference}",
+    }
+    return {
+        "occurred_at": event.at,
+        "kind": f"ticket_{event.kind}",
+        "source": "tickets",
+        "title": titles[event.kind],
+        "data": {"reference": ticket.reference, "status": ticket.status, "type": ticket.type},
+        "ref": {"type": "ticket", "id": ticket.id},
+    }

@@ -1,0 +1,462 @@
+"""Pages of the tickets room for agents: the ticket list with saved views, opening a ticket, and the
+ticket page (conversation, fields, complaint record, SLA, audit history, the customer beside it).
+
+Each page that changes something calls one use case and redirects; when the use case refuses (a stale
+version, a step the workflow forbids, an empty reply), the ticket page is rendered again with the
+reason in an alert, the fields' messages beside them, and what the agent typed still in place.
+Bodies are stored as sanitized HTML (`app.tickets.sanitize`); templates mark only those as safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from marshmallow import ValidationError
+from marshmallow import fields as ma_fields
+from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
+
+from app.accounts.access import Permission, current_agent, requires
+from app.customers import services as customers
+from app.errors import AppError
+from app.extensions import db
+from app.tickets import services
+from app.tickets.forms import (
+    ComplaintForm,
+    MacroForm,
+    NewTicketForm,
+    ReplyForm,
+    SaveViewForm,
+    TicketFieldsForm,
+    TicketSearchForm,
+    flat_messages,
+    label,
+)
+from app.tickets.models import Comment, SlaTarget, Ticket, TicketEvent
+from app.tickets.models.vocabulary import UNSOLVED
+from app.tickets.search_schemas import TicketQuerySchema
+from app.tickets.services import StaleVersion, sla
+from app.tickets.services import search as search_services
+
+bp = Blueprint("tickets_pages", __name__)
+
+PAGE_SIZE = 25
+MAX_PAGE = 100_000
+TIMELINE_SIZE = 10
+# Audit entries shown before the rest fold away under "Older entries".
+RECENT_EVENTS = 15
+# Query-string keys the list page uses for itself rather than as filters.
+_PAGE_KEYS = ("page", "view")
+
+
+# -- presentation helpers ---------------------------------------------------------------------------
+
+
+def _agent_zone() -> tzinfo:
+    """The signed-in agent's time zone (`Agent.timezone`), UTC if unset or unknown."""
+    if "agent_zone" not in g:
+        name = getattr(current_user, "timezone", None) or "UTC"
+        try:
+            g.agent_zone = ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            g.agent_zone = UTC
+    return g.agent_zone
+
+
+@bp.app_template_filter("agent_time")
+def agent_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M", zone: bool = True) -> str:
+    """A moment in the agent's time zone, with the zone's abbreviation unless `zone` is false."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(_agent_zone())
+    return f"{local.strftime(fmt)} {local.tzname()}" if zone else local.strftime(fmt)
+
+
+@bp.app_template_global("agent_zone_name")
+def agent_zone_name() -> str:
+    zone = _agent_zone()
+    return getattr(zone, "key", None) or "UTC"
+
+
+@bp.app_template_filter("ticket_word")
+def ticket_word(value: Any) -> str:
+    return label(str(value)) if value is not None else ""
+
+
+def _audit_value(value: Any, limit: int = 160) -> str:
+    """An audit trail value as text (autoescaped by the template): lists joined, long text shortened."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        text = ", ".join(str(item) for item in value)
+    elif isinstance(value, dict):
+        text = ", ".join(f"{key}: {item}" for key, item in value.items())
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _next_due(ticket: Ticket) -> dict[str, Any] | None:
+    """The ticket's earliest SLA target still counting, for the list: due time and whether it is late."""
+    now = datetime.now(UTC)
+    running = [
+        target
+        for target in ticket.sla_targets
+        if target.met_at is None and target.cancelled_at is None and target.due_at is not None
+    ]
+    if running:
+        target = min(running, key=lambda t: t.due_at)
+        breached = sla.target_status(target, now) == sla.TargetStatus.BREACHED
+        return {"kind": target.kind, "due_at": target.due_at, "breached": breached}
+    if any(sla.target_status(t, now) == sla.TargetStatus.PAUSED for t in ticket.sla_targets):
+        return {"kind": None, "due_at": None, "breached": False, "paused": True}
+    return None
+
+
+def _sla_rows(targets: Iterable[SlaTarget]) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    return [
+        {
+            "target": target,
+            "state": sla.target_status(target, now).value,
+            "policy": target.policy.name if target.policy else "default",
+        }
+        for target in targets
+    ]
+
+
+# -- the list ---------------------------------------------------------------------------------------
+
+
+def _filters_from(args: MultiDict) -> tuple[dict[str, Any], dict[str, str]]:
+    """The query string's filters as `TicketQuerySchema` loads them (a list filter may repeat), and the
+    schema's messages if it refused them. Empty values (a select left at "any") are no filter."""
+    schema = TicketQuerySchema()
+    raw: dict[str, Any] = {}
+    for key in args:
+        if key in _PAGE_KEYS:
+            continue
+        values = [value for value in args.getlist(key) if value.strip()]
+        if values:
+            raw[key] = values if isinstance(schema.fields.get(key), ma_fields.List) else values[0]
+    try:
+        return schema.load(raw), {}
+    except ValidationError as invalid:
+        return {}, {
+            name: " ".join(flat_messages(messages))
+            for name, messages in invalid.normalized_messages().items()
+        }
+
+
+def _filter_args(args: MultiDict) -> dict[str, list[str]]:
+    """The query string without the page's own keys, to carry the filters into links and forms."""
+    return {
+        key: [v for v in values if v.strip()]
+        for key, values in args.to_dict(flat=False).items()
+        if key not in _PAGE_KEYS and any(v.strip() for v in values)
+    }
+
+
+def _render_index(args: MultiDict, *, save_form: SaveViewForm | None = None, status: int = 200):
+    actor = current_agent()
+    views = search_services.list_views(actor=actor)
+    view_id = args.get("view") or None
+    form = TicketSearchForm(formdata=None if view_id else args)
+    form.set_queues(db.session.scalars(services.list_queues()))
+    filters, problems = ({}, {}) if view_id else _filters_from(args)
+    view = None
+    if view_id:
+        view = next((v for v in views if v["id"] == view_id), None)
+        query = search_services.view_tickets(view_id, actor=actor)  # 404 for a view that isn't yours
+    else:
+        query = search_services.search_tickets(filters, actor=actor)
+    page = None
+    if not problems:
+        page = db.paginate(
+            query.options(selectinload(Ticket.sla_targets)),
+            # Bounded: a huge page number would overflow the database's OFFSET.
+            page=min(max(args.get("page", 1, type=int) or 1, 1), MAX_PAGE),
+            per_page=PAGE_SIZE,
+            error_out=False,
+        )
+    filter_args = _filter_args(args)
+    save_form = save_form or SaveViewForm(formdata=None, data={"query": urlencode(filter_args, doseq=True)})
+    return render_template(
+        "tickets/index.html",
+        form=form,
+        views=views,
+        view=view,
+        view_id=view_id,
+        page=page,
+        problems=problems,
+        filter_args=filter_args,
+        pager_args={**filter_args, **({"view": view_id} if view_id else {})},
+        save_form=save_form,
+        next_due=_next_due,
+    ), (422 if problems else status)
+
+
+@bp.get("/tickets")
+@requires(Permission.TICKETS_READ)
+def index():
+    return _render_index(request.args)
+
+
+@bp.post("/tickets/views")
+@requires(Permission.TICKETS_READ)
+def save_view():
+    form = SaveViewForm()
+    args = MultiDict(parse_qsl(form.query.data or "", keep_blank_values=True))
+    if form.validate_on_submit():
+        filters, problems = _filters_from(args)
+        if problems:
+            form.query.errors = ["The filters are invalid; fix them before saving."]
+        else:
+            try:
+                view = search_services.create_view(
+                    name=form.name.data, filters=TicketQuerySchema().dump(filters), actor=current_agent()
+                )
+            except AppError as error:
+                db.session.rollback()
+                form.name.errors = [*form.name.errors, *(error.errors.get("name") or [error.message])]
+                return _render_index(args, save_form=form, status=error.status)
+            flash(f"The view “{view['name']}” was saved.", "success")
+            return redirect(url_for("tickets_pages.index", view=view["id"]))
+    return _render_index(args, save_form=form, status=422)
+
+
+@bp.post("/tickets/views/<view_id>/delete")
+@requires(Permission.TICKETS_READ)
+def delete_view(view_id):
+    search_services.delete_view(view_id, actor=current_agent())
+    flash("The view was deleted.", "success")
+    return redirect(url_for("tickets_pages.index"))
+
+
+# -- opening ----------------------------------------------------------------------------------------
+
+
+@bp.route("/tickets/new", methods=["GET", "POST"])
+@requires(Permission.TICKETS_WRITE)
+def new():
+    form = NewTicketForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            ticket = services.open_ticket(**form.ticket_fields(), actor=current_agent())
+        except AppError as error:
+            db.session.rollback()
+            form.show_errors(error.errors)
+            problem = error.message
+        else:
+            flash(f"Ticket {ticket.reference} was opened.", "success")
+            return redirect(url_for("tickets_pages.show", ticket_id=ticket.id))
+    elif form.errors:
+        problem = "Check the fields marked below."
+    form.set_queues(db.session.scalars(services.list_queues()))
+    return render_template("tickets/new.html", form=form, problem=problem), 422 if problem else 200
+
+
+# -- the ticket page --------------------------------------------------------------------------------
+
+
+def _customer_side(ticket: Ticket) -> tuple[Any, list[dict[str, Any]]]:
+    """The profile beside the ticket and its latest timeline entries; a deleted or merged-away profile
+    shows only what the ticket knows."""
+    try:
+        customer = customers.get_customer(ticket.customer_id)
+        timeline = customers.customer_timeline(customer.id, limit=TIMELINE_SIZE)["items"]
+    except AppError:
+        return None, []
+    return customer, timeline
+
+
+def _render_ticket(
+    ticket_id: int,
+    *,
+    fields_form: TicketFieldsForm | None = None,
+    complaint_form: ComplaintForm | None = None,
+    reply_form: ReplyForm | None = None,
+    macro_form: MacroForm | None = None,
+    problem: str | None = None,
+    stale: bool = False,
+    wanted: list[tuple[str, str]] | None = None,
+    status: int = 200,
+):
+    ticket = services.get_ticket(ticket_id)
+    queues = list(db.session.scalars(services.list_queues()))
+    macros = list(db.session.scalars(services.list_macros()))
+    comments = db.session.scalars(
+        services.list_comments(ticket_id).options(selectinload(Comment.author))
+    ).all()
+    events = db.session.scalars(
+        services.list_events(ticket_id).options(selectinload(TicketEvent.actor))
+    ).all()
+    customer, timeline = _customer_side(ticket)
+
+    fields_form = fields_form or TicketFieldsForm.for_ticket(ticket)
+    fields_form.offer_statuses(ticket)
+    fields_form.set_queues(queues)
+    if ticket.complaint is not None:
+        complaint_form = complaint_form or ComplaintForm.for_ticket(ticket)
+        complaint_form.offer_stages(ticket)
+    reply_form = reply_form or ReplyForm(formdata=None)
+    reply_form.offer_statuses(ticket)
+    macro_form = macro_form or MacroForm(formdata=None, data={"version": ticket.version})
+    macro_form.set_macros(macros)
+
+    # Names for the ids the audit trail records (assignees), from the agents the page already knows.
+    names = {event.actor.id: event.actor.name for event in events if event.actor is not None}
+    if ticket.assignee is not None:
+        names[ticket.assignee.id] = ticket.assignee.name
+
+    def agent_name(agent_id: Any) -> str:
+        return "nobody" if agent_id is None else names.get(agent_id, f"agent #{agent_id}")
+
+    newest_first = list(reversed(events))
+    return render_template(
+        "tickets/show.html",
+        ticket=ticket,
+        comments=comments,
+        recent_events=newest_first[:RECENT_EVENTS],
+        older_events=newest_first[RECENT_EVENTS:],
+        agent_name=agent_name,
+        can_claim=ticket.assignee_id is None and ticket.status in UNSOLVED,
+        sla_rows=_sla_rows(sla.ticket_sla(ticket_id)),
+        customer=customer,
+        timeline=timeline,
+        fields_form=fields_form,
+        complaint_form=complaint_form,
+        reply_form=reply_form,
+        macro_form=macro_form,
+        has_macros=bool(macros),
+        problem=problem,
+        stale=stale,
+        wanted=wanted or [],
+        audit_value=_audit_value,
+    ), status
+
+
+def _write(
+    ticket_id: int,
+    form: Any,
+    form_name: str,
+    use_case: Callable[[], Any],
+    *,
+    done: str,
+    anchor: str = "",
+):
+    """Run one use case for a posted form: on success flash `done` and go back to the ticket; if the
+    service refuses, render the ticket page again with the reason and the agent's input."""
+    if not form.validate_on_submit():
+        return _render_ticket(
+            ticket_id, **{form_name: form}, problem="Check the fields marked below.", status=422
+        )
+    try:
+        use_case()
+    except StaleVersion as stale:
+        db.session.rollback()
+        # The current values replace the stale form; a reply keeps its text (it carries no version).
+        kept = {form_name: form} if isinstance(form, ReplyForm) else {}
+        wanted = None
+        if isinstance(form, TicketFieldsForm):
+            queue_names = {q.id: q.name for q in db.session.scalars(services.list_queues())}
+            wanted = form.wanted(stale.current, queue_names)
+        return _render_ticket(ticket_id, **kept, problem=stale.message, stale=True, wanted=wanted, status=409)
+    except AppError as error:
+        # The use case may have changed objects before it refused: forget that before showing them.
+        db.session.rollback()
+        form.show_errors(error.errors)
+        # A missing macro or the like: the ticket page itself exists, so the request was unprocessable.
+        status = 422 if error.status == 404 else error.status
+        return _render_ticket(ticket_id, **{form_name: form}, problem=error.message, status=status)
+    flash(done, "success")
+    return redirect(url_for("tickets_pages.show", ticket_id=ticket_id, _anchor=anchor or None))
+
+
+@bp.get("/tickets/<int:ticket_id>")
+@requires(Permission.TICKETS_READ)
+def show(ticket_id):
+    return _render_ticket(ticket_id)
+
+
+@bp.post("/tickets/<int:ticket_id>/fields")
+@requires(Permission.TICKETS_WRITE)
+def update(ticket_id):
+    form = TicketFieldsForm()
+    return _write(
+        ticket_id,
+        form,
+        "fields_form",
+        lambda: services.update_ticket(
+            ticket_id, form.changes(), expected_version=form.version.data, actor=current_agent()
+        ),
+        done="The ticket was saved.",
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/complaint")
+@requires(Permission.TICKETS_WRITE)
+def update_complaint(ticket_id):
+    form = ComplaintForm()
+    return _write(
+        ticket_id,
+        form,
+        "complaint_form",
+        lambda: services.update_ticket(
+            ticket_id, form.changes(), expected_version=form.version.data, actor=current_agent()
+        ),
+        done="The complaint record was saved.",
+        anchor="complaint",
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/comments")
+@requires(Permission.TICKETS_WRITE)
+def comment(ticket_id):
+    form = ReplyForm()
+    return _write(
+        ticket_id,
+        form,
+        "reply_form",
+        lambda: services.add_comment(ticket_id, **form.comment_fields(), actor=current_agent()),
+        done="Your reply was sent." if form.visibility.data != "internal" else "Your note was added.",
+        anchor="conversation",
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/claim")
+@requires(Permission.TICKETS_WRITE)
+def claim(ticket_id):
+    try:
+        services.claim_ticket(ticket_id, actor=current_agent())
+    except AppError as error:
+        db.session.rollback()
+        if error.status == 404:
+            raise
+        return _render_ticket(ticket_id, problem=error.message, status=error.status)
+    flash("The ticket is yours now.", "success")
+    return redirect(url_for("tickets_pages.show", ticket_id=ticket_id))
+
+
+@bp.post("/tickets/<int:ticket_id>/macro")
+@requires(Permission.TICKETS_WRITE)
+def macro(ticket_id):
+    form = MacroForm()
+    return _write(
+        ticket_id,
+        form,
+        "macro_form",
+        lambda: services.apply_macro(
+            ticket_id, form.macro_id.data, expected_version=form.version.data, actor=current_agent()
+        ),
+        done="The macro was applied.",
+    )

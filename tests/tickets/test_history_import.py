@@ -1,0 +1,764 @@
+"""History import: tickets from another helpdesk land with their own times, through the ticket workflow.
+
+Good lines land whole (ticket, conversation, status changes, audit trail, SLA results as if worked
+here); bad lines are reported by line number and leave nothing behind; importing again changes nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from app.customers.models import ContactPoint, Customer, CustomerEvent
+from app.extensions import db
+from app.tickets.models import Comment, SlaTarget, Ticket, TicketEvent, TicketImport, TicketPause
+from app.tickets.services import history
+from tests.factories import AgentFactory
+from tests.ticket_factories import QueueFactory, SlaPolicyFactory
+
+URL = "/api/v1/tickets/imports"
+HOUR = 3600
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture
+def setup(app):
+    """Two agents and a queue, as the other helpdesk's history names them."""
+    return {
+        "ann": AgentFactory(email="ann@desk.example", name="Ann"),
+        "bob": AgentFactory(email="bob@desk.example", name="Bob"),
+        "billing": QueueFactory(name="Billing"),
+    }
+
+
+def _customer(n: int) -> dict:
+    return {"name": f"Customer {n}", "email": f"c{n}@example.com", "phone": None}
+
+
+# A ticket worked from start to finish: the customer writes again, an agent answers, notes, solves.
+SOLVED = {
+    "reference": "ZD-1",
+    "subject": "Invoice is wrong",
+    "description": "<p>Charged twice</p>",
+    "type": "incident",
+    "priority": "normal",
+    "channel": "email",
+    "queue": "billing",
+    "customer": _customer(1),
+    "assignee_email": "ann@desk.example",
+    "created_at": "2024-03-01T09:00:00Z",
+    "tags": ["VIP", "billing"],
+    "events": [
+        {
+            "at": "2024-03-01T09:30:00Z",
+            "kind": "public_reply",
+            "author_email": "C1@example.com",
+            "body": "Hello?",
+        },
+        {
+            "at": "2024-03-01T10:00:00Z",
+            "kind": "public_reply",
+            "author_email": "Ann@desk.example",
+            "body": "On it",
+        },
+        {
+            "at": "2024-03-01T10:05:00Z",
+            "kind": "internal_note",
+            "author_email": "ann@desk.example",
+            "body": "Refund",
+        },
+        {"at": "2024-03-01T11:00:00Z", "kind": "status", "author_email": "ann@desk.example", "to": "solved"},
+    ],
+}
+# Urgent (first response within 1 h) but answered after 2 h; events listed out of time order.
+LATE = {
+    "reference": "ZD-2",
+    "subject": "Site down",
+    "priority": "urgent",
+    "customer": {"name": "Customer 2", "phone": "+1 415 555 0100"},
+    "created_at": "2024-03-02T08:00:00+00:00",
+    "events": [
+        {"at": "2024-03-02T12:00:00Z", "kind": "status", "author_email": "bob@desk.example", "to": "solved"},
+        {
+            "at": "2024-03-02T10:00:00Z",
+            "kind": "public_reply",
+            "author_email": "bob@desk.example",
+            "body": "Fixed",
+        },
+        {"at": "2024-03-02T11:00:00Z", "kind": "public_reply", "body": "Thanks!"},
+    ],
+}
+
+
+def _bad(reference: str, n: int, **changes) -> dict:
+    line = {
+        "reference": reference,
+        "subject": "Broken",
+        "customer": _customer(n),
+        "created_at": "2024-03-03T09:00:00Z",
+    }
+    line.update(changes)
+    return line
+
+
+# Each fails for its own reason; several would write a customer or a ticket before failing.
+BAD = [
+    _bad("BAD-1", 11, subject=None),
+    _bad("BAD-2", 12, queue="Nowhere"),
+    _bad("BAD-3", 13, assignee_email="ghost@desk.example"),
+    _bad(
+        "BAD-4",
+        14,
+        events=[
+            {
+                "at": "2024-03-03T10:00:00Z",
+                "kind": "public_reply",
+                "author_email": "ann@desk.example",
+                "body": "Hi",
+            },
+            {
+                "at": "2024-03-03T11:00:00Z",
+                "kind": "status",
+                "author_email": "ann@desk.example",
+                "to": "closed",
+            },
+        ],
+    ),
+    _bad("BAD-5", 15, events=[{"at": "2024-03-03T08:00:00Z", "kind": "status", "to": "solved"}]),
+]
+
+
+def _file(*lines) -> str:
+    return "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n"
+
+
+# Line 1: SOLVED, 2: invalid JSON, 3: blank, 4: LATE, 5-9: BAD-1..BAD-5.
+MIXED = _file(SOLVED, '{"reference": "X-1", "subject": ', "", LATE, *BAD)
+
+
+def _count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _ticket(reference: str) -> Ticket:
+    return db.session.scalar(select(Ticket).where(Ticket.reference == reference))
+
+
+def _events(ticket: Ticket) -> list[TicketEvent]:
+    return list(
+        db.session.scalars(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
+        )
+    )
+
+
+def _target(ticket: Ticket, kind: str) -> SlaTarget:
+    return db.session.scalar(
+        select(SlaTarget).where(SlaTarget.ticket_id == ticket.id, SlaTarget.kind == kind)
+    )
+
+
+def _import(text: str, **kwargs):
+    return history.import_ticket_history(text.split("\n"), actor=None, **kwargs)
+
+
+def _snapshot() -> dict[str, int]:
+    return {
+        model.__name__: _count(model)
+        for model in (
+            Ticket,
+            Comment,
+            TicketEvent,
+            SlaTarget,
+            TicketPause,
+            Customer,
+            ContactPoint,
+            CustomerEvent,
+        )
+    }
+
+
+# -- good lines ---------------------------------------------------------------------------------------
+
+
+def test_good_lines_land_with_their_historical_times(setup):
+    report = _import(MIXED)
+
+    assert (report.created, report.unchanged, report.failed) == (2, 0, 6)
+    ticket = _ticket("ZD-1")
+    assert (ticket.subject, ticket.type, ticket.priority, ticket.channel) == (
+        "Invoice is wrong",
+        "incident",
+        "normal",
+        "email",
+    )
+    assert ticket.queue_id == setup["billing"].id
+    assert ticket.assignee_id == setup["ann"].id
+    assert ticket.tags == ["billing", "vip"]
+    assert ticket.customer.name == "Customer 1"
+    assert ticket.status == "solved"
+    assert ticket.created_at == utc(2024, 3, 1, 9)
+    assert ticket.first_response_at == utc(2024, 3, 1, 10)
+    assert ticket.solved_at == utc(2024, 3, 1, 11)
+    assert ticket.updated_at == utc(2024, 3, 1, 11)
+    assert ticket.last_customer_message_at == utc(2024, 3, 1, 9, 30)
+    assert ticket.public_reply_count == 1
+
+
+def test_the_conversation_is_replayed_with_its_authors(setup):
+    _import(MIXED)
+
+    ticket = _ticket("ZD-1")
+    comments = list(
+        db.session.scalars(select(Comment).where(Comment.ticket_id == ticket.id).order_by(Comment.id))
+    )
+    assert [(c.created_at, c.public, c.author_id, c.customer_id) for c in comments] == [
+        (utc(2024, 3, 1, 9, 30), True, None, ticket.customer_id),
+        (utc(2024, 3, 1, 10), True, setup["ann"].id, None),
+        (utc(2024, 3, 1, 10, 5), False, setup["ann"].id, None),
+    ]
+    assert "Hello?" in comments[0].body
+
+
+def test_the_audit_trail_carries_the_historical_times_and_actor_kind_import(setup):
+    _import(MIXED)
+
+    ann = setup["ann"].id
+    assert [(e.kind, e.at, e.actor_id, e.actor_kind, e.new_value) for e in _events(_ticket("ZD-1"))] == [
+        ("created", utc(2024, 3, 1, 9), None, "import", "ZD-1"),
+        ("assigned", utc(2024, 3, 1, 9), None, "import", ann),
+        ("customer_reply", utc(2024, 3, 1, 9, 30), None, "customer", None),
+        ("reply", utc(2024, 3, 1, 10), ann, "import", None),
+        ("note", utc(2024, 3, 1, 10, 5), ann, "import", None),
+        ("status", utc(2024, 3, 1, 11), ann, "import", "solved"),
+    ]
+
+
+def test_events_are_replayed_in_time_order_and_sla_targets_follow_history(setup):
+    _import(MIXED)
+
+    ticket = _ticket("ZD-2")
+    bob = setup["bob"].id
+    # Reply at 10:00 (opens the ticket), the customer's thanks at 11:00, solved at 12:00.
+    assert [
+        (e.kind, e.at, e.actor_id, e.actor_kind) for e in _events(ticket) if e.kind != "sla_breached"
+    ] == [
+        ("created", utc(2024, 3, 2, 8), None, "import"),
+        ("reply", utc(2024, 3, 2, 10), bob, "import"),
+        ("status", utc(2024, 3, 2, 10), bob, "import"),
+        ("customer_reply", utc(2024, 3, 2, 11), None, "customer"),
+        ("status", utc(2024, 3, 2, 12), bob, "import"),
+    ]
+    assert (ticket.first_response_at, ticket.solved_at, ticket.status) == (
+        utc(2024, 3, 2, 10),
+        utc(2024, 3, 2, 12),
+        "solved",
+    )
+    # Built-in urgent targets: first response in 1 h (due 09:00, answered 10:00: breached), resolution
+    # in a day (met).
+    first = _target(ticket, "first_response")
+    assert (first.target_seconds, first.due_at, first.met_at, first.breached_at) == (
+        HOUR,
+        utc(2024, 3, 2, 9),
+        utc(2024, 3, 2, 10),
+        utc(2024, 3, 2, 9),
+    )
+    resolution = _target(ticket, "resolution")
+    assert (resolution.met_at, resolution.breached_at) == (utc(2024, 3, 2, 12), None)
+    breaches = [e for e in _events(ticket) if e.kind == "sla_breached"]
+    assert [(e.field, e.at, e.actor_kind) for e in breaches] == [
+        ("first_response", utc(2024, 3, 2, 10), "system")
+    ]
+    # The normal-priority ticket answered within 8 h met its first response.
+    solved = _ticket("ZD-1")
+    assert (_target(solved, "first_response").met_at, _target(solved, "first_response").breached_at) == (
+        utc(2024, 3, 1, 10),
+        None,
+    )
+
+
+def test_a_reply_may_change_the_status_and_a_numeric_reference_is_text(setup):
+    line = _bad(
+        12345,
+        21,
+        events=[
+            {
+                "at": "2024-03-03T10:00:00Z",
+                "kind": "public_reply",
+                "author_email": "bob@desk.example",
+                "body": "Which?",
+                "to": "pending",
+            },
+            {
+                "at": "2024-03-03T12:00:00Z",
+                "kind": "public_reply",
+                "author_email": "c21@example.com",
+                "body": "That one",
+            },
+        ],
+    )
+
+    assert _import(_file(line)).created == 1
+
+    ticket = _ticket("12345")
+    assert [(e.kind, e.new_value, e.at) for e in _events(ticket) if e.kind == "status"] == [
+        ("status", "pending", utc(2024, 3, 3, 10)),
+        ("status", "open", utc(2024, 3, 3, 12)),  # the customer's answer reopens it
+    ]
+    pause = db.session.scalar(select(TicketPause).where(TicketPause.ticket_id == ticket.id))
+    assert (pause.started_at, pause.ended_at) == (utc(2024, 3, 3, 10), utc(2024, 3, 3, 12))
+
+
+def test_a_matching_sla_policy_applies_to_imported_tickets(setup):
+    SlaPolicyFactory(queue_id=setup["billing"].id, first_response_seconds=1800, resolution_seconds=HOUR)
+
+    _import(_file(SOLVED))
+
+    ticket = _ticket("ZD-1")
+    first = _target(ticket, "first_response")
+    assert (first.target_seconds, first.breached_at, first.met_at) == (
+        1800,
+        utc(2024, 3, 1, 9, 30),
+        utc(2024, 3, 1, 10),
+    )
+    resolution = _target(ticket, "resolution")
+    assert (resolution.breached_at, resolution.met_at) == (utc(2024, 3, 1, 10), utc(2024, 3, 1, 11))
+
+
+def test_the_import_names_its_agent_on_the_created_event(setup):
+    supervisor = AgentFactory(role="supervisor")
+
+    history.import_ticket_history(_file(LATE).split("\n"), actor=supervisor)
+
+    created = _events(_ticket("ZD-2"))[0]
+    assert (created.kind, created.actor_id, created.actor_kind) == ("created", supervisor.id, "import")
+
+
+def test_lines_after_a_line_that_failed_halfway_land_normally(setup):
+    supervisor = AgentFactory(role="supervisor")
+    half_done = BAD[3]  # opens its ticket and replies before its status change fails
+
+    report = history.import_ticket_history(
+        _file(half_done, SOLVED, half_done, LATE).split("\n"), actor=supervisor
+    )
+
+    assert (report.created, report.failed) == (2, 2)
+    assert [e.actor_id for e in _events(_ticket("ZD-2"))[:1]] == [supervisor.id]
+    assert [e.actor_id for e in _events(_ticket("ZD-1"))[3:5]] == [setup["ann"].id] * 2
+    assert _count(Ticket) == 2
+
+
+@contextmanager
+def _listening(*signals) -> Iterator[list[str]]:
+    """The names of these signals as they are sent meanwhile."""
+    heard: list[str] = []
+    receivers = []
+    for sender_signal in signals:
+
+        def receiver(sender, _name=sender_signal.name, **_):
+            heard.append(_name)
+
+        sender_signal.connect(receiver, weak=False)
+        receivers.append((sender_signal, receiver))
+    try:
+        yield heard
+    finally:
+        for sender_signal, receiver in receivers:
+            sender_signal.disconnect(receiver)
+
+
+def test_history_is_not_announced(setup):
+    from app.tickets import signals
+
+    with _listening(signals.ticket_opened, signals.ticket_assigned, signals.ticket_commented) as heard:
+        _import(MIXED)
+
+    assert heard == []
+
+
+def test_history_status_changes_are_not_announced(setup):
+    from app.tickets import signals
+
+    with _listening(signals.ticket_updated, signals.ticket_solved, signals.ticket_reopened) as heard:
+        _import(MIXED)
+
+    assert heard == []
+
+
+def test_an_existing_customer_gets_the_ticket(setup):
+    from tests.customer_factories import CustomerFactory
+
+    customer = CustomerFactory(name="Olivia", emails=["c1@example.com"])
+
+    _import(_file(SOLVED))
+
+    assert _ticket("ZD-1").customer_id == customer.id
+    assert _count(Customer) == 1
+
+
+# -- bad lines ----------------------------------------------------------------------------------------
+
+
+def test_bad_lines_are_reported_by_line_number(setup):
+    report = _import(MIXED)
+
+    assert report.errors == [
+        {"line": 2, "reference": None, "errors": {"line": ["Not valid JSON: Expecting value (column 33)."]}},
+        {"line": 5, "reference": "BAD-1", "errors": {"subject": ["Missing data for required field."]}},
+        {"line": 6, "reference": "BAD-2", "errors": {"queue": ["No queue named Nowhere."]}},
+        {
+            "line": 7,
+            "reference": "BAD-3",
+            "errors": {"assignee_email": ["No agent with the e-mail ghost@desk.example."]},
+        },
+        {
+            "line": 8,
+            "reference": "BAD-4",
+            "errors": {"events": {"1": {"to": ["Allowed from open: on_hold, pending, solved."]}}},
+        },
+        {
+            "line": 9,
+            "reference": "BAD-5",
+            "errors": {"events": {"0": {"at": ["Before the ticket's created_at."]}}},
+        },
+    ]
+
+
+def test_bad_lines_leave_nothing_behind(setup):
+    before = _snapshot()
+
+    _import(_file(*BAD))
+
+    # BAD-4 had opened its ticket (a new customer, events, SLA targets) and replied before failing.
+    assert _snapshot() == before
+    assert _count(ContactPoint, ContactPoint.value.like("c1_@example.com")) == 0
+
+
+def test_only_the_bad_lines_are_missing(setup):
+    _import(MIXED)
+
+    assert sorted(db.session.scalars(select(Ticket.reference))) == ["ZD-1", "ZD-2"]
+    assert sorted(db.session.scalars(select(Customer.name))) == ["Customer 1", "Customer 2"]
+    tickets = [_ticket("ZD-1").id, _ticket("ZD-2").id]
+    assert _count(TicketEvent, TicketEvent.ticket_id.not_in(tickets)) == 0
+    assert _count(SlaTarget, SlaTarget.ticket_id.not_in(tickets)) == 0
+    assert _count(Comment, Comment.ticket_id.not_in(tickets)) == 0
+
+
+@pytest.mark.parametrize(
+    ("line", "errors"),
+    [
+        ("[1, 2]", {"line": ["Must be a JSON object (one ticket per line)."]}),
+        (
+            {
+                "reference": "A",
+                "subject": "S",
+                "customer": {"name": "N"},
+                "created_at": "yesterday",
+                "colour": 1,
+            },
+            {
+                "colour": ["Unknown field."],
+                "created_at": ["Not a valid datetime (ISO 8601, e.g. 2024-03-01T09:00:00Z)."],
+                "customer": {"email": ["Give the customer's e-mail or phone."]},
+            },
+        ),
+        (
+            _bad(
+                "R" * 41,
+                1,
+                type="rant",
+                events=[{"kind": "shout", "at": "2024-03-03T10:00:00Z"}],
+            ),
+            {
+                "reference": ["Longer than maximum length 40."],
+                "type": ["Must be one of: question, incident, request, complaint."],
+                "events": {"0": {"kind": ["Must be one of: public_reply, internal_note, status."]}},
+            },
+        ),
+        (
+            _bad("A", 1, events=[{"at": "2024-03-03T10:00:00Z", "kind": "internal_note", "body": "x"}]),
+            {"events": {"0": {"author_email": ["An internal note needs its agent's e-mail."]}}},
+        ),
+        (
+            _bad(
+                "A",
+                1,
+                events=[
+                    {
+                        "at": "2024-03-03T10:00:00Z",
+                        "kind": "public_reply",
+                        "author_email": "x@y.z",
+                        "body": "x",
+                    }
+                ],
+            ),
+            {"events": {"0": {"author_email": ["No agent or customer with the e-mail x@y.z."]}}},
+        ),
+        (_bad("A", 1, subject="x\u0000y"), {"line": ["Must not contain NUL characters."]}),
+        (
+            _bad("A", 1, customer={"email": "nobody", "phone": "12"}),
+            {
+                "customer": {
+                    "email": ["An email address must have an @-sign."],
+                    "phone": ["Not a valid phone number."],
+                }
+            },
+        ),
+        (_bad("A", 1, type="complaint"), {"complaint": {"category": ["Missing data for required field."]}}),
+        (
+            _bad(
+                "A",
+                1,
+                events=[
+                    {
+                        "at": "2024-03-03T10:00:00Z",
+                        "kind": "public_reply",
+                        "author_email": "bob@desk.example",
+                        "body": " ",
+                    }
+                ],
+            ),
+            {"events": {"0": {"body": ["Write something."]}}},
+        ),
+    ],
+)
+def test_each_kind_of_bad_line_is_explained(setup, line, errors):
+    before = _snapshot()
+
+    report = _import(_file(line))
+
+    assert report.errors == [{"line": 1, "reference": report.errors[0]["reference"], "errors": errors}]
+    assert _snapshot() == before
+
+
+def test_a_line_failing_on_a_database_error_is_rolled_back_alone(setup, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from app.tickets.services import tickets
+
+    real = tickets.add_customer_message
+
+    def refusing(ticket_id, **kwargs):
+        raise IntegrityError("INSERT ...", {}, Exception("simulated"))
+
+    monkeypatch.setattr(tickets, "add_customer_message", refusing)
+    before = _snapshot()
+
+    report = _import(_file(LATE))
+
+    assert report.errors == [
+        {
+            "line": 1,
+            "reference": "ZD-2",
+            "errors": {"line": ["Conflicts with data written at the same time; import the line again."]},
+        }
+    ]
+    assert _snapshot() == before
+    monkeypatch.setattr(tickets, "add_customer_message", real)
+    assert _import(_file(LATE)).created == 1
+
+
+# -- importing again ----------------------------------------------------------------------------------
+
+
+def test_importing_the_same_file_again_changes_nothing(setup):
+    _import(MIXED)
+    before = _snapshot()
+
+    again = _import(MIXED)
+
+    assert (again.created, again.unchanged, again.failed) == (0, 2, 6)
+    assert _snapshot() == before
+
+
+def test_a_reference_given_twice_in_one_file_lands_once(setup):
+    report = _import(_file(SOLVED, {**SOLVED, "subject": "Another"}))
+
+    assert (report.created, report.unchanged) == (1, 1)
+    assert _ticket("ZD-1").subject == "Invoice is wrong"
+
+
+def test_progress_is_reported_line_by_line(setup):
+    seen = []
+
+    _import(MIXED, on_progress=lambda done, total: seen.append((done, total)), total=8)
+
+    assert seen == [(n, 8) for n in range(1, 9)]
+
+
+def test_lines_are_committed_in_batches(setup, monkeypatch):
+    monkeypatch.setattr(history, "BATCH_SIZE", 2)
+
+    report = _import(MIXED)
+
+    assert (report.created, report.failed) == (2, 6)
+    assert _count(Ticket) == 2
+
+
+# -- the command line ---------------------------------------------------------------------------------
+
+
+def test_cli_imports_a_file_and_fails_when_a_line_failed(app, setup, tmp_path):
+    path = tmp_path / "history.jsonl"
+    path.write_text(MIXED, encoding="utf-8")
+
+    result = app.test_cli_runner().invoke(args=["tickets", "import", str(path)])
+
+    assert result.exit_code == 1
+    assert "8 lines: 2 created, 0 unchanged, 6 failed." in result.output
+    assert "line 6 (BAD-2): queue: No queue named Nowhere." in result.output
+    assert "line 8 (BAD-4): events.1.to: Allowed from open: on_hold, pending, solved." in result.output
+    assert _count(Ticket) == 2
+
+
+def test_cli_exits_0_when_every_line_landed_and_again_when_nothing_changed(app, setup, tmp_path):
+    path = tmp_path / "history.jsonl"
+    path.write_text(_file(SOLVED, LATE), encoding="utf-8-sig")
+    runner = app.test_cli_runner()
+
+    first = runner.invoke(args=["tickets", "import", str(path)])
+    second = runner.invoke(args=["tickets", "import", str(path)])
+
+    assert first.exit_code == 0, first.output
+    assert "2 lines: 2 created, 0 unchanged, 0 failed." in first.output
+    assert second.exit_code == 0, second.output
+    assert "2 lines: 0 created, 2 unchanged, 0 failed." in second.output
+
+
+def test_cli_refuses_a_file_that_is_not_utf8(app, tmp_path):
+    path = tmp_path / "history.jsonl"
+    path.write_bytes(b'{"subject": "J\xe9r\xf4me"}\n')
+
+    result = app.test_cli_runner().invoke(args=["tickets", "import", str(path)])
+
+    assert result.exit_code == 1
+    assert "is not UTF-8 text" in result.output
+
+
+# -- the API and its job ------------------------------------------------------------------------------
+
+
+def _upload(client, content: bytes, filename: str = "history.jsonl"):
+    return client.post(
+        URL, data={"file": (io.BytesIO(content), filename)}, content_type="multipart/form-data"
+    )
+
+
+def test_api_import_runs_as_a_job_and_reports(as_supervisor, supervisor, setup):
+    response = _upload(as_supervisor, MIXED.encode())
+
+    assert response.status_code == 202, response.json
+    body = response.json
+    # Tests run jobs inline (RQ_ASYNC off), so the import is finished already.
+    assert body["status"] == "done"
+    assert (body["lines"], body["processed"], body["created"], body["unchanged"], body["failed"]) == (
+        8,
+        8,
+        2,
+        0,
+        6,
+    )
+    assert body["created_by_id"] == supervisor.id
+    polled = as_supervisor.get(f"{URL}/{body['id']}").json
+    assert polled["errors"] == _import(MIXED).errors  # the same lines, found again on a second run
+    assert polled["errors"][1] == {
+        "line": 5,
+        "reference": "BAD-1",
+        "errors": {"subject": ["Missing data for required field."]},
+    }
+    created = _events(_ticket("ZD-1"))[0]
+    assert (created.actor_id, created.actor_kind) == (supervisor.id, "import")
+
+
+def test_running_a_finished_import_again_changes_nothing(as_supervisor, setup):
+    import_id = _upload(as_supervisor, MIXED.encode()).json["id"]
+    before = _snapshot()
+
+    record = history.run_history_import(import_id)
+
+    assert (record.status, record.created_count) == ("done", 2)
+    assert _snapshot() == before
+
+
+def test_the_job_rerun_after_a_crash_finishes_the_import(as_supervisor, setup):
+    record = TicketImport(filename="h.jsonl", content=MIXED, status="running", line_count=8)
+    db.session.add(record)
+    db.session.commit()
+    _import(_file(SOLVED))  # what the crashed run had committed
+
+    record = history.run_history_import(record.id)
+
+    assert (record.status, record.created_count, record.unchanged_count, record.failed_count) == (
+        "done",
+        1,
+        1,
+        6,
+    )
+    assert _count(Ticket) == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "filename"),
+    [
+        (b'{"reference": "A"}\n', "history.csv"),
+        (b'{"subject": "J\xe9r\xf4me"}\n', "history.jsonl"),
+        (b"\n\n  \n", "history.jsonl"),
+        (b'{"subject": "a\x00"}\n', "history.ndjson"),
+    ],
+)
+def test_api_refuses_files_that_cannot_be_imported(as_supervisor, content, filename):
+    response = _upload(as_supervisor, content, filename)
+
+    assert response.status_code == 422
+    assert "file" in response.json["errors"]
+    assert _count(TicketImport) == 0
+
+
+def test_api_refuses_a_file_over_the_size_limit(app, as_supervisor):
+    app.config["TICKET_IMPORT_MAX_BYTES"] = 100
+
+    response = _upload(as_supervisor, _file(SOLVED).encode())
+
+    assert response.status_code == 422
+    assert response.json["errors"] == {"file": ["At most 100 bytes."]}
+
+
+def test_api_takes_files_beyond_the_general_request_limit(app, as_supervisor, setup):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+
+    response = _upload(as_supervisor, _file(SOLVED, LATE, *BAD).encode())
+
+    assert response.status_code == 202, response.json
+    assert response.json["created"] == 2
+
+
+def test_api_needs_a_file(as_supervisor):
+    response = as_supervisor.post(URL, data={}, content_type="multipart/form-data")
+
+    assert response.status_code == 422
+    assert "file" in response.json["errors"]
+
+
+def test_an_unknown_import_is_404(as_supervisor):
+    assert as_supervisor.get(f"{URL}/999").status_code == 404
+    assert as_supervisor.get(f"{URL}/{2**40}").status_code == 404
+
+
+def test_agents_may_not_import(as_agent, setup):
+    assert _upload(as_agent, _file(SOLVED).encode()).status_code == 403
+    assert as_agent.get(f"{URL}/1").status_code == 403
+    assert _count(Ticket) == 0
+
+
+def test_admins_may_import(as_admin, setup):
+    assert _upload(as_admin, _file(SOLVED).encode()).status_code == 202
