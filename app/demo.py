@@ -149,16 +149,19 @@ def load() -> None:
             password=DEMO_PASSWORD,
             name=name,
             role=role,
-            language="zh" if "zh" in skills and "es" not in skills and email.startswith("chen") else "en",
+            language="zh" if email == "chen@example.com" else "en",
             team_ids=[teams[t].id for t in team_names],
             skills=[{"name": skill, "level": 4} for skill in skills],
         )
-    for name, team, skills, description in DEMO_QUEUES:
-        tickets.create_queue(
+    queues = {
+        name: tickets.create_queue(
             name=name, description=description, team_id=teams[team].id, skills=skills, actor=admin
-        )
+        ).id
+        for name, team, skills, description in DEMO_QUEUES
+    }
+    people = {}
     for name, org, emails, phones, tags, language, channel, revenue, notes in DEMO_CUSTOMERS:
-        customers.create_customer(
+        people[name] = customers.create_customer(
             name=name,
             organization=org,
             emails=emails,
@@ -176,7 +179,108 @@ def load() -> None:
                 "marketing": "newsletter" in tags,
             },
             actor=admin,
-        )
+        ).id
+    _load_tickets(people, queues)
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for email, _name, role, _teams, _skills in DEMO_PEOPLE:
         click.echo(f"  {role:<10} {email}")
+
+
+def _load_tickets(people: dict[str, int], queues: dict[str, int]) -> None:
+    """A desk in mid-afternoon: new, open, pending, solved tickets and a complaint being handled."""
+    agent = {a.email.split("@")[0]: a for a in accounts.all_agents()}
+
+    def open_(customer, queue, *, assignee=None, **fields):
+        owner = agent[assignee] if assignee else agent["supervisor"]
+        return tickets.open_ticket(
+            customer_id=people[customer],
+            queue_id=queues[queue],
+            assignee_id=owner.id if assignee else None,
+            actor=owner,
+            **fields,
+        )
+
+    damaged = open_(
+        "Olivia Bennett",
+        "General",
+        assignee="alex",
+        subject="Order 4411 arrived damaged",
+        description="Two of the twelve lamps in order 4411 have cracked shades.",
+        type="incident",
+        priority="high",
+        channel="phone",
+    )
+    tickets.add_comment(
+        damaged.id,
+        body="Sorry about that! Could you send us a photo of the cracked shades?",
+        status="pending",
+        actor=agent["alex"],
+    )
+    open_(
+        "Wang Fang",
+        "中文服务",
+        subject="发票抬头需要修改",
+        description="请把发票抬头改为“上海灯笼有限公司”。",
+        type="request",
+        channel="chat",
+    )
+    complaint = open_(
+        "Sofia Rossi",
+        "Complaints",
+        assignee="chen",
+        subject="Late delivery ruined our opening night",
+        description="The order promised for Friday arrived on Monday, after our opening.",
+        type="complaint",
+        priority="high",
+        channel="email",
+        complaint={"category": "delivery", "severity": "high", "desired_outcome": "refund"},
+    )
+    tickets.update_ticket(
+        complaint.id,
+        {"complaint": {"stage": "acknowledged"}},
+        expected_version=complaint.version,
+        actor=agent["chen"],
+    )
+    tickets.add_comment(
+        complaint.id,
+        body="We are very sorry. We are checking with the courier and will reply within a day.",
+        actor=agent["chen"],
+    )
+    password = open_(
+        "Daniel Kim",
+        "General",
+        assignee="maria",
+        subject="How do I reset my password?",
+        description="I forgot my password and the reset e-mail never arrives.",
+        channel="web",
+    )
+    tickets.add_comment(
+        password.id,
+        body="The reset e-mail was in your spam folder; I have sent a new one.",
+        status="solved",
+        actor=agent["maria"],
+    )
+    outage = open_(
+        "James Okafor",
+        "Technical support",
+        assignee="alex",
+        subject="Checkout fails with error 500",
+        description="Since this morning every order fails at the payment step.",
+        type="incident",
+        priority="urgent",
+        channel="email",
+    )
+    tickets.add_comment(
+        outage.id,
+        body="Payment provider outage, status page confirms. Following up.",
+        public=False,
+        actor=agent["alex"],
+    )
+    open_(
+        "Amira Haddad",
+        "Billing",
+        subject="Invoice INV-2291 charged twice",
+        description="Our card was charged twice for invoice INV-2291.",
+        type="request",
+        channel="email",
+    )

@@ -7,7 +7,7 @@ from app.accounts.models import Agent
 from app.customers.models import Customer
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
-from app.tickets.models import Queue
+from app.tickets.models import Queue, Ticket
 
 
 def test_demo_loads_people_of_every_role_and_prints_their_logins(app):
@@ -20,6 +20,9 @@ def test_demo_loads_people_of_every_role_and_prints_their_logins(app):
     assert accounts.authenticate("alex@example.com", DEMO_PASSWORD) is not None
     assert db.session.scalar(select(func.count(Queue.id))) >= 3
     assert db.session.scalar(select(func.count(Customer.id))) >= 5
+    statuses = set(db.session.scalars(select(Ticket.status)))
+    assert {"new", "open", "pending", "solved"} <= statuses
+    assert db.session.scalar(select(func.count(Ticket.id)).where(Ticket.type == "complaint")) == 1
 
 
 def test_demo_never_touches_a_database_that_has_accounts(app, agent):
