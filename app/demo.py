@@ -125,6 +125,26 @@ DEMO_CUSTOMERS = [
     ),
 ]
 
+DEMO_MACROS = [
+    (
+        "Ask for a photo",
+        {
+            "set": {"status": "pending"},
+            "add_tags": ["needs-photo"],
+            "reply": {"body": "Could you send us a photo of the problem? It helps us fix it faster."},
+        },
+    ),
+    (
+        "Solved: refund issued",
+        {
+            "set": {"status": "solved"},
+            "add_tags": ["refund"],
+            "reply": {"body": "We have issued a full refund; it reaches your account within 5 working days."},
+        },
+    ),
+    ("Escalate to billing", {"set": {"priority": "high"}, "add_tags": ["billing"]}),
+]
+
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
@@ -181,6 +201,8 @@ def load() -> None:
             actor=admin,
         ).id
     _load_tickets(people, queues)
+    for name, actions in DEMO_MACROS:
+        tickets.create_macro(name=name, actions=actions, actor=admin)
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for email, _name, role, _teams, _skills in DEMO_PEOPLE:
         click.echo(f"  {role:<10} {email}")
