@@ -178,12 +178,20 @@ def _teams(team_ids: Iterable[int]) -> list[Team]:
 
 def _agent_skills(skills: Iterable[dict[str, Any]]) -> list[AgentSkill]:
     """Skills by name with a level 1-5; unknown skill names are created, as admins type them."""
-    result: dict[str, AgentSkill] = {}
-    for entry in skills:
-        name = entry["name"].strip().lower()
-        skill = db.session.scalar(select(Skill).where(Skill.name == name)) or Skill(name=name)
-        result[name] = AgentSkill(skill=skill, level=entry.get("level", 3))
-    return list(result.values())
+    levels = {entry["name"].strip().lower(): entry.get("level", 3) for entry in skills}
+    return [AgentSkill(skill=skill, level=levels[skill.name]) for skill in skills_named(levels)]
+
+
+def skills_named(names: Iterable[str]) -> list[Skill]:
+    """The skills with these names (trimmed, lower case), new ones added to the caller's transaction.
+
+    Other rooms (queues need skills) go through here: skills are this room's table.
+    """
+    wanted = sorted({name.strip().lower() for name in names})
+    found = (
+        {s.name: s for s in db.session.scalars(select(Skill).where(Skill.name.in_(wanted)))} if wanted else {}
+    )
+    return [found.get(name) or Skill(name=name) for name in wanted]
 
 
 # -- sign-in -----------------------------------------------------------------------------------------

@@ -218,7 +218,8 @@ class BulkChangesSchema(Schema):
     status = fields.Str(validate=_STATUSES)
     queue_id = fields.Int(allow_none=True, validate=_ID)
     assignee_id = fields.Int(allow_none=True, validate=_ID)
-    tags = _TAGS
+    add_tags = _TAGS
+    remove_tags = _TAGS
 
 
 # -- macros -----------------------------------------------------------------------------------------

@@ -209,7 +209,7 @@ def test_list_highlights_a_breached_sla_target(browser, agent):
 
 def test_built_in_view_shows_my_open_tickets(browser, agent, supervisor):
     mine = _open(agent, subject="Mine to do", assignee_id=agent.id)
-    theirs = _open(agent, subject="Someone else's", assignee_id=supervisor.id)
+    theirs = _open(supervisor, subject="Someone else's", assignee_id=supervisor.id)
 
     page = _text(browser.get("/tickets?view=my-open"))
 

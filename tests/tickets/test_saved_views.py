@@ -65,13 +65,13 @@ def test_views_need_a_signed_in_caller(client):
 # -- built-in views ----------------------------------------------------------------------------------
 
 
-def test_my_open_is_my_unsolved_tickets(as_agent, agent, supervisor):
+def test_my_open_is_my_unsolved_tickets(as_agent, agent, supervisor, as_supervisor):
     mine = [
         ticket_in(as_agent, status, assignee_id=agent.id)["id"] for status in ("open", "pending", "on_hold")
     ]
     ticket_in(as_agent, "solved", assignee_id=agent.id)
     ticket_in(as_agent, "closed", assignee_id=agent.id)
-    open_ticket(as_agent, assignee_id=supervisor.id)
+    open_ticket(as_supervisor, assignee_id=supervisor.id)
     open_ticket(as_agent)
 
     assert set(view_tickets(as_agent, "my-open")) == set(mine)
@@ -79,19 +79,19 @@ def test_my_open_is_my_unsolved_tickets(as_agent, agent, supervisor):
 
 def test_my_open_is_computed_for_whoever_asks(as_agent, agent, as_colleague, colleague):
     mine = open_ticket(as_agent, assignee_id=agent.id)["id"]
-    theirs = open_ticket(as_agent, assignee_id=colleague.id)["id"]
+    theirs = open_ticket(as_colleague, assignee_id=colleague.id)["id"]
 
     assert view_tickets(as_agent, "my-open") == [mine]
     assert view_tickets(as_colleague, "my-open") == [theirs]
 
 
-def test_unassigned_in_my_queues(as_agent, agent, supervisor):
+def test_unassigned_in_my_queues(as_agent, agent, supervisor, as_supervisor):
     my_team = TeamFactory(members=[agent])
     mine, also_mine = QueueFactory(team=my_team), QueueFactory(team=TeamFactory(members=[agent]))
     other = QueueFactory(team=TeamFactory(members=[supervisor]))
     waiting = open_ticket(as_agent, queue_id=mine.id)["id"]
     waiting_too = ticket_in(as_agent, "pending", queue_id=also_mine.id)["id"]
-    open_ticket(as_agent, queue_id=mine.id, assignee_id=supervisor.id)  # taken
+    open_ticket(as_supervisor, queue_id=mine.id, assignee_id=supervisor.id)  # taken
     ticket_in(as_agent, "solved", queue_id=mine.id)  # done
     open_ticket(as_agent, queue_id=other.id)  # not my team's
     open_ticket(as_agent)  # in no queue

@@ -103,9 +103,9 @@ def test_queue_filter_takes_ids_none_and_the_queues_of_my_teams(as_agent, agent)
     assert found_set(as_agent, queue_id=["mine", "none"]) == {in_mine, nowhere}
 
 
-def test_assignee_filter_takes_ids_me_and_none(as_agent, agent, supervisor):
+def test_assignee_filter_takes_ids_me_and_none(as_agent, agent, supervisor, as_supervisor):
     mine = open_ticket(as_agent, assignee_id=agent.id)["id"]
-    theirs = open_ticket(as_agent, assignee_id=supervisor.id)["id"]
+    theirs = open_ticket(as_supervisor, assignee_id=supervisor.id)["id"]
     nobodys = open_ticket(as_agent)["id"]
 
     assert found_set(as_agent, assignee_id="me") == {mine}

@@ -30,8 +30,7 @@ What a line means
 - The replay goes through the ticket services (`open_ticket`, `add_comment`, `add_customer_message`,
   `update_ticket`) with `at` set to the historical time, so SLA targets, first response and solve times,
   and the audit trail come out exactly as if the ticket had been worked here. Nobody is notified of
-  history (`announce=False`; `update_ticket` has no such switch yet, so status events still send
-  `ticket_updated`, `ticket_solved` and `ticket_reopened`, which nothing receives so far). Audit events
+  history (every service is called with `announce=False`, so no signal goes out). Audit events
   of the import's agents' actions carry `actor_kind` "import"; customer messages stay "customer" and
   SLA breaches "system", as the services record them.
   The ticket's `created` event names the agent who ran the import (none from the CLI).

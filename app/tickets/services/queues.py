@@ -65,9 +65,7 @@ def _apply(queue: Queue, changes: dict[str, Any]) -> None:
 
 
 def _skills(names: Iterable[str]) -> list[Skill]:
-    wanted = sorted({name.strip().lower() for name in names})
-    found = {s.name: s for s in db.session.scalars(select(Skill).where(Skill.name.in_(wanted)))}
-    return [found.get(name) or Skill(name=name) for name in wanted]
+    return accounts.skills_named(names)
 
 
 def _unique_name(name: str, queue_id: int | None = None) -> str:

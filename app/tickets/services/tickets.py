@@ -17,12 +17,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts import services as accounts
+from app.accounts.access import Permission, has_permission
 from app.customers import services as customers
 from app.dbtypes import utcnow
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.tickets import audit, sanitize
 from app.tickets.models import (
+    Attachment,
     Comment,
     Complaint,
     ComplaintStage,
@@ -91,8 +93,11 @@ class Change:
 # -- reading -----------------------------------------------------------------------------------------
 
 
-def get_ticket(ticket_id: int) -> Ticket:
-    ticket = db.session.get(Ticket, ticket_id) if 0 < ticket_id <= MAX_ID else None
+def get_ticket(ticket_id: int, *, for_update: bool = False) -> Ticket:
+    """The ticket, or 404. `for_update` locks its row until the commit (PostgreSQL; SQLite serializes
+    writers anyway), for changes that must not lose a race they did not start."""
+    found = 0 < ticket_id <= MAX_ID
+    ticket = db.session.get(Ticket, ticket_id, with_for_update=for_update) if found else None
     if ticket is None:
         raise NotFound(f"Ticket {ticket_id} not found.")
     return ticket
@@ -152,6 +157,7 @@ def open_ticket(
         _queue(queue_id)
     if assignee_id is not None:
         _assignee(assignee_id)
+        _may_assign(actor, assignee_id)
     ticket = Ticket(
         reference=reference or f"new-{secrets.token_hex(8)}",
         subject=_subject(subject),
@@ -216,6 +222,12 @@ def _customer_for(customer_id: int | None, details: Mapping[str, Any] | None, ac
         )
     except Invalid as error:
         raise Invalid(error.message, {"customer": error.errors}) from error
+
+
+def _may_assign(actor: Agent | None, assignee_id: int) -> None:
+    """Agents may take a ticket themselves; giving it to someone else is a supervisor's call."""
+    if actor is not None and assignee_id != actor.id and not has_permission(actor, Permission.TICKETS_ASSIGN):
+        raise Forbidden("Only supervisors give tickets to other agents.", {"assignee_id": ["Not allowed."]})
 
 
 def _set_reference(ticket: Ticket) -> None:
@@ -340,6 +352,10 @@ def _apply_changes(change: Change, changes: Mapping[str, Any], *, actor, actor_k
             _queue(new)
         elif name == "type" and new != ticket.type:
             _change_type(ticket, new, changes.get("complaint") or {})
+        elif name == "custom_fields":
+            # Keys given are set, keys given as null removed, the others kept: a PATCH changes what it names.
+            merged = {**ticket.custom_fields, **new}
+            new = {key: value for key, value in merged.items() if value is not None}
         old = getattr(ticket, name)
         if old != new:
             setattr(ticket, name, new)
@@ -473,6 +489,8 @@ def _transition(change: Change, new_status: str, *, actor, actor_kind, at) -> No
     elif new == Status.CLOSED:
         ticket.closed_at = at
     elif old == Status.SOLVED and new == Status.OPEN:
+        # Solved again later, it gets a new `solved_at`: resolution time counts to the last solve.
+        ticket.solved_at = None
         ticket.reopen_count += 1
         change.reopened = True
     sla.on_status_change(ticket, old.value, new.value, at)
@@ -639,9 +657,11 @@ def add_comment(
 ) -> Comment:
     """An agent's public reply or internal note, optionally moving the ticket to `status` with it.
 
-    The first public reply sets `first_response_at`; public replies meet SLA response targets.
+    The first public reply sets `first_response_at`; public replies meet SLA response targets. A comment
+    does not depend on the version the agent read, so it locks the ticket instead: comments written at
+    the same moment queue up rather than fail.
     """
-    ticket = get_ticket(ticket_id)
+    ticket = get_ticket(ticket_id, for_update=True)
     change = Change(ticket, actor)
     comment = reply(
         change, body=body, public=public, mention_ids=mention_ids, status=status, actor_kind=actor_kind, at=at
@@ -666,7 +686,7 @@ def reply(
     """Add an agent's comment to `change.ticket` without committing (for `add_comment` and macros)."""
     ticket, actor = change.ticket, change.actor
     at = at or utcnow()
-    mentions = [accounts.get_agent(agent_id) for agent_id in sorted(set(mention_ids))]
+    mentions = _agents_mentioned(mention_ids)
     comment = Comment(
         ticket=ticket, author_id=actor.id, public=public, body=_body(body), created_at=at, mentions=mentions
     )
@@ -686,15 +706,24 @@ def reply(
     return comment
 
 
+def _agents_mentioned(agent_ids: Iterable[int]) -> list[Agent]:
+    mentioned = []
+    for agent_id in sorted(set(agent_ids)):
+        try:
+            mentioned.append(accounts.get_agent(agent_id))
+        except NotFound as missing:
+            raise Invalid("Unknown agent mentioned.", {"mention_ids": [missing.message]}) from missing
+    return mentioned
+
+
 def add_customer_message(
     ticket_id: int, *, body: str, at: datetime | None = None, announce: bool = True
 ) -> Comment:
-    """The customer wrote (portal, e-mail). A pending or solved ticket opens again; a closed one is
-    final, so the message starts a follow-up ticket linked to it and lands there."""
-    ticket = get_ticket(ticket_id)
+    """The customer wrote (portal, e-mail). A pending or solved ticket opens again. A merged ticket
+    passes the message on to the one it was merged into. A closed ticket is final: the message goes to
+    its open follow-up, or starts one linked to it."""
     at = at or utcnow()
-    if ticket.status == Status.CLOSED:
-        ticket = _follow_up(ticket, at)
+    ticket, created = _ticket_for_customer_message(get_ticket(ticket_id), at)
     comment = Comment(
         ticket=ticket, customer_id=ticket.customer_id, public=True, body=_body(body), created_at=at
     )
@@ -709,9 +738,30 @@ def add_customer_message(
         ticket.updated_at = at
     commit_ticket(ticket)
     if announce:
+        if created:
+            ticket_opened.send(ticket, actor=None)
         ticket_commented.send(ticket, actor=None, comment=comment)
         change.send()
     return comment
+
+
+def _ticket_for_customer_message(ticket: Ticket, at: datetime) -> tuple[Ticket, bool]:
+    """Where a customer's message about `ticket` belongs, and whether that ticket was just created."""
+    seen = set()
+    while ticket.merged_into_id is not None and ticket.id not in seen:
+        seen.add(ticket.id)
+        ticket = get_ticket(ticket.merged_into_id)
+    if ticket.status != Status.CLOSED:
+        return get_ticket(ticket.id, for_update=True), False
+    open_follow_up = db.session.scalar(
+        select(Ticket)
+        .where(Ticket.follow_up_of_id == ticket.id, Ticket.status != Status.CLOSED)
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    )
+    if open_follow_up is not None:
+        return open_follow_up, False
+    return _follow_up(ticket, at), True
 
 
 def _follow_up(closed: Ticket, at: datetime) -> Ticket:
@@ -756,9 +806,18 @@ def merge_tickets(source_id: int, target_id: int, *, actor: Agent) -> Ticket:
     """
     if source_id == target_id:
         raise Invalid("A ticket cannot be merged into itself.", {"into": ["Pick another ticket."]})
-    source, target = get_ticket(source_id), get_ticket(target_id)
+    source = get_ticket(source_id)
+    try:
+        target = get_ticket(target_id)
+    except NotFound as missing:
+        raise Invalid("Unknown ticket.", {"into": [missing.message]}) from missing
     if source.merged_into_id == target.id:
         return target
+    if source.complaint is not None:
+        raise Invalid(
+            "A complaint is closed by its own procedure, not by a merge; link the tickets instead.",
+            {"into": ["Complaints cannot be merged away."]},
+        )
     if source.merged_into_id is not None:
         raise Conflict(f"Ticket {source.reference} was already merged into another ticket.")
     if target.merged_into_id is not None or target.status == Status.CLOSED:
@@ -770,6 +829,8 @@ def merge_tickets(source_id: int, target_id: int, *, actor: Agent) -> Ticket:
     at = utcnow()
     for comment in db.session.scalars(select(Comment).where(Comment.ticket_id == source.id)):
         comment.ticket_id = target.id
+    for attachment in db.session.scalars(select(Attachment).where(Attachment.ticket_id == source.id)):
+        attachment.ticket_id = target.id
     db.session.add(
         Comment(
             ticket_id=target.id,
@@ -804,7 +865,11 @@ def link_tickets(ticket_id: int, other_id: int, *, kind: str = "related", actor:
     """Link two tickets (both see the link); linking twice is harmless."""
     if ticket_id == other_id:
         raise Invalid("A ticket cannot be linked to itself.", {"ticket_id": ["Pick another ticket."]})
-    ticket, other = get_ticket(ticket_id), get_ticket(other_id)
+    ticket = get_ticket(ticket_id)
+    try:
+        other = get_ticket(other_id)
+    except NotFound as missing:
+        raise Invalid("Unknown ticket.", {"ticket_id": [missing.message]}) from missing
     existing = db.session.scalar(
         select(TicketLink).where(
             TicketLink.kind == kind,
@@ -856,9 +921,15 @@ def bulk_update(ticket_ids: Iterable[int], changes: Mapping[str, Any], *, actor:
     at = utcnow()
     done: list[Change] = []
     problems: dict[str, Any] = {}
+    tag_edits = {"add": changes.get("add_tags") or [], "remove": set(changes.get("remove_tags") or [])}
+    changes = {k: v for k, v in changes.items() if k not in ("add_tags", "remove_tags")}
     for ticket_id in ids:
         try:
-            change = Change(get_ticket(ticket_id), actor)
+            ticket = get_ticket(ticket_id)
+            change = Change(ticket, actor)
+            if tag_edits["add"] or tag_edits["remove"]:
+                kept = [tag for tag in ticket.tags if tag not in tag_edits["remove"]]
+                changes = {**changes, "tags": kept + [t for t in tag_edits["add"] if t not in kept]}
             _apply(change, changes, actor=actor, actor_kind=None, at=at)
             done.append(change)
         except (Invalid, NotFound) as error:

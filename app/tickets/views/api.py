@@ -35,7 +35,7 @@ def _expected_version(data: dict) -> int:
         return data.pop("version")
     header = request.headers.get("If-Match", "").strip()
     header = header.removeprefix("W/").strip('"')
-    if header.isdigit():
+    if header.isascii() and header.isdigit():
         return int(header)
     raise VersionRequired()
 
