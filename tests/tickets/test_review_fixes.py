@@ -206,3 +206,29 @@ def test_pending_stops_the_clocks(as_agent):
     move(as_agent, ticket, "pending")
 
     assert sla_of(as_agent, ticket["id"])["resolution"]["due_at"] is None
+
+
+def test_a_breach_recorded_meanwhile_by_the_sla_check_is_not_recorded_twice(app, agent):
+    from datetime import timedelta
+
+    from sqlalchemy import select, text
+
+    from app.dbtypes import utcnow
+    from app.tickets.models import TicketEvent
+
+    ticket = services.open_ticket(
+        subject="Waiting since yesterday",
+        customer={"email": "late@example.com"},
+        actor=agent,
+        at=utcnow() - timedelta(hours=30),
+    )
+    # The periodic check, in another transaction, records the overdue first response first.
+    with db.engine.begin() as check:
+        check.execute(
+            text("UPDATE ticket_sla_targets SET breached_at = due_at WHERE kind = 'first_response'")
+        )
+
+    services.add_comment(ticket.id, body="Sorry for the wait", actor=agent)
+
+    breaches = db.session.scalars(select(TicketEvent).where(TicketEvent.kind == "sla_breached")).all()
+    assert breaches == []

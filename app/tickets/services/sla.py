@@ -58,8 +58,9 @@ from enum import StrEnum
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import Agent
 from app.dbtypes import utcnow
@@ -399,7 +400,23 @@ def _end(ticket: Ticket, target: SlaTarget, at: datetime, *, met: bool) -> None:
 
 
 def _record_breach(ticket: Ticket, target: SlaTarget, at: datetime) -> None:
-    target.breached_at = target.due_at
+    """Record the breach once, whoever notices first (a late reply, or the periodic check).
+
+    A stored target is claimed with a conditional UPDATE: of two transactions racing to record the same
+    breach, the database lets one through, and only that one writes the audit event.
+    """
+    if target.id is not None:
+        claimed = db.session.execute(
+            update(SlaTarget)
+            .where(SlaTarget.id == target.id, SlaTarget.breached_at.is_(None))
+            .values(breached_at=target.due_at),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+        set_committed_value(target, "breached_at", target.due_at)
+        if not claimed:
+            return
+    else:
+        target.breached_at = target.due_at
     audit.record(
         ticket, "sla_breached", actor=None, actor_kind="system", field=target.kind, new=target.due_at, at=at
     )
