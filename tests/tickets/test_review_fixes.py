@@ -232,3 +232,12 @@ def test_a_breach_recorded_meanwhile_by_the_sla_check_is_not_recorded_twice(app,
 
     breaches = db.session.scalars(select(TicketEvent).where(TicketEvent.kind == "sla_breached")).all()
     assert breaches == []
+
+
+def test_a_claim_that_opens_the_ticket_announces_the_status_change(as_agent):
+    ticket = open_ticket(as_agent)
+
+    with captured(signals.ticket_updated) as updated:
+        as_agent.post(f"/api/v1/tickets/{ticket['id']}/claim")
+
+    assert [kwargs["changes"] for _, kwargs in updated] == [{"status": ("new", "open")}]

@@ -613,6 +613,8 @@ def claim_ticket(ticket_id: int, *, actor: Agent) -> Ticket:
                 sla.on_status_change(ticket, before, after, at)
             db.session.commit()
             ticket_assigned.send(ticket, actor=actor, previous_assignee_id=None)
+            if after != before:
+                ticket_updated.send(ticket, actor=actor, changes={"status": (before.value, after.value)})
             return ticket
         # The ticket changed between our read and our write: look again.
         db.session.rollback()
