@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.accounts import passwords
@@ -21,6 +21,7 @@ from app.accounts.signals import agent_disabled, agent_role_changed
 from app.dbtypes import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
+from app.naming import unique_name
 
 TOKEN_PREFIX = "sb_"
 # Writing `last_used_at` on every request would turn each API read into a write.
@@ -306,16 +307,10 @@ def list_teams():
     return select(Team).order_by(Team.name)
 
 
-def _check_team_name(name: str, team_id: int | None = None) -> str:
-    name = name.strip()
-    clash = db.session.scalar(select(Team).where(func.lower(Team.name) == name.lower()))
-    if clash is not None and clash.id != team_id:
-        raise Conflict("A team with this name already exists.", {"name": ["Already in use."]})
-    return name
-
-
 def create_team(*, name: str, description: str = "", member_ids: Iterable[int] = (), actor: Agent) -> Team:
-    team = Team(name=_check_team_name(name), description=description, members=_agents(member_ids))
+    team = Team(
+        name=unique_name(Team, name, what="a team"), description=description, members=_agents(member_ids)
+    )
     db.session.add(team)
     db.session.commit()
     return team
@@ -324,7 +319,7 @@ def create_team(*, name: str, description: str = "", member_ids: Iterable[int] =
 def update_team(team_id: int, changes: dict[str, Any], *, actor: Agent) -> Team:
     team = get_team(team_id)
     if "name" in changes:
-        team.name = _check_team_name(changes["name"], team.id)
+        team.name = unique_name(Team, changes["name"], current_id=team.id, what="a team")
     if "description" in changes:
         team.description = changes["description"]
     if "member_ids" in changes:

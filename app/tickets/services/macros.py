@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Invalid, NotFound
 from app.extensions import db
+from app.naming import unique_name
 from app.tickets.models import Macro
 from app.tickets.services.tickets import (
     Change,
@@ -40,7 +41,7 @@ def get_macro(macro_id: int) -> Macro:
 
 def create_macro(*, name: str, description: str = "", actions: Mapping[str, Any], actor: Agent) -> Macro:
     macro = Macro(
-        name=_unique_name(name),
+        name=unique_name(Macro, name, what="a macro"),
         description=description,
         actions=_clean_actions(actions),
         created_by_id=actor.id,
@@ -53,7 +54,7 @@ def create_macro(*, name: str, description: str = "", actions: Mapping[str, Any]
 def update_macro(macro_id: int, changes: Mapping[str, Any], *, actor: Agent) -> Macro:
     macro = get_macro(macro_id)
     if "name" in changes:
-        macro.name = _unique_name(changes["name"], macro.id)
+        macro.name = unique_name(Macro, changes["name"], current_id=macro.id, what="a macro")
     if "description" in changes:
         macro.description = changes["description"]
     if "actions" in changes:
@@ -95,14 +96,6 @@ def apply_macro(ticket_id: int, macro_id: int, *, expected_version: int, actor: 
         ticket_commented.send(ticket, actor=actor, comment=comment)
     change.send()
     return ticket
-
-
-def _unique_name(name: str, macro_id: int | None = None) -> str:
-    name = name.strip()
-    clash = db.session.scalar(select(Macro).where(func.lower(Macro.name) == name.lower()))
-    if clash is not None and clash.id != macro_id:
-        raise Conflict("A macro with this name already exists.", {"name": ["Already in use."]})
-    return name
 
 
 def _clean_actions(actions: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.accounts import services as accounts
 from app.accounts.models import Agent, Skill
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Invalid, NotFound
 from app.extensions import db
+from app.naming import unique_name
 from app.tickets.models import Queue
 
 
@@ -33,7 +34,7 @@ def create_queue(
     skills: Iterable[str] = (),
     actor: Agent | None,
 ) -> Queue:
-    queue = Queue(name=_unique_name(name), description=description)
+    queue = Queue(name=unique_name(Queue, name, what="a queue"), description=description)
     _apply(queue, {"team_id": team_id, "skills": skills})
     db.session.add(queue)
     db.session.commit()
@@ -43,7 +44,7 @@ def create_queue(
 def update_queue(queue_id: int, changes: dict[str, Any], *, actor: Agent) -> Queue:
     queue = get_queue(queue_id)
     if "name" in changes:
-        queue.name = _unique_name(changes["name"], queue.id)
+        queue.name = unique_name(Queue, changes["name"], current_id=queue.id, what="a queue")
     if "description" in changes:
         queue.description = changes["description"]
     _apply(queue, changes)
@@ -66,11 +67,3 @@ def _apply(queue: Queue, changes: dict[str, Any]) -> None:
 
 def _skills(names: Iterable[str]) -> list[Skill]:
     return accounts.skills_named(names)
-
-
-def _unique_name(name: str, queue_id: int | None = None) -> str:
-    name = name.strip()
-    clash = db.session.scalar(select(Queue).where(func.lower(Queue.name) == name.lower()))
-    if clash is not None and clash.id != queue_id:
-        raise Conflict("A queue with this name already exists.", {"name": ["Already in use."]})
-    return name

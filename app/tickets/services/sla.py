@@ -66,6 +66,7 @@ from app.accounts.models import Agent
 from app.dbtypes import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
+from app.naming import unique_name
 from app.tickets import audit
 from app.tickets.business_hours import BusinessCalendar, Pause, due_at
 from app.tickets.models import (
@@ -659,11 +660,7 @@ def _calendar_field(message: str) -> str:
 
 
 def _unique_calendar_name(name: str, calendar_id: int | None = None) -> str:
-    name = _clean_name(name)
-    clash = db.session.scalar(select(Calendar).where(func.lower(Calendar.name) == name.lower()))
-    if clash is not None and clash.id != calendar_id:
-        raise Conflict("A calendar with this name already exists.", {"name": ["Already in use."]})
-    return name
+    return unique_name(Calendar, _clean_name(name), current_id=calendar_id, what="a calendar")
 
 
 # -- policies ---------------------------------------------------------------------------------------
@@ -851,11 +848,7 @@ def _retime_policy_targets(policy_ids: Sequence[int], at: datetime) -> None:
 
 
 def _unique_policy_name(name: str, policy_id: int | None = None) -> str:
-    name = _clean_name(name)
-    clash = db.session.scalar(select(SlaPolicy).where(func.lower(SlaPolicy.name) == name.lower()))
-    if clash is not None and clash.id != policy_id:
-        raise Conflict("An SLA policy with this name already exists.", {"name": ["Already in use."]})
-    return name
+    return unique_name(SlaPolicy, _clean_name(name), current_id=policy_id, what="an SLA policy")
 
 
 def _clean_name(name: str) -> str:
