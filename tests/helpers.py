@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -49,3 +50,18 @@ def sign_in(client: FlaskClient, email: str, password: str):
     page = client.get("/login")
     token = csrf_token_from(page.get_data(as_text=True))
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+@contextmanager
+def captured(signal):
+    """Collect `(sender, kwargs)` of every send of `signal` inside the block."""
+    seen = []
+
+    def receiver(sender, **kwargs):
+        seen.append((sender, kwargs))
+
+    signal.connect(receiver)
+    try:
+        yield seen
+    finally:
+        signal.disconnect(receiver)

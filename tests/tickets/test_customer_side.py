@@ -2,24 +2,9 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from app.tickets import signals
+from tests.helpers import captured
 from tests.tickets.workflow import move, open_ticket
-
-
-@contextmanager
-def captured(signal):
-    seen = []
-
-    def receiver(sender, **kwargs):
-        seen.append((sender, kwargs))
-
-    signal.connect(receiver)
-    try:
-        yield seen
-    finally:
-        signal.disconnect(receiver)
 
 
 def test_the_customer_timeline_shows_tickets_and_their_events(as_agent):

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select, text
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.dbtypes import utcnow
 from app.extensions import db
 from app.tickets import services, signals
-from tests.tickets.test_customer_side import captured
+from app.tickets.models import TicketEvent
+from tests.helpers import captured
 from tests.tickets.workflow import move, open_ticket, patch, ticket_in
 
 
@@ -50,7 +55,7 @@ def test_merging_moves_attachments_with_the_conversation(as_agent, app, tmp_path
     keep, duplicate = open_ticket(as_agent), open_ticket(as_agent)
     upload = as_agent.post(
         f"/api/v1/tickets/{duplicate['id']}/attachments",
-        data={"files": (__import__("io").BytesIO(b"serial number 42\n"), "note.txt")},
+        data={"files": (io.BytesIO(b"serial number 42\n"), "note.txt")},
         content_type="multipart/form-data",
     )
     assert upload.status_code == 201, upload.json
@@ -209,13 +214,6 @@ def test_pending_stops_the_clocks(as_agent):
 
 
 def test_a_breach_recorded_meanwhile_by_the_sla_check_is_not_recorded_twice(app, agent):
-    from datetime import timedelta
-
-    from sqlalchemy import select, text
-
-    from app.dbtypes import utcnow
-    from app.tickets.models import TicketEvent
-
     ticket = services.open_ticket(
         subject="Waiting since yesterday",
         customer={"email": "late@example.com"},

@@ -30,6 +30,7 @@ from app.tickets.models import (
     ComplaintStage,
     Status,
     Ticket,
+    TicketEvent,
     TicketLink,
     TicketTag,
     TicketType,
@@ -116,8 +117,6 @@ def list_comments(ticket_id: int, *, include_internal: bool = True):
 
 
 def list_events(ticket_id: int):
-    from app.tickets.models import TicketEvent
-
     get_ticket(ticket_id)
     return select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
 
@@ -975,8 +974,6 @@ TIMELINE_KINDS = {"created", "status", "customer_reply", "reply", "merged_into",
 
 def timeline_entries(customer_ids: list[int], *, before: datetime | None, limit: int) -> list[dict[str, Any]]:
     """The customer's tickets and what happened on them, newest first, for the 360° timeline."""
-    from app.tickets.models import TicketEvent
-
     query = (
         select(TicketEvent, Ticket)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
