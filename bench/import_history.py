@@ -21,27 +21,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
 
 try:
+    from bench.databases import recreate_database
     from bench.generate_history import AGENTS, QUEUES, write
 except ModuleNotFoundError:  # run as a script: bench/ itself is on the path
+    from databases import recreate_database
     from generate_history import AGENTS, QUEUES, write
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/switchboard_bench"
 # Agents never sign in here: any well-formed hash will do, and Argon2 on 50 passwords would cost seconds.
 PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$YmVuY2hiZW5jaA$YmVuY2hiZW5jaGJlbmNoYmVuY2g"
-
-
-def recreate_database(url: str) -> None:
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
 
 
 def prepare(url: str) -> None:

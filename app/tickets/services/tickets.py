@@ -807,11 +807,7 @@ def merge_tickets(source_id: int, target_id: int, *, actor: Agent) -> Ticket:
     """
     if source_id == target_id:
         raise Invalid("A ticket cannot be merged into itself.", {"into": ["Pick another ticket."]})
-    source = get_ticket(source_id)
-    try:
-        target = get_ticket(target_id)
-    except NotFound as missing:
-        raise Invalid("Unknown ticket.", {"into": [missing.message]}) from missing
+    source, target = get_ticket(source_id), _named_ticket(target_id, "into")
     if source.merged_into_id == target.id:
         return target
     if source.complaint is not None:
@@ -862,15 +858,19 @@ def merge_tickets(source_id: int, target_id: int, *, actor: Agent) -> Ticket:
     return target
 
 
+def _named_ticket(ticket_id: int, field: str) -> Ticket:
+    """A ticket the request names in a field: missing is that field's error (422), not a 404."""
+    try:
+        return get_ticket(ticket_id)
+    except NotFound as missing:
+        raise Invalid("Unknown ticket.", {field: [missing.message]}) from missing
+
+
 def link_tickets(ticket_id: int, other_id: int, *, kind: str = "related", actor: Agent) -> TicketLink:
     """Link two tickets (both see the link); linking twice is harmless."""
     if ticket_id == other_id:
         raise Invalid("A ticket cannot be linked to itself.", {"ticket_id": ["Pick another ticket."]})
-    ticket = get_ticket(ticket_id)
-    try:
-        other = get_ticket(other_id)
-    except NotFound as missing:
-        raise Invalid("Unknown ticket.", {"ticket_id": [missing.message]}) from missing
+    ticket, other = get_ticket(ticket_id), _named_ticket(other_id, "ticket_id")
     existing = db.session.scalar(
         select(TicketLink).where(
             TicketLink.kind == kind,
