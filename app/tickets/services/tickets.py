@@ -124,7 +124,26 @@ def list_events(ticket_id: int):
 # -- opening -----------------------------------------------------------------------------------------
 
 
-def open_ticket(
+def open_ticket(*, announce: bool = True, **details: Any) -> Ticket:
+    """Open a ticket for a customer, found or created from contact details, and start its SLA clocks.
+
+    Takes the arguments of `stage_ticket`; `announce=False` is for the history import (no live signals).
+    """
+    ticket = stage_ticket(**details)
+    db.session.commit()
+    if announce:
+        announce_opened(ticket, actor=details.get("actor"))
+    return ticket
+
+
+def announce_opened(ticket: Ticket, *, actor: Agent | None) -> None:
+    """The signals of a newly opened ticket, once its commit has happened."""
+    ticket_opened.send(ticket, actor=actor)
+    if ticket.assignee_id is not None:
+        ticket_assigned.send(ticket, actor=actor, previous_assignee_id=None)
+
+
+def stage_ticket(
     *,
     subject: str,
     description: str = "",
@@ -142,13 +161,13 @@ def open_ticket(
     actor: Agent | None,
     actor_kind: str | None = None,
     at: datetime | None = None,
-    announce: bool = True,
 ) -> Ticket:
-    """Open a ticket for a customer, found or created from contact details, and start its SLA clocks.
+    """A new ticket, written to the session but not committed: the caller adds what must land in the
+    same transaction (a web form's submission record), commits, then calls `announce_opened`.
 
     `customer` is `{name, email, phone}` (the customer is found by e-mail or phone, else created);
-    or give `customer_id`. A complaint needs `complaint.category`. `reference`, `at` and
-    `announce=False` are for the history import (its own references and timestamps, no live signals).
+    or give `customer_id`. A complaint needs `complaint.category`. `reference` and `at` are for the
+    history import (its own references and timestamps).
     """
     at = at or utcnow()
     owner = _customer_for(customer_id, customer, actor)
@@ -197,11 +216,6 @@ def open_ticket(
             at=at,
         )
     sla.start_clocks(ticket, at)
-    db.session.commit()
-    if announce:
-        ticket_opened.send(ticket, actor=actor)
-        if assignee_id is not None:
-            ticket_assigned.send(ticket, actor=actor, previous_assignee_id=None)
     return ticket
 
 
