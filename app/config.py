@@ -65,6 +65,23 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
         "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
         # Where uploaded files live; several web processes must share it. Default: instance/attachments.
         "ATTACHMENTS_DIR": os.environ.get("ATTACHMENTS_DIR") or None,
+        # The address customers reach us at, for links in e-mails (tracking pages): no request to ask.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://localhost:5000"),
+        # The public form and tracking pages (README, "Customer portal"): limits per client address,
+        # per e-mail address, and on tracking pages; days a tracking link lives after its case closed.
+        "PORTAL_RATE_LIMIT": os.environ.get("PORTAL_RATE_LIMIT", "5 per minute;30 per hour"),
+        "PORTAL_EMAIL_RATE_LIMIT": os.environ.get("PORTAL_EMAIL_RATE_LIMIT", "3 per minute;10 per day"),
+        "TRACKING_RATE_LIMIT": os.environ.get("TRACKING_RATE_LIMIT", "30 per minute;300 per hour"),
+        "PORTAL_TRACKING_LINK_DAYS": int(os.environ.get("PORTAL_TRACKING_LINK_DAYS", "90")),
+        # Outgoing mail: SMTP when MAIL_SERVER is set, else appended to MAIL_LOG (instance/mail.log).
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT") or 0),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _flag("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "switchboard@localhost"),
+        "MAIL_LOG": os.environ.get("MAIL_LOG") or str(instance_dir / "mail.log"),
     }
 
 
@@ -82,6 +99,10 @@ DEFAULTS: dict[str, Any] = {
     "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
     "ATTACHMENTS_MAX_PER_TICKET": 20,
     "ATTACHMENT_MAX_FILES_PER_UPLOAD": 10,
+    # The public form: a smaller body than the app allows, fewer files, and little text per field.
+    "PORTAL_MAX_BODY_BYTES": 12 * 1024 * 1024,
+    "PORTAL_MAX_FORM_MEMORY": 128 * 1024,
+    "PORTAL_MAX_FILES": 5,
     "SLA_WARNING_SECONDS": 3600,
     "SLA_CHECK_INTERVAL_SECONDS": 60,
     "SLA_BREACHING_SOON_SECONDS": 2 * 3600,
@@ -112,4 +133,12 @@ DEFAULTS: dict[str, Any] = {
         "security": [{"bearerAuth": []}, {"sessionCookie": []}],
     },
     "PAGINATION_MAX_PAGE_SIZE": 100,
+    # Notification delivery: tries before a row is marked failed, backoff base (doubling), sweep period.
+    "NOTIFICATION_MAX_ATTEMPTS": 5,
+    "NOTIFICATION_RETRY_BASE_SECONDS": 60,
+    "NOTIFICATION_SWEEP_INTERVAL_SECONDS": 60,
+    # Languages and time zones: see app/i18n.py. WTForms' own messages follow the page's language.
+    "BABEL_DEFAULT_LOCALE": "en",
+    "BABEL_DEFAULT_TIMEZONE": "UTC",
+    "WTF_I18N_ENABLED": True,
 }

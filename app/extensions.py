@@ -1,5 +1,6 @@
 """Extension instances, created unbound here and bound to an app in `create_app`."""
 
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -33,6 +34,8 @@ migrate = Migrate()
 socketio = SocketIO()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Configured (language and time zone selection, filters) by `app.i18n.init_app`.
+babel = Babel()
 
 
 class ErrorSchema(Schema):

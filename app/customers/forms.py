@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.customers.models import Channel, Customer
+from app.i18n import LANGUAGES, normalize_language, timezone_names
 
 
 class CustomerSearchForm(FlaskForm):
@@ -18,7 +21,17 @@ class CustomerSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField("Search customers", validators=[Optional(), Length(max=200)])
+    q = SearchField(_l("Search customers"), validators=[Optional(), Length(max=200)])
+
+
+# How the pages name the channels.
+CHANNELS = {
+    Channel.PHONE: _l("Phone"),
+    Channel.EMAIL: _l("E-mail"),
+    Channel.WEB: _l("Web"),
+    Channel.CHAT: _l("Chat"),
+    Channel.SMS: _l("SMS"),
+}
 
 
 def _lines(text: str | None, separators: str = "\n") -> list[str]:
@@ -28,19 +41,27 @@ def _lines(text: str | None, separators: str = "\n") -> list[str]:
 
 
 class CustomerForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    organization = StringField("Organization", validators=[Optional(), Length(max=200)])
-    emails = TextAreaField("E-mails, one per line", validators=[Optional(), Length(max=6000)])
-    phones = TextAreaField("Phones, one per line", validators=[Optional(), Length(max=1000)])
-    tags = StringField("Tags, separated by commas", validators=[Optional(), Length(max=3000)])
-    preferred_language = StringField(
-        "Preferred language (en, zh...)", validators=[Optional(), Length(max=10)]
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    organization = StringField(_l("Organization"), validators=[Optional(), Length(max=200)])
+    emails = TextAreaField(_l("E-mails, one per line"), validators=[Optional(), Length(max=6000)])
+    phones = TextAreaField(_l("Phones, one per line"), validators=[Optional(), Length(max=1000)])
+    tags = StringField(_l("Tags, separated by commas"), validators=[Optional(), Length(max=3000)])
+    preferred_language = SelectField(
+        _l("Preferred language"),
+        default="",
+        choices=[SelectChoice("", _l("Not known"))] + [SelectChoice(c, n) for c, n in LANGUAGES.items()],
+    )
+    timezone = SelectField(
+        _l("Time zone"),
+        default="",
+        choices=lambda: [SelectChoice("", _("Not known"))] + [SelectChoice(z, z) for z in timezone_names()],
     )
     preferred_channel = SelectField(
-        "Preferred channel",
-        choices=[SelectChoice("", "No preference")] + [SelectChoice(c.value, c.value) for c in Channel],
+        _l("Preferred channel"),
+        choices=[SelectChoice("", _l("No preference"))]
+        + [SelectChoice(c.value, CHANNELS[c]) for c in Channel],
     )
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=10000)])
 
     # Form fields whose service errors are reported per list item.
     LIST_FIELDS = ("emails", "phones", "tags")
@@ -54,7 +75,8 @@ class CustomerForm(FlaskForm):
                 "emails": "\n".join(cp.value for cp in customer.emails),
                 "phones": "\n".join(cp.value for cp in customer.phones),
                 "tags": ", ".join(customer.tag_names),
-                "preferred_language": customer.preferred_language or "",
+                "preferred_language": normalize_language(customer.preferred_language) or "",
+                "timezone": customer.timezone or "",
                 "preferred_channel": customer.preferred_channel or "",
                 "notes": customer.notes,
             }
@@ -69,6 +91,7 @@ class CustomerForm(FlaskForm):
             "phones": _lines(self.phones.data),
             "tags": _lines(self.tags.data, ",\n"),
             "preferred_language": self.preferred_language.data or None,
+            "timezone": self.timezone.data or None,
             "preferred_channel": self.preferred_channel.data or None,
             "notes": self.notes.data or "",
         }
@@ -82,6 +105,9 @@ class CustomerForm(FlaskForm):
                 shown = False
                 continue
             if isinstance(messages, dict):
-                messages = [f"Item {int(i) + 1}: {' '.join(m)}" for i, m in messages.items()]
+                messages = [
+                    _("Item %(number)d: %(messages)s", number=int(i) + 1, messages=" ".join(m))
+                    for i, m in messages.items()
+                ]
             field.errors = [*field.errors, *messages]
         return shown

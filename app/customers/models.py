@@ -94,7 +94,9 @@ class Customer(db.Model):
     organization_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="SET NULL"), index=True
     )
+    # A code of app.i18n.LANGUAGES and an IANA zone name: the portal and e-mails speak and date in them.
     preferred_language: Mapped[str | None] = mapped_column(String(10))
+    timezone: Mapped[str | None] = mapped_column(String(64))
     preferred_channel: Mapped[str | None] = mapped_column(String(10))
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     consent_email: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -29,12 +29,13 @@ from app.customers.models import (
     FieldType,
     ImportStatus,
 )
+from app.i18n import TIMEZONE_MAX
 from app.pagination import QuerySchema
 
 _NAME = validate.Length(min=1, max=NAME_MAX)
 _LANGUAGE = [
     validate.Length(max=10),
-    validate.Regexp(LANGUAGE, error="Use a language code such as en or zh-Hant."),
+    validate.Regexp(LANGUAGE, error="Use a language code such as en or zh."),
 ]
 _CHANNEL = validate.OneOf([c.value for c in Channel])
 _MONEY = validate.Range(min=0, max=MAX_MONEY)
@@ -69,6 +70,7 @@ class CustomerSchema(Schema):
     phones = fields.List(fields.Nested(ContactPointSchema), dump_only=True)
     tags = fields.List(fields.Str(), attribute="tag_names", dump_only=True)
     preferred_language = fields.Str(dump_only=True)
+    timezone = fields.Str(dump_only=True)
     preferred_channel = fields.Str(dump_only=True)
     custom_fields = fields.Dict(dump_only=True)
     consent = fields.Nested(ConsentSchema, dump_only=True)
@@ -146,7 +148,14 @@ class _CustomerFields(Schema):
     tags = fields.List(
         fields.Str(validate=validate.Length(min=1, max=TAG_MAX)), validate=validate.Length(max=MAX_TAGS)
     )
-    preferred_language = fields.Str(allow_none=True, validate=_LANGUAGE)
+    preferred_language = fields.Str(
+        allow_none=True, validate=_LANGUAGE, metadata={"description": "en or zh (zh-CN, zh-Hans... mean zh)."}
+    )
+    timezone = fields.Str(
+        allow_none=True,
+        validate=validate.Length(max=TIMEZONE_MAX),
+        metadata={"description": "IANA time zone, such as Asia/Shanghai."},
+    )
     preferred_channel = fields.Str(allow_none=True, validate=_CHANNEL)
     custom_fields = fields.Dict(
         keys=fields.Str(validate=validate.Length(min=1, max=50)),

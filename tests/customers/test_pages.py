@@ -85,7 +85,7 @@ def test_profile_shows_the_360_view(browser, agent):
     assert "Jane Q. Doe" in page and "Acme" in page
     assert "jane@example.com" in page and "+12015550123" in page
     assert "Support plan" in page and "Premium &lt;b&gt;" in page
-    assert "99.50 USD" in page
+    assert "$99.50" in page
     assert "Line one<br>Line &lt;two&gt;" in page
     assert page.index("Profile updated: name") < page.index("Profile created")
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
@@ -13,15 +11,14 @@ from app.accounts.forms import AgentForm, LoginForm
 from app.accounts.views import login_rate_limit
 from app.errors import AppError
 from app.extensions import limiter
+from app.i18n import LANGUAGES, remember_language, safe_local_path
 
 bp = Blueprint("accounts_pages", __name__)
 
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: an open redirect after sign-in is a phishing tool."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("customers_pages.index")
+    return safe_local_path(target) or url_for("customers_pages.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -38,6 +35,15 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append("Wrong e-mail or password, or the account is disabled.")
     return render_template("accounts/login.html", form=form), 200 if not form.errors else 401
+
+
+@bp.get("/language/<code>")
+@public
+def language(code):
+    """The language switcher: remember the choice in a cookie and go back where the link was."""
+    if code not in LANGUAGES:
+        abort(404)
+    return remember_language(redirect(_safe_next(request.args.get("next"))), code)
 
 
 @bp.post("/logout")

@@ -123,7 +123,7 @@ def _move(source: Customer, target: Customer) -> dict[str, Any]:
         target.custom_fields = {**target.custom_fields, **filled}
     moved["custom_fields"] = sorted(filled)
 
-    for field in ("organization_id", "preferred_language", "preferred_channel"):
+    for field in ("organization_id", "preferred_language", "timezone", "preferred_channel"):
         if getattr(target, field) is None and getattr(source, field) is not None:
             setattr(target, field, getattr(source, field))
             moved[field] = getattr(source, field)

@@ -40,6 +40,7 @@ from app.customers.services.fields import clean_custom_fields, definitions_by_ke
 from app.dbtypes import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
+from app.i18n import LANGUAGES, normalize_language, valid_timezone
 
 if TYPE_CHECKING:
     from app.accounts.models import Agent
@@ -57,6 +58,7 @@ EDITABLE = (
     "phones",
     "tags",
     "preferred_language",
+    "timezone",
     "preferred_channel",
     "custom_fields",
     "consent",
@@ -514,10 +516,19 @@ def clean_tags(tags: Any, field: str = "tags") -> list[str]:
 def _language(value: Any) -> str | None:
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or len(value) > 10 or not LANGUAGE.match(value):
+    code = normalize_language(value) if isinstance(value, str) and LANGUAGE.match(value) else None
+    if code is None:
         raise Invalid(
-            "Not a language code.", {"preferred_language": ["Use a language code such as en or zh-Hant."]}
+            "Not a language we speak.", {"preferred_language": [f"Must be one of: {', '.join(LANGUAGES)}."]}
         )
+    return code
+
+
+def _timezone(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not valid_timezone(value):
+        raise Invalid("Unknown time zone.", {"timezone": ["Use an IANA time zone such as Asia/Shanghai."]})
     return value
 
 
@@ -572,6 +583,7 @@ _CLEANERS = {
     "phones": _contacts(ContactKind.PHONE, "phones"),
     "tags": clean_tags,
     "preferred_language": _language,
+    "timezone": _timezone,
     "preferred_channel": _channel,
     "consent": _consent,
     "revenue_12m": _money("revenue_12m"),
