@@ -13,7 +13,7 @@ def init_app(app: Flask) -> None:
     from app.tickets.schemas import TicketSchema
     from app.tickets.services import StaleVersion
     from app.tickets.views import api as api_views
-    from app.tickets.views import attachments_api, import_api, pages, search_api, sla_api
+    from app.tickets.views import attachments_api, import_api, pages, portal, search_api, sla_api
 
     for blueprint in (
         *api_views.blueprints,
@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(portal.bp)
 
     @app.errorhandler(StaleVersion)
     def _stale_version(error: StaleVersion):
