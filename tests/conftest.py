@@ -6,6 +6,8 @@ in-memory database, `[postgresql]` on the real server, its tables emptied betwee
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -25,6 +27,8 @@ BASE_CONFIG = {
     "RQ_ASYNC": False,
     "REDIS_URL": "",
     "SERVER_NAME": "localhost",
+    # Mails of tests that do not look at them go nowhere rather than into the instance's mail log.
+    "MAIL_LOG": os.devnull,
 }
 
 _postgres_schema_ready = False

@@ -44,6 +44,8 @@ class Permission(StrEnum):
     SLA_MANAGE = "sla:manage"
     MACROS_MANAGE = "macros:manage"
     AGENTS_MANAGE = "agents:manage"
+    FOLLOW_UPS_MANAGE = "follow-ups:manage"
+    MAIL_LOG_READ = "mail-log:read"
 
 
 _AGENT = {
@@ -65,6 +67,8 @@ _SUPERVISOR = _AGENT | {
     Permission.TICKETS_IMPORT,
     Permission.SLA_MANAGE,
     Permission.MACROS_MANAGE,
+    Permission.FOLLOW_UPS_MANAGE,
+    Permission.MAIL_LOG_READ,
 }
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.AGENT: frozenset(_AGENT),

@@ -14,6 +14,9 @@ def init_app(app: Flask) -> None:
     from app.tickets.services import StaleVersion
     from app.tickets.views import api as api_views
     from app.tickets.views import attachments_api, import_api, pages, portal, search_api, sla_api
+    from app.tickets.views.follow_ups import bp as follow_ups_bp
+    from app.tickets.views.notifications_api import blueprints as notification_api_blueprints
+    from app.tickets.views.surveys import bp as surveys_bp
 
     for blueprint in (
         *api_views.blueprints,
@@ -21,10 +24,13 @@ def init_app(app: Flask) -> None:
         *attachments_api.blueprints,
         *import_api.blueprints,
         *search_api.blueprints,
+        *notification_api_blueprints,
     ):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(surveys_bp)
+    app.register_blueprint(follow_ups_bp)
     app.register_blueprint(portal.bp)
 
     @app.errorhandler(StaleVersion)
@@ -37,3 +43,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(tickets_cli)
     receivers.connect()
     queue.register_periodic(app, jobs.schedule_periodic_jobs)
+    queue.register_periodic(app, jobs.schedule_outbox_jobs)

@@ -26,7 +26,7 @@ from rq.job import Job
 from app.dbtypes import utcnow
 from app.queue import get_queue
 from app.tickets import services as tickets
-from app.tickets.services import sla
+from app.tickets.services import notifications, sla
 
 SLA_CHECK_QUEUE = "default"
 DEFAULT_SLA_CHECK_INTERVAL_SECONDS = 60
@@ -73,10 +73,46 @@ def schedule_sla_check(now: datetime | None = None) -> Job:
         return Job.fetch(job.id, connection=queue.connection)
 
 
+def deliver_notification(notification_id: int) -> None:
+    """Send one outbox row (safe to repeat: a row already sent, failed or being sent is skipped)."""
+    notifications.deliver_notification(notification_id)
+
+
+def run_periodic_outbox_sweep() -> None:
+    """One link of the outbox sweep's chain (booked like the SLA check): book the next, then sweep."""
+    schedule_outbox_sweep()
+    notifications.sweep_outbox()
+
+
+def schedule_outbox_sweep(now: datetime | None = None) -> Job:
+    """Book the outbox sweep of the next `NOTIFICATION_SWEEP_INTERVAL_SECONDS` boundary (one per slot)."""
+    interval = int(current_app.config.get("NOTIFICATION_SWEEP_INTERVAL_SECONDS", 60))
+    slot = (math.floor((now or utcnow()).timestamp() / interval) + 1) * interval
+    queue = get_queue(SLA_CHECK_QUEUE)
+    job = queue.create_job(
+        run_periodic_outbox_sweep,
+        job_id=f"tickets-outbox-sweep-{slot}",
+        description=f"Outbox sweep every {interval} s",
+        result_ttl=_RESULT_TTL,
+        failure_ttl=_FAILURE_TTL,
+        timeout=_JOB_TIMEOUT,
+    )
+    try:
+        return queue.schedule_job(job, datetime.fromtimestamp(slot, UTC), unique=True)
+    except DuplicateJobError:
+        return Job.fetch(job.id, connection=queue.connection)
+
+
 def schedule_periodic_jobs(app: Flask) -> None:
     """Book the room's periodic jobs; every worker calls this when it starts (idempotent)."""
     with app.app_context():
         schedule_sla_check()
+
+
+def schedule_outbox_jobs(app: Flask) -> None:
+    """Book the outbox sweep; every worker calls this when it starts (idempotent)."""
+    with app.app_context():
+        schedule_outbox_sweep()
 
 
 def sla_check_interval() -> int:

@@ -80,6 +80,7 @@ from app.tickets.models import (
     TicketPause,
     TicketType,
 )
+from app.tickets.services import notifications
 from app.tickets.signals import sla_breached, sla_warning
 
 HOUR = 3600
@@ -421,6 +422,7 @@ def _record_breach(ticket: Ticket, target: SlaTarget, at: datetime) -> None:
     audit.record(
         ticket, "sla_breached", actor=None, actor_kind="system", field=target.kind, new=target.due_at, at=at
     )
+    notifications.sla_breached(ticket, target, at)
 
 
 def _open(targets: Iterable[SlaTarget]) -> list[SlaTarget]:

@@ -36,7 +36,7 @@ from app.tickets.models import (
     TicketType,
 )
 from app.tickets.models.vocabulary import COMPLAINT_STAGES, TRANSITIONS, UNSOLVED
-from app.tickets.services import sla
+from app.tickets.services import notifications, sla, surveys
 from app.tickets.services.queues import get_queue
 from app.tickets.signals import (
     ticket_assigned,
@@ -216,6 +216,7 @@ def stage_ticket(
             at=at,
         )
     sla.start_clocks(ticket, at)
+    notifications.ticket_opened(ticket, customer=owner, actor_kind=actor_kind, at=at)
     return ticket
 
 
@@ -497,6 +498,7 @@ def _transition(change: Change, new_status: str, *, actor, actor_kind, at) -> No
     if new == Status.SOLVED:
         ticket.solved_at = at
         change.solved = True
+        surveys.on_solved(ticket, actor_kind=actor_kind, at=at)
         if ticket.complaint is not None and _stage_index(ticket.complaint.stage) < _stage_index("resolved"):
             _set_stage(ticket, ComplaintStage.RESOLVED, actor=actor, actor_kind=actor_kind, at=at)
     elif new == Status.CLOSED:
@@ -718,6 +720,7 @@ def reply(
         elif public and ticket.status == Status.NEW:
             _transition(change, Status.OPEN, actor=actor, actor_kind=actor_kind, at=at)
         ticket.updated_at = at
+    notifications.public_reply(ticket, comment, solved=change.solved, actor_kind=actor_kind, at=at)
     return comment
 
 

@@ -41,7 +41,7 @@ from app.tickets.forms import (
 from app.tickets.models import Comment, SlaTarget, Ticket, TicketEvent
 from app.tickets.models.vocabulary import UNSOLVED
 from app.tickets.search_schemas import TicketQuerySchema
-from app.tickets.services import StaleVersion, sla
+from app.tickets.services import StaleVersion, notifications, sla, surveys
 from app.tickets.services import search as search_services
 
 bp = Blueprint("tickets_pages", __name__)
@@ -331,6 +331,8 @@ def _render_ticket(
         agent_name=agent_name,
         can_claim=ticket.assignee_id is None and ticket.status in UNSOLVED,
         sla_rows=_sla_rows(sla.ticket_sla(ticket_id)),
+        notifications=db.session.scalars(notifications.list_notifications(ticket_id)).all(),
+        survey=surveys.get_survey(ticket_id),
         customer=customer,
         timeline=timeline,
         fields_form=fields_form,

@@ -1,0 +1,246 @@
+"""Satisfaction surveys: one per solved ticket, answered once through a link, and the follow-up task a
+poor answer gives the agent's supervisor.
+
+The link's token is minted when the solve mail is delivered; only its SHA-256 is stored, and minting
+again replaces it, so only the latest link works. Scores (docs: KPI.md): CSAT 1-5, CES 1-7 ("how
+easy"), NPS 0-10, expectation `a` and experience `b` 1-5 for C = b / a. CSAT of 1-2 or C < 1 opens a
+follow-up task (the seed of complaint recovery).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import case, select, update
+
+from app.dbtypes import utcnow
+from app.errors import Conflict, Invalid, NotFound
+from app.extensions import db
+from app.tickets.models import FollowUpTask, Survey, Ticket
+from app.tickets.models.surveys import COMMENT_MAX, SCALES, FollowUpStatus
+from app.tickets.services import notifications
+
+if TYPE_CHECKING:
+    from app.accounts.models import Agent
+
+POOR_CSAT = 2
+TOKEN_BYTES = 32
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# -- sending ----------------------------------------------------------------------------------------
+
+
+def on_solved(ticket: Ticket, *, actor_kind: str | None = None, at: datetime | None = None) -> None:
+    """The ticket became solved: make sure it has a survey and write the solve mail (not committed).
+
+    Solved again after a reopen, an unanswered survey is about the new solver's work; an answered one
+    stays as it is, and the mail then carries no survey link.
+    """
+    if not notifications.is_live(at, actor_kind):
+        return
+    survey = db.session.scalar(select(Survey).where(Survey.ticket_id == ticket.id))
+    if survey is None:
+        survey = Survey(
+            ticket_id=ticket.id,
+            customer_id=ticket.customer_id,
+            agent_id=ticket.assignee_id,
+            created_at=utcnow(),
+            comment="",
+        )
+        db.session.add(survey)
+    elif survey.answered_at is None:
+        survey.agent_id = ticket.assignee_id
+    notifications.notify("ticket_solved", ticket=ticket)
+
+
+def survey_link(ticket_id: int) -> str | None:
+    """A fresh link to the ticket's survey (replacing any earlier one), or None when it was answered
+    or there is none. Not committed: the caller commits with the mail that carries it."""
+    survey = db.session.scalar(select(Survey).where(Survey.ticket_id == ticket_id))
+    if survey is None or survey.answered_at is not None:
+        return None
+    token = issue_survey_token(survey)
+    return notifications.public_url("surveys.answer", token=token)
+
+
+def issue_survey_token(survey: Survey) -> str:
+    """Mint the survey's link token (only its hash is kept); the previous token stops working."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    survey.token_hash = _hash(token)
+    survey.sent_at = survey.sent_at or utcnow()
+    return token
+
+
+# -- answering --------------------------------------------------------------------------------------
+
+
+def survey_for_token(token: str) -> Survey:
+    """The survey a link opens, or 404 (an unknown, replaced or malformed token)."""
+    survey = None
+    if token and len(token) <= 200:
+        survey = db.session.scalar(select(Survey).where(Survey.token_hash == _hash(token)))
+    if survey is None:
+        raise NotFound("This survey link is not valid. It may have been replaced by a newer one.")
+    return survey
+
+
+def clean_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers checked against their scales; a 422 names every field at fault. CSAT is required,
+    the other scores may be skipped."""
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for name, (low, high) in SCALES.items():
+        value = answers.get(name)
+        if value is None or value == "":
+            if name == "csat":
+                errors[name] = ["Please choose a rating."]
+            cleaned[name] = None
+            continue
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = None
+        if (
+            number is None
+            or isinstance(value, bool)
+            or str(number) != str(value).strip()
+            or not (low <= number <= high)
+        ):
+            errors[name] = [f"Choose a whole number from {low} to {high}."]
+            continue
+        cleaned[name] = number
+    comment = (answers.get("comment") or "").strip()
+    if len(comment) > COMMENT_MAX:
+        errors["comment"] = [f"At most {COMMENT_MAX} characters."]
+    cleaned["comment"] = comment
+    if errors:
+        raise Invalid("Some answers are not valid; nothing was saved.", errors)
+    return cleaned
+
+
+def answer_survey(token: str, answers: Mapping[str, Any]) -> Survey:
+    """Store the customer's answers (once: a second submission is a 409) and, for a poor answer, a
+    follow-up task for the agent's supervisor; one commit."""
+    survey = survey_for_token(token)
+    if survey.answered_at is not None:
+        raise Conflict("This survey was already answered. Thank you!")
+    values = clean_answers(answers)
+    at = utcnow()
+    # The conditional UPDATE is the arbiter: of two submissions racing, one finds it already answered.
+    won = db.session.execute(
+        update(Survey)
+        .where(Survey.id == survey.id, Survey.answered_at.is_(None))
+        .values(**values, answered_at=at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        db.session.rollback()
+        raise Conflict("This survey was already answered. Thank you!")
+    db.session.expire(survey)
+    db.session.refresh(survey)
+    reason = follow_up_reason(survey)
+    if reason is not None:
+        supervisors = notifications.supervisors_of(survey.agent_id)
+        db.session.add(
+            FollowUpTask(
+                ticket_id=survey.ticket_id,
+                survey_id=survey.id,
+                assignee_id=supervisors[0].id if supervisors else None,
+                reason=reason,
+                status=FollowUpStatus.OPEN,
+                created_at=at,
+            )
+        )
+    db.session.commit()
+    return survey
+
+
+def follow_up_reason(survey: Survey) -> str | None:
+    """Why this answer needs a call back (CSAT 1-2, or C = b/a below 1), or None."""
+    reasons = []
+    if survey.csat is not None and survey.csat <= POOR_CSAT:
+        reasons.append(f"CSAT {survey.csat} of 5")
+    index = survey.satisfaction_index
+    if index is not None and index < 1:
+        reasons.append(f"C = {index:.2f} (expected {survey.expected}, got {survey.experienced})")
+    return "; ".join(reasons) or None
+
+
+def expected_satisfaction(ticket_id: int) -> int | None:
+    """What the customer said on the web form they expected (1-5), to prefill `a`, if they did."""
+    from app.tickets.models.portal import WebSubmission
+
+    return db.session.scalar(
+        select(WebSubmission.expected_satisfaction).where(WebSubmission.ticket_id == ticket_id)
+    )
+
+
+# -- reading ----------------------------------------------------------------------------------------
+
+
+def get_survey(ticket_id: int) -> Survey | None:
+    return db.session.scalar(select(Survey).where(Survey.ticket_id == ticket_id))
+
+
+def list_follow_ups():
+    """Follow-up tasks, open ones first, newest first within each (a `select()` for paging)."""
+    return select(FollowUpTask).order_by(
+        case((FollowUpTask.status == FollowUpStatus.OPEN, 0), else_=1),
+        FollowUpTask.created_at.desc(),
+        FollowUpTask.id.desc(),
+    )
+
+
+def complete_follow_up(task_id: int, *, actor: Agent) -> FollowUpTask:
+    """Mark a follow-up task done (doing it twice changes nothing)."""
+    task = db.session.get(FollowUpTask, task_id) if 0 < task_id < 2**31 else None
+    if task is None:
+        raise NotFound(f"Follow-up task {task_id} not found.")
+    if task.status == FollowUpStatus.DONE:
+        return task
+    task.status = FollowUpStatus.DONE
+    task.done_at = utcnow()
+    task.done_by_id = actor.id
+    db.session.commit()
+    return task
+
+
+def timeline_entries(customer_ids: list[int], *, before: datetime | None, limit: int) -> list[dict[str, Any]]:
+    """Answered surveys of the customers, newest first, for the 360° timeline."""
+    query = (
+        select(Survey, Ticket.reference)
+        .join(Ticket, Ticket.id == Survey.ticket_id)
+        .where(Survey.customer_id.in_(customer_ids), Survey.answered_at.is_not(None))
+        .order_by(Survey.answered_at.desc(), Survey.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(Survey.answered_at < before)
+    return [
+        {
+            "occurred_at": survey.answered_at,
+            "kind": "survey_answered",
+            "source": "tickets",
+            "title": f"Survey answered on {reference}: CSAT {survey.csat} of 5",
+            "data": {
+                "reference": reference,
+                "csat": survey.csat,
+                "ces": survey.ces,
+                "nps": survey.nps,
+                "expected": survey.expected,
+                "experienced": survey.experienced,
+                "satisfaction_index": survey.satisfaction_index,
+                "comment": survey.comment,
+            },
+            "ref": {"type": "ticket", "id": survey.ticket_id},
+        }
+        for survey, reference in db.session.execute(query)
+    ]
