@@ -41,7 +41,7 @@ from app.tickets.forms import (
 from app.tickets.models import Comment, SlaTarget, Ticket, TicketEvent
 from app.tickets.models.vocabulary import UNSOLVED
 from app.tickets.search_schemas import TicketQuerySchema
-from app.tickets.services import StaleVersion, notifications, sla, surveys
+from app.tickets.services import StaleVersion, notifications, portal, sla, surveys
 from app.tickets.services import search as search_services
 
 bp = Blueprint("tickets_pages", __name__)
@@ -333,6 +333,7 @@ def _render_ticket(
         sla_rows=_sla_rows(sla.ticket_sla(ticket_id)),
         notifications=db.session.scalars(notifications.list_notifications(ticket_id)).all(),
         survey=surveys.get_survey(ticket_id),
+        web_submission=portal.get_web_submission(ticket_id),
         customer=customer,
         timeline=timeline,
         fields_form=fields_form,

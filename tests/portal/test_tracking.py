@@ -1,0 +1,284 @@
+"""The tracking pages: what a token opens, what it never opens, and the customer writing back."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from app.customers import services as customers
+from app.dbtypes import utcnow
+from app.extensions import db
+from app.tickets import services
+from app.tickets.models import Attachment, Comment, Ticket, TrackingToken
+from app.tickets.services import portal
+from tests.helpers import csrf_token_from
+from tests.portal.conftest import PNG
+
+
+@pytest.fixture
+def case(app):
+    """A request from the web form and its tracking token."""
+    return portal.submit_web_form(
+        type="incident",
+        name="Rosa Díaz",
+        email="rosa@example.com",
+        phone=None,
+        description="The parcel arrived crushed.",
+        idempotency_key=portal.new_idempotency_key(),
+    )
+
+
+@pytest.fixture
+def complaint(app):
+    return portal.submit_web_form(
+        type="complaint",
+        name="Rosa Díaz",
+        email="rosa@example.com",
+        phone=None,
+        description="The parcel arrived crushed.",
+        category="delivery",
+        desired_outcome="refund",
+        idempotency_key=portal.new_idempotency_key(),
+    )
+
+
+def reply(client, token: str, body: str, files=()):
+    page = client.get(f"/track/{token}").get_data(as_text=True)
+    data = {"csrf_token": csrf_token_from(page), "body": body}
+    if files:
+        from io import BytesIO
+
+        data["files"] = [(BytesIO(content), name) for content, name in files]
+    return client.post(f"/track/{token}", data=data, content_type="multipart/form-data")
+
+
+def solve(ticket_id: int, agent, status: str = "solved") -> None:
+    ticket = services.get_ticket(ticket_id)
+    services.update_ticket(ticket_id, {"status": status}, expected_version=ticket.version, actor=agent)
+
+
+def test_the_page_shows_reference_status_stage_and_public_replies_only(client, complaint, agent):
+    ticket, token = complaint
+    services.add_comment(ticket.id, body="We are sorry; a refund is on its way.", public=True, actor=agent)
+    services.add_comment(ticket.id, body="Courier blamed, check the depot", public=False, actor=agent)
+
+    response = client.get(f"/track/{token}")
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert ticket.reference in html
+    assert 'id="status">In progress<' in html or 'id="status">Received<' in html
+    assert 'id="stage">Received<' in html
+    assert "a refund is on its way" in html and "The parcel arrived crushed." in html
+    assert "Courier blamed" not in html
+    assert agent.name not in html
+
+
+def test_tracking_pages_are_neither_cached_nor_leaked_by_referer(client, case):
+    response = client.get(f"/track/{case[1]}")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "noindex" in response.headers["X-Robots-Tag"]
+
+
+def test_only_a_hash_of_the_token_is_stored(case):
+    _ticket, token = case
+    stored = db.session.scalars(select(TrackingToken.token_hash)).all()
+    assert token not in stored
+    assert hashlib.sha256(token.encode()).hexdigest() in stored
+    assert len(token) >= 43  # 32 random bytes
+
+
+def _not_found_page(client, token: str) -> tuple[int, str]:
+    response = client.get(f"/track/{token}")
+    # The language switcher links back to the page itself.
+    return response.status_code, response.get_data(as_text=True).replace(token, "TOKEN")
+
+
+def test_wrong_expired_and_withdrawn_tokens_all_get_the_same_404(app, client, case, agent):
+    ticket, token = case
+    wrong = _not_found_page(client, token[:-1] + ("A" if token[-1] != "A" else "B"))
+    assert wrong[0] == 404 and "Link not valid" in wrong[1]
+    assert wrong[0] == 404
+
+    other, other_token = portal.submit_web_form(
+        type="question",
+        name="Sam",
+        email="sam@example.com",
+        phone=None,
+        description="Question",
+        idempotency_key=portal.new_idempotency_key(),
+    )
+    solve(other.id, agent)
+    solve(other.id, agent, "closed")
+    db.session.execute(
+        update(Ticket).where(Ticket.id == other.id).values(closed_at=utcnow() - timedelta(days=91))
+    )
+    db.session.commit()
+    expired = _not_found_page(client, other_token)
+
+    customers.delete_customer(ticket.customer_id, actor=agent)
+    withdrawn = _not_found_page(client, token)
+
+    assert wrong == expired == withdrawn
+
+
+def test_a_link_works_until_the_configured_days_after_closing(app, client, case, agent):
+    ticket, token = case
+    solve(ticket.id, agent)
+    solve(ticket.id, agent, "closed")
+    app.config["PORTAL_TRACKING_LINK_DAYS"] = 10
+
+    def closed_days_ago(days: int) -> int:
+        db.session.execute(
+            update(Ticket).where(Ticket.id == ticket.id).values(closed_at=utcnow() - timedelta(days=days))
+        )
+        db.session.commit()
+        return client.get(f"/track/{token}").status_code
+
+    assert closed_days_ago(9) == 200
+    assert closed_days_ago(11) == 404
+
+
+def test_using_a_link_is_noted(client, case):
+    _ticket, token = case
+    client.get(f"/track/{token}")
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    used = select(TrackingToken.last_used_at).where(TrackingToken.token_hash == digest)
+    assert db.session.scalar(used) is not None
+
+
+def test_the_customer_replies_and_a_solved_ticket_opens_again(client, case, agent):
+    ticket, token = case
+    solve(ticket.id, agent)
+
+    response = reply(client, token, "It is still broken <script>alert(1)</script>")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/track/{token}#conversation")
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).status == "open"
+    comment = db.session.scalar(select(Comment).where(Comment.ticket_id == ticket.id))
+    assert comment.customer_id == ticket.customer_id and comment.public
+    assert "<script" not in comment.body and "&lt;script&gt;" in comment.body
+    assert "It is still broken" in client.get(f"/track/{token}").get_data(as_text=True)
+
+
+def test_a_reply_on_a_closed_case_goes_to_a_follow_up_with_its_own_link(client, case, agent):
+    ticket, token = case
+    solve(ticket.id, agent)
+    solve(ticket.id, agent, "closed")
+
+    response = reply(client, token, "Hello again")
+
+    assert response.status_code == 302
+    new_token = re.search(r"/track/([A-Za-z0-9_-]+)", response.headers["Location"]).group(1)
+    assert new_token != token
+    follow_up = portal.find_tracked_ticket(new_token)
+    assert follow_up.follow_up_of_id == ticket.id
+
+
+def test_a_reply_with_a_file_attaches_it_to_the_message(client, case):
+    ticket, token = case
+    assert reply(client, token, "Here is a photo", files=[(PNG, "crushed.png")]).status_code == 302
+    attachment = db.session.scalar(select(Attachment))
+    comment = db.session.scalar(select(Comment))
+    assert (attachment.ticket_id, attachment.comment_id) == (ticket.id, comment.id)
+
+
+def test_a_reply_with_a_bad_file_stores_nothing(client, case):
+    response = reply(client, case[1], "Look", files=[(b"<html><script>x</script>", "a.png")])
+    assert response.status_code == 422
+    assert 'id="files-error"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+def test_an_empty_reply_is_refused_next_to_its_field(client, case):
+    response = reply(client, case[1], "   ")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'role="alert"' in html and 'href="#body"' in html and 'aria-invalid="true"' in html
+
+
+def test_a_reply_without_csrf_token_is_refused(client, case):
+    response = client.post(f"/track/{case[1]}", data={"body": "Hello"})
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+def test_a_wrong_token_cannot_post(client, case):
+    page = client.get(f"/track/{case[1]}").get_data(as_text=True)
+    response = client.post("/track/" + "x" * 43, data={"csrf_token": csrf_token_from(page), "body": "Hello"})
+    assert response.status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+def test_tracking_url_is_absolute_on_the_public_base_url(app):
+    app.config["PUBLIC_BASE_URL"] = "https://help.example.com/"
+    assert portal.tracking_url("abc") == "https://help.example.com/track/abc"
+
+
+def test_the_page_speaks_the_customers_language(client, case):
+    ticket, token = case
+    ticket.customer.preferred_language = "zh"
+    db.session.commit()
+    html = client.get(f"/track/{token}").get_data(as_text=True)
+    assert '<html lang="zh-Hans">' in html
+
+
+# -- lost links ---------------------------------------------------------------------------------------------
+
+
+def links_sent(outbox) -> list:
+    # The other notifications of a ticket's life (received, solved) go to the same outbox.
+    return [(kind, sent) for kind, sent in outbox if kind == "tracking_links"]
+
+
+def _ask_for_links(client, email: str):
+    page = client.get("/track/lost").get_data(as_text=True)
+    response = client.post("/track/lost", data={"csrf_token": csrf_token_from(page), "email": email})
+    return response, client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_lost_links_are_sent_for_a_known_address(client, case, outbox):
+    ticket, _token = case
+    response, page = _ask_for_links(client, "Rosa@Example.com")
+    assert "If we have open or recent cases" in page
+    assert response.status_code == 302
+    [(_kind, sent)] = links_sent(outbox)
+    assert sent["customer"].id == ticket.customer_id
+    assert (sent["recipient"], sent["context"]) == ("rosa@example.com", {"ticket_ids": [ticket.id]})
+
+
+def test_an_unknown_address_gets_the_same_answer_and_nothing_is_sent(client, case, outbox):
+    _response, known = _ask_for_links(client, "rosa@example.com")
+    _response, unknown = _ask_for_links(client, "nobody@example.com")
+    assert known.replace("rosa@example.com", "X") == unknown.replace("nobody@example.com", "X")
+    assert len(links_sent(outbox)) == 1
+
+
+def test_closed_cases_past_their_link_time_are_not_sent(client, case, agent, outbox):
+    ticket, _token = case
+    solve(ticket.id, agent)
+    solve(ticket.id, agent, "closed")
+    db.session.execute(
+        update(Ticket).where(Ticket.id == ticket.id).values(closed_at=utcnow() - timedelta(days=91))
+    )
+    db.session.commit()
+    _ask_for_links(client, "rosa@example.com")
+    assert links_sent(outbox) == []
+
+
+def test_lost_links_write_one_outbox_row(app, case):
+    """Against the real notifications module: one `tracking_links` row, committed."""
+    from app.tickets.models import Notification
+
+    portal.request_tracking_links("rosa@example.com")
+    rows = db.session.scalars(select(Notification).where(Notification.kind == "tracking_links")).all()
+    assert [(row.recipient, row.context) for row in rows] == [
+        ("rosa@example.com", {"ticket_ids": [case[0].id]})
+    ]
