@@ -20,7 +20,7 @@ from sqlalchemy import case, select, update
 from app.dbtypes import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
-from app.tickets.models import FollowUpTask, Survey, Ticket
+from app.tickets.models import FollowUpTask, Survey, Ticket, WebSubmission
 from app.tickets.models.surveys import COMMENT_MAX, SCALES, FollowUpStatus
 from app.tickets.services import notifications
 
@@ -176,8 +176,6 @@ def follow_up_reason(survey: Survey) -> str | None:
 
 def expected_satisfaction(ticket_id: int) -> int | None:
     """What the customer said on the web form they expected (1-5), to prefill `a`, if they did."""
-    from app.tickets.models.portal import WebSubmission
-
     return db.session.scalar(
         select(WebSubmission.expected_satisfaction).where(WebSubmission.ticket_id == ticket_id)
     )
