@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 ASSETS := app/static/vendor/.built
+# Compiled message catalogs (*.mo, not committed), built from the committed *.po.
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
+PYBABEL_KEYWORDS := -k lazy_gettext -k _l
 
 # The real-server test layer; `make test` skips it (with the reason) when these do not answer,
 # and fails instead under CI=true.
@@ -11,12 +14,12 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/switchboard_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export TEST_DATABASE_URL TEST_REDIS_URL
 
-.PHONY: run test install assets browser lint format bench bench-tickets bench-import clean
+.PHONY: run test install assets catalogs translations browser lint format bench bench-tickets bench-import clean
 
-run: install assets
+run: install assets catalogs
 	$(BIN)/python -m scripts.serve
 
-test: install assets browser
+test: install assets catalogs browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -35,6 +38,19 @@ $(ASSETS): package.json package-lock.json scripts/build-assets.mjs
 	npm ci --no-audit --no-fund --loglevel=error
 	npm run --silent build
 
+catalogs: $(CATALOGS)
+
+app/translations/%/LC_MESSAGES/messages.mo: app/translations/%/LC_MESSAGES/messages.po $(INSTALLED)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# After adding or changing texts: re-extract them into messages.pot, merge that into every language's
+# messages.po (new texts come out empty, changed ones fuzzy), then translate and commit the .po files.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg $(PYBABEL_KEYWORDS) --no-wrap --sort-by-file \
+		--project=Switchboard --copyright-holder=Switchboard -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-wrap
+	$(MAKE) catalogs
+
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download at test time).
 browser:
 	@sh scripts/ensure-chromium.sh
@@ -48,7 +64,7 @@ format:
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) node_modules app/static/vendor .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules app/static/vendor .pytest_cache .ruff_cache $(CATALOGS)
 
 # Benchmarks: run by hand (never by `make test`); record the figures in bench/RESULTS.md.
 bench: bench-tickets bench-import

@@ -22,7 +22,8 @@ Outside a request (an RQ job rendering an e-mail), or for another person inside 
 
 Jinja filters, formatting for the current language and time zone (None renders as ""):
 
-- `{{ moment|datetime }}` date and time (`|datetime("short")`, "medium" by default, or a pattern);
+- `{{ moment|datetime }}` date and time ("medium" by default; "short", "long", "full", a Babel
+  pattern, or "compact": month, day and time without the year, for lists);
 - `{{ moment|date }}` the date ("medium" by default); `{{ moment|time }}` the time ("short");
 - `{{ n|number }}` a number with the language's grouping and decimal signs;
 - `{{ amount|currency("EUR") }}` money; `{{ ratio|percent }}` a percentage;
@@ -48,8 +49,16 @@ from zoneinfo import available_timezones
 
 import flask_babel
 import pytz
+from babel import dates
 from flask import Flask, g, has_request_context, request, url_for
-from flask_babel import format_currency, format_decimal, format_percent, format_timedelta, get_locale
+from flask_babel import (
+    format_currency,
+    format_decimal,
+    format_percent,
+    format_timedelta,
+    get_locale,
+    to_user_timezone,
+)
 from flask_login import current_user
 
 from app.extensions import babel
@@ -224,7 +233,16 @@ def _blank_none(format_function):
     return formatter
 
 
+# A format beyond Babel's short/medium/long/full: month, day and 24-hour time without the year, laid
+# out the language's way ("Nov 30, 14:05", "11月30日 14:05"), for lists.
+COMPACT = ("MMMd", "Hm")
+
+
 def format_datetime(value: datetime, format: str | None = None) -> str:
+    if format == "compact":
+        locale, local = get_locale(), to_user_timezone(value)
+        day, clock = (dates.format_skeleton(skeleton, local, locale=locale) for skeleton in COMPACT)
+        return str(locale.datetime_formats["short"]).replace("{1}", day).replace("{0}", clock)
     return flask_babel.format_datetime(value, format)
 
 

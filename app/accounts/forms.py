@@ -1,5 +1,6 @@
 """HTML forms of the accounts pages (Flask-WTF: CSRF included)."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -8,17 +9,20 @@ from wtforms.validators import DataRequired, Email, Length
 from app.accounts import passwords
 from app.accounts.models import Role
 
+ROLE_NAMES = {Role.AGENT: _l("Agent"), Role.SUPERVISOR: _l("Supervisor"), Role.ADMIN: _l("Admin")}
+
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
-    remember = BooleanField("Keep me signed in on this computer")
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    remember = BooleanField(_l("Keep me signed in on this computer"))
 
 
 class AgentForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField("Role", choices=[SelectChoice(r.value, r.value.title()) for r in Role])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r.value, ROLE_NAMES[r]) for r in Role])
     password = PasswordField(
-        "Initial password", validators=[DataRequired(), Length(passwords.MIN_LENGTH, passwords.MAX_LENGTH)]
+        _l("Initial password"),
+        validators=[DataRequired(), Length(passwords.MIN_LENGTH, passwords.MAX_LENGTH)],
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
@@ -39,14 +41,105 @@ TAGS_MAX = 3000
 NOTE_MAX = 10_000
 
 
+# How the workflow's words (states, kinds, fields of the audit trail) read on a page.
+WORDS = {
+    # types
+    "question": _l("Question"),
+    "incident": _l("Incident"),
+    "request": _l("Request"),
+    "complaint": _l("Complaint"),
+    # priorities and severities
+    "low": _l("Low"),
+    "normal": _l("Normal"),
+    "medium": _l("Medium"),
+    "high": _l("High"),
+    "urgent": _l("Urgent"),
+    "critical": _l("Critical"),
+    # channels
+    "phone": _l("Phone"),
+    "web": _l("Web"),
+    "email": _l("E-mail"),
+    "chat": _l("Chat"),
+    "api": _l("API"),
+    # states
+    "new": _l("New"),
+    "open": _l("Open"),
+    "pending": _l("Pending"),
+    "on_hold": _l("On hold"),
+    "solved": _l("Solved"),
+    "closed": _l("Closed"),
+    # complaint categories, outcomes and stages
+    "product_quality": _l("Product quality"),
+    "service_quality": _l("Service quality"),
+    "delivery": _l("Delivery"),
+    "billing": _l("Billing"),
+    "staff_attitude": _l("Staff attitude"),
+    "other": _l("Other"),
+    "refund": _l("Refund"),
+    "replacement": _l("Replacement"),
+    "apology": _l("Apology"),
+    "explanation": _l("Explanation"),
+    "compensation": _l("Compensation"),
+    "received": _l("Received"),
+    "acknowledged": _l("Acknowledged"),
+    "investigating": _l("Investigating"),
+    "remedy_proposed": _l("Remedy proposed"),
+    "resolved": _l("Resolved"),
+    "followed_up": _l("Followed up"),
+    # SLA targets
+    "first_response": _l("First response"),
+    "next_response": _l("Next response"),
+    "resolution": _l("Resolution"),
+    # who acted, and what the audit trail records
+    "agent": _l("Agent"),
+    "customer": _l("Customer"),
+    "system": _l("System"),
+    "import": _l("Import"),
+    "created": _l("Created"),
+    "assigned": _l("Assigned"),
+    "updated": _l("Updated"),
+    "status": _l("Status"),
+    "reply": _l("Reply"),
+    "note": _l("Note"),
+    "customer_reply": _l("Customer reply"),
+    "follow_up": _l("Follow-up"),
+    "linked": _l("Linked"),
+    "merged": _l("Merged"),
+    "merged_into": _l("Merged into"),
+    "attachment_added": _l("Attachment added"),
+    "attachments": _l("Attachments"),
+    "sla_breached": _l("SLA breached"),
+    "sla_warning": _l("SLA warning"),
+    "assignee_id": _l("Assignee"),
+    "customer_id": _l("Customer"),
+    "queue_id": _l("Queue"),
+    "priority": _l("Priority"),
+    "type": _l("Type"),
+    "tags": _l("Tags"),
+    "stage": _l("Stage"),
+    "category": _l("Category"),
+    "severity": _l("Severity"),
+    "root_cause": _l("Root cause"),
+    "remedy": _l("Remedy"),
+    "follow_up_note": _l("Follow-up note"),
+    "subject": _l("Subject"),
+    "description": _l("Description"),
+}
+
+
+def word(value: str | None) -> Any:
+    """`on_hold` -> `On hold`, translated when it is shown (lazy: forms are built at import time)."""
+    return WORDS.get(value or "") or (value or "").replace("_", " ").capitalize()
+
+
 def label(value: str | None) -> str:
-    """`on_hold` -> `On hold`: how the workflow's words read on a page."""
-    return (value or "").replace("_", " ").capitalize()
+    """How one of the workflow's words reads on the current page."""
+    return str(word(value))
 
 
 def _choices(values, blank: str | None = None) -> list[SelectChoice]:
     blank_choice = [SelectChoice("", blank)] if blank is not None else []
-    return blank_choice + [SelectChoice(v.value, label(v.value)) for v in values]
+    return blank_choice + [SelectChoice(v.value, word(v.value)) for v in values]
 
 
 def optional_id(value: Any) -> int | None:
@@ -57,7 +150,7 @@ def optional_id(value: Any) -> int | None:
         return value
     text = str(value).strip()
     if not text.isdigit() or not 0 < int(text) <= 2**31 - 1:
-        raise ValueError("Not a valid choice.")
+        raise ValueError(_("Not a valid choice."))
     return int(text)
 
 
@@ -116,42 +209,44 @@ class TicketSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField("Search tickets", validators=[Optional(), Length(max=200)])
-    status = SelectField("Status", choices=_choices(Status, "Any status"), validate_choice=False)
-    priority = SelectField("Priority", choices=_choices(Priority, "Any priority"), validate_choice=False)
-    queue_id = SelectField("Queue", validate_choice=False)
+    q = SearchField(_l("Search tickets"), validators=[Optional(), Length(max=200)])
+    status = SelectField(_l("Status"), choices=_choices(Status, _l("Any status")), validate_choice=False)
+    priority = SelectField(
+        _l("Priority"), choices=_choices(Priority, _l("Any priority")), validate_choice=False
+    )
+    queue_id = SelectField(_l("Queue"), validate_choice=False)
 
     def set_queues(self, queues) -> None:
         self.queue_id.choices = [
-            SelectChoice("", "Any queue"),
-            SelectChoice("mine", "My teams' queues"),
-            SelectChoice("none", "No queue"),
+            SelectChoice("", _("Any queue")),
+            SelectChoice("mine", _("My teams' queues")),
+            SelectChoice("none", _("No queue")),
         ] + [SelectChoice(str(q.id), q.name) for q in queues]
 
 
 class SaveViewForm(FlaskForm):
-    name = StringField("Name of the view", validators=[DataRequired(), Length(max=80)])
+    name = StringField(_l("Name of the view"), validators=[DataRequired(), Length(max=80)])
     # The filters being saved, as the list page's query string.
     query = HiddenField(validators=[Length(max=4000)])
 
 
 class NewTicketForm(ServiceErrorsMixin, FlaskForm):
-    subject = StringField("Subject", validators=[DataRequired(), Length(max=SUBJECT_MAX)])
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=SUBJECT_MAX)])
     description = TextAreaField(
-        "Description (plain text or simple HTML)", validators=[Optional(), Length(max=BODY_MAX)]
+        _l("Description (plain text or simple HTML)"), validators=[Optional(), Length(max=BODY_MAX)]
     )
-    type = SelectField("Type", choices=_choices(TicketType), default=TicketType.QUESTION.value)
-    priority = SelectField("Priority", choices=_choices(Priority), default=Priority.NORMAL.value)
-    queue_id = SelectField("Queue", coerce=optional_id, validate_choice=False)
-    channel = SelectField("Channel", choices=_choices(TicketChannel), default=TicketChannel.PHONE.value)
-    customer_name = StringField("Customer name", validators=[Optional(), Length(max=200)])
-    customer_email = StringField("Customer e-mail", validators=[Optional(), Email(), Length(max=254)])
-    customer_phone = StringField("Customer phone", validators=[Optional(), Length(max=40)])
+    type = SelectField(_l("Type"), choices=_choices(TicketType), default=TicketType.QUESTION.value)
+    priority = SelectField(_l("Priority"), choices=_choices(Priority), default=Priority.NORMAL.value)
+    queue_id = SelectField(_l("Queue"), coerce=optional_id, validate_choice=False)
+    channel = SelectField(_l("Channel"), choices=_choices(TicketChannel), default=TicketChannel.PHONE.value)
+    customer_name = StringField(_l("Customer name"), validators=[Optional(), Length(max=200)])
+    customer_email = StringField(_l("Customer e-mail"), validators=[Optional(), Email(), Length(max=254)])
+    customer_phone = StringField(_l("Customer phone"), validators=[Optional(), Length(max=40)])
     complaint_category = SelectField(
-        "Complaint category", choices=_choices(ComplaintCategory, "Choose a category"), default=""
+        _l("Complaint category"), choices=_choices(ComplaintCategory, _l("Choose a category")), default=""
     )
     complaint_severity = SelectField(
-        "Complaint severity", choices=_choices(Severity), default=Severity.MEDIUM.value
+        _l("Complaint severity"), choices=_choices(Severity), default=Severity.MEDIUM.value
     )
 
     ALIASES = {
@@ -169,17 +264,22 @@ class NewTicketForm(ServiceErrorsMixin, FlaskForm):
     NESTED = ("customer", "complaint")
 
     def set_queues(self, queues) -> None:
-        self.queue_id.choices = [SelectChoice("", "No queue")] + [SelectChoice(q.id, q.name) for q in queues]
+        self.queue_id.choices = [SelectChoice("", _("No queue"))] + [
+            SelectChoice(q.id, q.name) for q in queues
+        ]
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if not (self.customer_email.data or self.customer_phone.data):
-            self.customer_email.errors = [*self.customer_email.errors, "Give the customer's e-mail or phone."]
+            self.customer_email.errors = [
+                *self.customer_email.errors,
+                _("Give the customer's e-mail or phone."),
+            ]
             valid = False
         if self.type.data == TicketType.COMPLAINT and not self.complaint_category.data:
             self.complaint_category.errors = [
                 *self.complaint_category.errors,
-                "A complaint needs a category.",
+                _("A complaint needs a category."),
             ]
             valid = False
         return valid
@@ -214,10 +314,10 @@ class TicketFieldsForm(ServiceErrorsMixin, FlaskForm):
     version = IntegerField(widget=HiddenField.widget, validators=[InputRequired(), NumberRange(min=1)])
     # Offered: the current state and the ones the workflow allows next (`for_ticket`); the service
     # refuses anything else, so a tampered value only earns a message.
-    status = SelectField("Status", choices=_choices(Status))
-    priority = SelectField("Priority", choices=_choices(Priority))
-    queue_id = SelectField("Queue", coerce=optional_id, validate_choice=False)
-    tags = StringField("Tags, separated by commas", validators=[Optional(), Length(max=TAGS_MAX)])
+    status = SelectField(_l("Status"), choices=_choices(Status))
+    priority = SelectField(_l("Priority"), choices=_choices(Priority))
+    queue_id = SelectField(_l("Queue"), coerce=optional_id, validate_choice=False)
+    tags = StringField(_l("Tags, separated by commas"), validators=[Optional(), Length(max=TAGS_MAX)])
 
     @classmethod
     def for_ticket(cls, ticket: Ticket) -> TicketFieldsForm:
@@ -237,11 +337,16 @@ class TicketFieldsForm(ServiceErrorsMixin, FlaskForm):
         current = Status(ticket.status)
         allowed = [s for s in Status if s == current or s in TRANSITIONS[current]]
         self.status.choices = [
-            SelectChoice(s.value, label(s.value) + (" (current)" if s == current else "")) for s in allowed
+            SelectChoice(
+                s.value, _("%(state)s (current)", state=label(s.value)) if s == current else label(s.value)
+            )
+            for s in allowed
         ]
 
     def set_queues(self, queues) -> None:
-        self.queue_id.choices = [SelectChoice("", "No queue")] + [SelectChoice(q.id, q.name) for q in queues]
+        self.queue_id.choices = [SelectChoice("", _("No queue"))] + [
+            SelectChoice(q.id, q.name) for q in queues
+        ]
 
     def changes(self) -> dict[str, Any]:
         return {
@@ -260,9 +365,13 @@ class TicketFieldsForm(ServiceErrorsMixin, FlaskForm):
             if value == current:
                 continue
             if name == "queue_id":
-                shown = queue_names.get(value, f"queue #{value}") if value is not None else "No queue"
+                shown = (
+                    queue_names.get(value, _("queue #%(id)s", id=value))
+                    if value is not None
+                    else _("No queue")
+                )
             elif name == "tags":
-                shown = ", ".join(value) or "no tags"
+                shown = ", ".join(value) or _("no tags")
             else:
                 shown = label(value)
             differences.append((getattr(self, name).label.text, shown))
@@ -274,12 +383,12 @@ class ComplaintForm(ServiceErrorsMixin, FlaskForm):
 
     PREFIX = "complaint"
     version = IntegerField(widget=HiddenField.widget, validators=[InputRequired(), NumberRange(min=1)])
-    stage = SelectField("Stage", choices=_choices(ComplaintStage))
-    category = SelectField("Category", choices=_choices(ComplaintCategory))
-    root_cause = TextAreaField("Root cause", validators=[Optional(), Length(max=NOTE_MAX)])
-    remedy = TextAreaField("Remedy", validators=[Optional(), Length(max=NOTE_MAX)])
+    stage = SelectField(_l("Stage"), choices=_choices(ComplaintStage))
+    category = SelectField(_l("Category"), choices=_choices(ComplaintCategory))
+    root_cause = TextAreaField(_l("Root cause"), validators=[Optional(), Length(max=NOTE_MAX)])
+    remedy = TextAreaField(_l("Remedy"), validators=[Optional(), Length(max=NOTE_MAX)])
     follow_up_note = TextAreaField(
-        "Follow-up note (after solving)", validators=[Optional(), Length(max=NOTE_MAX)]
+        _l("Follow-up note (after solving)"), validators=[Optional(), Length(max=NOTE_MAX)]
     )
 
     NESTED = ("complaint",)
@@ -306,7 +415,9 @@ class ComplaintForm(ServiceErrorsMixin, FlaskForm):
         current = list(ComplaintStage).index(ComplaintStage(complaint.stage))
         # Stages only move forward: offer the current one and the later ones.
         self.stage.choices = [
-            SelectChoice(s.value, label(s.value) + (" (current)" if i == current else ""))
+            SelectChoice(
+                s.value, _("%(state)s (current)", state=label(s.value)) if i == current else label(s.value)
+            )
             for i, s in enumerate(ComplaintStage)
             if i >= current
         ]
@@ -320,25 +431,25 @@ class ComplaintForm(ServiceErrorsMixin, FlaskForm):
 class ReplyForm(ServiceErrorsMixin, FlaskForm):
     PREFIX = "reply"
     body = TextAreaField(
-        "Message (plain text or simple HTML)", validators=[DataRequired(), Length(max=BODY_MAX)]
+        _l("Message (plain text or simple HTML)"), validators=[DataRequired(), Length(max=BODY_MAX)]
     )
     visibility = RadioField(
-        "Who sees it",
+        _l("Who sees it"),
         choices=[
-            SelectChoice("public", "Public reply (the customer sees it)"),
-            SelectChoice("internal", "Internal note (agents only)"),
+            SelectChoice("public", _l("Public reply (the customer sees it)")),
+            SelectChoice("internal", _l("Internal note (agents only)")),
         ],
         default="public",
     )
-    status = SelectField("Then set status", choices=_choices(Status, "Keep the status"))
+    status = SelectField(_l("Then set status"), choices=_choices(Status, _l("Keep the status")))
 
     ALIASES = {"public": "visibility"}
 
     def offer_statuses(self, ticket: Ticket) -> None:
         allowed = TRANSITIONS[Status(ticket.status)]
-        self.status.choices = [SelectChoice("", f"Keep the status ({label(ticket.status)})")] + [
-            SelectChoice(s.value, label(s.value)) for s in Status if s in allowed
-        ]
+        self.status.choices = [
+            SelectChoice("", _("Keep the status (%(state)s)", state=label(ticket.status)))
+        ] + [SelectChoice(s.value, label(s.value)) for s in Status if s in allowed]
 
     def comment_fields(self) -> dict[str, Any]:
         return {
@@ -351,11 +462,13 @@ class ReplyForm(ServiceErrorsMixin, FlaskForm):
 class MacroForm(ServiceErrorsMixin, FlaskForm):
     PREFIX = "macro"
     version = IntegerField(widget=HiddenField.widget, validators=[InputRequired(), NumberRange(min=1)])
-    macro_id = SelectField("Macro", coerce=optional_id, validate_choice=False, validators=[InputRequired()])
+    macro_id = SelectField(
+        _l("Macro"), coerce=optional_id, validate_choice=False, validators=[InputRequired()]
+    )
 
     ALIASES = {"macro": "macro_id"}
 
     def set_macros(self, macros) -> None:
-        self.macro_id.choices = [SelectChoice("", "Choose a macro")] + [
+        self.macro_id.choices = [SelectChoice("", _("Choose a macro"))] + [
             SelectChoice(m.id, m.name) for m in macros
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.accounts import services
@@ -33,7 +34,7 @@ def login():
         if agent is not None:
             login_user(agent, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
-        form.password.errors.append("Wrong e-mail or password, or the account is disabled.")
+        form.password.errors.append(_("Wrong e-mail or password, or the account is disabled."))
     return render_template("accounts/login.html", form=form), 200 if not form.errors else 401
 
 
@@ -70,7 +71,7 @@ def agents():
             for field, messages in error.errors.items():
                 getattr(form, field).errors.extend(messages)
         else:
-            flash(f"{agent.name} can now sign in as {agent.email}.", "success")
+            flash(_("%(name)s can now sign in as %(email)s.", name=agent.name, email=agent.email), "success")
             return redirect(url_for("accounts_pages.agents"))
     people = services.all_agents()
     return render_template("accounts/agents.html", form=form, agents=people)
@@ -87,5 +88,8 @@ def set_active(agent_id):
             abort(404)
         flash(error.message, "error")
     else:
-        flash(f"{agent.name} is now {'active' if agent.active else 'disabled'}.", "success")
+        if agent.active:
+            flash(_("%(name)s is now active.", name=agent.name), "success")
+        else:
+            flash(_("%(name)s is now disabled.", name=agent.name), "success")
     return redirect(url_for("accounts_pages.agents"))

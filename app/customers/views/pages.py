@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from app.accounts.access import Permission, current_agent, requires
 from app.customers import services
@@ -36,7 +37,7 @@ def profile(customer_id):
     try:
         customer = services.get_customer(customer_id)
     except services.CustomerMerged as merged:
-        flash(merged.message, "info")
+        flash(_("That customer was merged into this one."), "info")
         return redirect(url_for("customers_pages.profile", customer_id=merged.target_id))
     timeline = services.customer_timeline(customer_id)
     labels = {d.key: d.label for d in services.list_field_definitions()}
@@ -54,7 +55,7 @@ def new():
             if not form.show_errors(error.errors):
                 flash(error.message, "error")
         else:
-            flash(f"{customer.name} was added.", "success")
+            flash(_("%(name)s was added.", name=customer.name), "success")
             return redirect(url_for("customers_pages.profile", customer_id=customer.id))
     return render_template("customers/form.html", form=form, customer=None), 422 if form.errors else 200
 
@@ -71,6 +72,6 @@ def edit(customer_id):
             if not form.show_errors(error.errors):
                 flash(error.message, "error")
         else:
-            flash("The profile was saved.", "success")
+            flash(_("The profile was saved."), "success")
             return redirect(url_for("customers_pages.profile", customer_id=customer_id))
     return render_template("customers/form.html", form=form, customer=customer), 422 if form.errors else 200

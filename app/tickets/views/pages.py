@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 from marshmallow import fields as ma_fields
@@ -127,7 +128,7 @@ def _sla_rows(targets: Iterable[SlaTarget]) -> list[dict[str, Any]]:
         {
             "target": target,
             "state": sla.target_status(target, now).value,
-            "policy": target.policy.name if target.policy else "default",
+            "policy": target.policy.name if target.policy else _("default"),
         }
         for target in targets
     ]
@@ -218,7 +219,7 @@ def save_view():
     if form.validate_on_submit():
         filters, problems = _filters_from(args)
         if problems:
-            form.query.errors = ["The filters are invalid; fix them before saving."]
+            form.query.errors = [_("The filters are invalid; fix them before saving.")]
         else:
             try:
                 view = search_services.create_view(
@@ -228,7 +229,7 @@ def save_view():
                 db.session.rollback()
                 form.name.errors = [*form.name.errors, *(error.errors.get("name") or [error.message])]
                 return _render_index(args, save_form=form, status=error.status)
-            flash(f"The view “{view['name']}” was saved.", "success")
+            flash(_("The view “%(name)s” was saved.", name=view["name"]), "success")
             return redirect(url_for("tickets_pages.index", view=view["id"]))
     return _render_index(args, save_form=form, status=422)
 
@@ -237,7 +238,7 @@ def save_view():
 @requires(Permission.TICKETS_READ)
 def delete_view(view_id):
     search_services.delete_view(view_id, actor=current_agent())
-    flash("The view was deleted.", "success")
+    flash(_("The view was deleted."), "success")
     return redirect(url_for("tickets_pages.index"))
 
 
@@ -257,10 +258,10 @@ def new():
             form.show_errors(error.errors)
             problem = error.message
         else:
-            flash(f"Ticket {ticket.reference} was opened.", "success")
+            flash(_("Ticket %(reference)s was opened.", reference=ticket.reference), "success")
             return redirect(url_for("tickets_pages.show", ticket_id=ticket.id))
     elif form.errors:
-        problem = "Check the fields marked below."
+        problem = _("Check the fields marked below.")
     form.set_queues(db.session.scalars(services.list_queues()))
     return render_template("tickets/new.html", form=form, problem=problem), 422 if problem else 200
 
@@ -319,7 +320,7 @@ def _render_ticket(
         names[ticket.assignee.id] = ticket.assignee.name
 
     def agent_name(agent_id: Any) -> str:
-        return "nobody" if agent_id is None else names.get(agent_id, f"agent #{agent_id}")
+        return _("nobody") if agent_id is None else names.get(agent_id, _("agent #%(id)s", id=agent_id))
 
     newest_first = list(reversed(events))
     return render_template(
@@ -361,7 +362,7 @@ def _write(
     service refuses, render the ticket page again with the reason and the agent's input."""
     if not form.validate_on_submit():
         return _render_ticket(
-            ticket_id, **{form_name: form}, problem="Check the fields marked below.", status=422
+            ticket_id, **{form_name: form}, problem=_("Check the fields marked below."), status=422
         )
     try:
         use_case()
@@ -402,7 +403,7 @@ def update(ticket_id):
         lambda: services.update_ticket(
             ticket_id, form.changes(), expected_version=form.version.data, actor=current_agent()
         ),
-        done="The ticket was saved.",
+        done=_("The ticket was saved."),
     )
 
 
@@ -417,7 +418,7 @@ def update_complaint(ticket_id):
         lambda: services.update_ticket(
             ticket_id, form.changes(), expected_version=form.version.data, actor=current_agent()
         ),
-        done="The complaint record was saved.",
+        done=_("The complaint record was saved."),
         anchor="complaint",
     )
 
@@ -431,7 +432,7 @@ def comment(ticket_id):
         form,
         "reply_form",
         lambda: services.add_comment(ticket_id, **form.comment_fields(), actor=current_agent()),
-        done="Your reply was sent." if form.visibility.data != "internal" else "Your note was added.",
+        done=_("Your reply was sent.") if form.visibility.data != "internal" else _("Your note was added."),
         anchor="conversation",
     )
 
@@ -446,7 +447,7 @@ def claim(ticket_id):
         if error.status == 404:
             raise
         return _render_ticket(ticket_id, problem=error.message, status=error.status)
-    flash("The ticket is yours now.", "success")
+    flash(_("The ticket is yours now."), "success")
     return redirect(url_for("tickets_pages.show", ticket_id=ticket_id))
 
 
@@ -461,5 +462,5 @@ def macro(ticket_id):
         lambda: services.apply_macro(
             ticket_id, form.macro_id.data, expected_version=form.version.data, actor=current_agent()
         ),
-        done="The macro was applied.",
+        done=_("The macro was applied."),
     )
