@@ -8,16 +8,18 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.tickets.models.surveys import COMMENT_MAX, SCALES
 
 
-def _scale(name: str, low_label, high_label) -> list[tuple[str, Any]]:
+def _scale(name: str, low_label, high_label) -> list[SelectChoice]:
+    """The scale's numbers as choices, the two ends saying what they mean."""
     low, high = SCALES[name]
-    choices: list[tuple[str, Any]] = [(str(n), str(n)) for n in range(low, high + 1)]
-    choices[0] = (str(low), _l("%(n)d (%(meaning)s)", n=low, meaning=low_label))
-    choices[-1] = (str(high), _l("%(n)d (%(meaning)s)", n=high, meaning=high_label))
+    choices = [SelectChoice(str(n), str(n)) for n in range(low, high + 1)]
+    choices[0] = SelectChoice(str(low), _l("%(n)d (%(meaning)s)", n=low, meaning=low_label))
+    choices[-1] = SelectChoice(str(high), _l("%(n)d (%(meaning)s)", n=high, meaning=high_label))
     return choices
 
 
