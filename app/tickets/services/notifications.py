@@ -291,6 +291,23 @@ def sweep_outbox(now: datetime | None = None) -> int:
     return len(due)
 
 
+def deliver_due(limit: int = 1000) -> int:
+    """Deliver the pending rows that are due, here and now rather than on a worker (the demo loader
+    and the command line have no worker to wait for); returns how many were sent."""
+    due = list(
+        db.session.scalars(
+            select(Notification.id)
+            .where(
+                Notification.status == NotificationStatus.PENDING,
+                Notification.next_attempt_at <= utcnow(),
+            )
+            .order_by(Notification.id)
+            .limit(limit)
+        )
+    )
+    return sum(deliver_notification(notification_id) == "sent" for notification_id in due)
+
+
 def render(row: Notification) -> mail.Mail:
     """The mail of a row, in its language and the recipient's time zone (mints the links it carries)."""
     ticket = db.session.get(Ticket, row.ticket_id) if row.ticket_id else None
@@ -359,6 +376,7 @@ def list_notifications(ticket_id: int):
 __all__ = [
     "CONFIRMED_CHANNELS",
     "KINDS",
+    "deliver_due",
     "deliver_notification",
     "enqueue_delivery",
     "list_notifications",
