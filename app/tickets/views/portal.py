@@ -246,7 +246,8 @@ def _error_list(form, order: tuple[str, ...]) -> list[tuple[str, str, str]]:
 def sent():
     # Once: a reload (or the back button) shows the page without the token.
     shown = session.pop(SENT_KEY, None)
-    link = portal.tracking_url(shown["token"]) if shown else None
+    # The address this person reached us at (the one e-mails use may differ, see PUBLIC_BASE_URL).
+    link = url_for("portal.track", token=shown["token"], _external=True) if shown else None
     return render_template("portal/sent.html", sent=shown, link=link)
 
 
