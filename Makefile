@@ -47,7 +47,7 @@ app/translations/%/LC_MESSAGES/messages.mo: app/translations/%/LC_MESSAGES/messa
 # messages.po (new texts come out empty, changed ones fuzzy), then translate and commit the .po files.
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg $(PYBABEL_KEYWORDS) --no-wrap --sort-by-file \
-		--project=Switchboard --copyright-holder=Switchboard -o app/translations/messages.pot .
+		--project=Switchboard --copyright-holder=Switchboard -o app/translations/messages.pot app
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-wrap
 	$(MAKE) catalogs
 
