@@ -14,7 +14,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/switchboard_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export TEST_DATABASE_URL TEST_REDIS_URL
 
-.PHONY: run test install assets catalogs translations browser lint format bench bench-tickets bench-import clean
+.PHONY: run test install assets catalogs translations browser lint format bench bench-tickets bench-import bench-portal clean
 
 run: install assets catalogs
 	$(BIN)/python -m scripts.serve
@@ -67,10 +67,13 @@ clean:
 	rm -rf $(VENV) node_modules app/static/vendor .pytest_cache .ruff_cache $(CATALOGS)
 
 # Benchmarks: run by hand (never by `make test`); record the figures in bench/RESULTS.md.
-bench: bench-tickets bench-import
+bench: bench-tickets bench-import bench-portal
 
 bench-tickets: install
 	$(BIN)/python bench/post_tickets.py
 
 bench-import: install
 	$(BIN)/python bench/import_history.py
+
+bench-portal: install
+	$(BIN)/python bench/portal_form.py
