@@ -38,7 +38,7 @@ from app.customers.models import Customer
 from app.dbtypes import utcnow
 from app.extensions import db
 from app.i18n import DEFAULT_LANGUAGE, customer_locale, normalize_language
-from app.queue import enqueue
+from app.queue import enqueue, get_queue
 from app.tickets import mail, sanitize
 from app.tickets.models import Notification, Ticket
 from app.tickets.models.outbox import NotificationStatus
@@ -197,8 +197,6 @@ def enqueue_delivery(notification_ids: list[int], *, delay: timedelta | None = N
 
 def _enqueue_one(notification_id: int, delay: timedelta | None) -> None:
     if delay:
-        from app.queue import get_queue
-
         get_queue().enqueue_in(delay, DELIVERY_JOB, notification_id)
     else:
         enqueue(DELIVERY_JOB, notification_id)
