@@ -222,6 +222,13 @@ def test_a_body_over_the_portal_limit_gets_a_friendly_413_and_creates_nothing(ap
     assert count(Ticket) == 0
 
 
+def test_text_fields_over_the_form_memory_cap_get_413_and_create_nothing(app, client):
+    app.config["PORTAL_MAX_FORM_MEMORY"] = 10_000
+    response = submit(client, fields={**COMPLAINT, "description": "x" * 12_000})
+    assert response.status_code == 413
+    assert count(Ticket) == 0
+
+
 def test_long_text_fields_are_refused(client):
     response = submit(client, fields={**COMPLAINT, "description": "x" * 20_001})
     assert response.status_code == 422
