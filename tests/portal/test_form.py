@@ -264,3 +264,11 @@ def test_too_many_files_are_refused(app, client):
     assert response.status_code == 422
     assert "at most 2 files" in response.get_data(as_text=True)
     assert count(Ticket) == 0
+
+
+def test_a_phone_number_the_customers_room_refuses_is_marked_on_its_field(client):
+    response = submit(client, fields={**COMPLAINT, "phone": "call me"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="phone-error"' in html and "country code" in html and 'href="#phone"' in html
+    assert count(Ticket) == 0

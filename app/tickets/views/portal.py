@@ -215,12 +215,18 @@ def _submission(form, ticket_type: str | None, order: tuple[str, ...], template:
 def _show_errors(form, error: AppError) -> None:
     """A service's refusal, next to the fields it names (else next to the description)."""
     placed = False
-    for name, messages in (error.errors or {}).items():
-        target = getattr(form, name if name != "customer" else "email", None)
+    errors = dict(error.errors or {})
+    # The customers room names the contact point it refused: {"customer": {"phones": {...}}}.
+    problems = errors.pop("customer", None)
+    if isinstance(problems, dict):
+        if "phones" in problems:
+            errors["phone"] = [_("Enter a phone number with its country code, like +1 415 555 0100.")]
+        if "emails" in problems or "phones" not in problems:
+            errors["email"] = [_("Check your e-mail address and phone number.")]
+    for name, messages in errors.items():
+        target = getattr(form, name, None)
         if target is None or not hasattr(target, "errors"):
             continue
-        if name == "customer":
-            messages = [_("Check your e-mail address and phone number.")]
         target.errors = [*target.errors, *(messages if isinstance(messages, list) else [error.message])]
         placed = True
     if not placed:
