@@ -50,7 +50,7 @@ from zoneinfo import available_timezones
 import flask_babel
 import pytz
 from babel import dates
-from flask import Flask, g, has_request_context, request, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_babel import (
     format_currency,
     format_decimal,
@@ -90,7 +90,10 @@ def normalize_language(tag: Any) -> str | None:
 
 @cache
 def _timezones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    # The names zoneinfo knows (the system's tz database, else the tzdata package) that pytz, which
+    # Flask-Babel converts with, knows too; pytz's own list if the system has no database at all.
+    known = frozenset(pytz.all_timezones)
+    return frozenset(available_timezones() or known) & known
 
 
 def valid_timezone(name: Any) -> bool:
@@ -126,7 +129,13 @@ def remember_language(response, code: str):
     if code not in LANGUAGES:
         raise ValueError(f"unknown language {code!r}")
     response.set_cookie(
-        LANGUAGE_COOKIE, code, max_age=LANGUAGE_COOKIE_MAX_AGE, httponly=True, samesite="Lax", path="/"
+        LANGUAGE_COOKIE,
+        code,
+        max_age=LANGUAGE_COOKIE_MAX_AGE,
+        path="/",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        httponly=True,
+        samesite="Lax",
     )
     return response
 
