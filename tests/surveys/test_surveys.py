@@ -91,6 +91,21 @@ def test_a_survey_is_answered_once(solved):
     assert _tasks() == []
 
 
+def test_of_two_racing_submissions_only_one_is_stored(app, solved):
+    ticket, token = solved
+    # This session read the survey while it was unanswered...
+    assert surveys.survey_for_token(token).answered_at is None
+    # ...then another request answered it first.
+    with app.app_context():
+        surveys.answer_survey(token, GOOD)
+
+    with pytest.raises(Conflict):
+        surveys.answer_survey(token, {"csat": "1"})
+
+    assert _stored(ticket.id).csat == 5
+    assert _tasks() == []
+
+
 def test_only_the_latest_link_works(solved):
     ticket, old = solved
     new = _new_link(ticket.id)
