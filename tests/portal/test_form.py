@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.customers.models import Customer
+from app.errors import Invalid
 from app.extensions import db
 from app.tickets.models import Attachment, Ticket, TrackingToken, WebSubmission
 from app.tickets.services import portal
@@ -271,4 +272,23 @@ def test_a_phone_number_the_customers_room_refuses_is_marked_on_its_field(client
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'id="phone-error"' in html and "country code" in html and 'href="#phone"' in html
+    assert count(Ticket) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("category", "flood"), ("desired_outcome", "revenge"), ("expected_satisfaction", 9)]
+)
+def test_the_service_refuses_values_the_form_does_not_offer(app, field, value):
+    details = {"category": "delivery", "desired_outcome": "refund", "expected_satisfaction": 3, field: value}
+    with pytest.raises(Invalid) as refused:
+        portal.submit_web_form(
+            type="complaint",
+            name="Rosa",
+            email="rosa@example.com",
+            phone=None,
+            description="Broken",
+            idempotency_key=portal.new_idempotency_key(),
+            **details,
+        )
+    assert field in refused.value.errors
     assert count(Ticket) == 0

@@ -35,7 +35,15 @@ from app.dbtypes import utcnow
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.tickets import sanitize
-from app.tickets.models import ComplaintCategory, Status, Ticket, TicketType, TrackingToken, WebSubmission
+from app.tickets.models import (
+    ComplaintCategory,
+    DesiredOutcome,
+    Status,
+    Ticket,
+    TicketType,
+    TrackingToken,
+    WebSubmission,
+)
 from app.tickets.models.portal import IDEMPOTENCY_KEY_MAX, ORDER_NUMBER_MAX
 from app.tickets.services import attachments, tickets
 from app.tickets.services.attachments import UploadedFile
@@ -89,6 +97,10 @@ def submit_web_form(
         raise Invalid(_("The form is incomplete; reload the page."), {"idempotency_key": ["Malformed."]})
     if type not in WEB_TYPES:
         raise Invalid(_("Choose what your message is about."), {"type": ["Not a web form type."]})
+    if type == TicketType.COMPLAINT and category not in set(ComplaintCategory):
+        raise Invalid(_("Choose what your complaint is about."), {"category": ["Not a category."]})
+    if desired_outcome is not None and desired_outcome not in set(DesiredOutcome):
+        raise Invalid(_("Choose what you would like us to do."), {"desired_outcome": ["Not an outcome."]})
     if expected_satisfaction is not None and not 1 <= expected_satisfaction <= 5:
         raise Invalid(_("Choose a value from 1 to 5."), {"expected_satisfaction": ["Out of range."]})
     earlier = _submission(idempotency_key)
@@ -152,7 +164,7 @@ def _subject(description: str, type: str, category: str | None) -> str:
     if len(first_line) > SUBJECT_LENGTH:
         first_line = first_line[: SUBJECT_LENGTH - 1].rstrip() + "…"
     if type == TicketType.COMPLAINT:
-        topic = ComplaintCategory(category).value.replace("_", " ").capitalize() if category else "Complaint"
+        topic = (category or "complaint").replace("_", " ").capitalize()
         return f"{topic}: {first_line}" if first_line else topic
     return first_line or "Web request"
 
