@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask import Flask, request
+from flask_login import current_user
 
 from app.extensions import api, csrf, login_manager
 
 
 def init_app(app: Flask) -> None:
     from app.accounts import services
-    from app.accounts.access import enforce_access_rule
+    from app.accounts.access import Permission, current_agent, enforce_access_rule, has_permission
     from app.accounts.cli import accounts_cli
     from app.accounts.views import api as api_views
     from app.accounts.views import pages
@@ -26,6 +27,12 @@ def init_app(app: Flask) -> None:
         return None
 
     app.before_request(enforce_access_rule)
+
+    @app.template_global("may")
+    def _may(permission: str) -> bool:
+        """Whether the signed-in person holds a permission: pages show only the links that would work."""
+        return current_user.is_authenticated and has_permission(current_agent(), Permission[permission])
+
     for blueprint in api_views.blueprints:
         # The API's CSRF check depends on how the caller signed in; access.enforce_access_rule does it.
         csrf.exempt(blueprint)

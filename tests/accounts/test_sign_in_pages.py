@@ -103,3 +103,22 @@ def test_people_page_is_for_admins_only(client, app):
     sign_in(client, agent.email, PASSWORD)
 
     assert client.get("/admin/agents").status_code == 403
+
+
+def test_supervisors_find_follow_ups_and_the_mail_log_in_the_menu(client, supervisor):
+    sign_in(client, supervisor.email, PASSWORD)
+
+    page = client.get("/customers").get_data(as_text=True)
+
+    assert 'href="/tasks"' in page
+    assert 'href="/admin/mail"' in page
+
+
+def test_agents_see_no_menu_links_they_could_not_open(client, agent):
+    sign_in(client, agent.email, PASSWORD)
+
+    page = client.get("/customers").get_data(as_text=True)
+
+    assert 'href="/tasks"' not in page
+    assert 'href="/admin/mail"' not in page
+    assert client.get("/tasks").status_code == 403
