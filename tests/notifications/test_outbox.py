@@ -287,3 +287,18 @@ def test_the_ticket_page_shows_the_outbox(app, client, customer, agent, monkeypa
     assert "Confirmation" in section and "olivia@example.com" in section
     assert "sent" in section and "pending" in section
     assert "SMTPServerDisconnected" in section
+
+
+def test_a_macro_that_replies_and_solves_sends_one_mail(customer, agent, supervisor):
+    ticket = open_web_ticket(customer, agent)
+    macro = services.create_macro(
+        name="Replaced and done",
+        actions={"set": {"status": "solved"}, "reply": {"body": "A new lamp is on its way."}},
+        actor=supervisor,
+    )
+
+    services.apply_macro(ticket.id, macro.id, expected_version=ticket.version, actor=agent)
+
+    rows = outbox()
+    assert [row.kind for row in rows] == ["ticket_received", "ticket_solved"]
+    assert rows[1].context == {"reply": "A new lamp is on its way."}
