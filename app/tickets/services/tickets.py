@@ -184,7 +184,9 @@ def stage_ticket(
         priority=priority,
         channel=channel,
         status=Status.NEW if assignee_id is None else Status.OPEN,
+        # Both: the id for the steps below, the object so the response need not load it again.
         customer_id=owner.id,
+        customer=owner,
         queue_id=queue_id,
         assignee_id=assignee_id,
         custom_fields=dict(custom_fields or {}),
@@ -209,18 +211,20 @@ def stage_ticket(
         # import writes its tickets when it flushes a whole batch.
         db.session.flush()
         _set_reference(ticket)
-    audit.record(ticket, "created", actor=actor, actor_kind=actor_kind, new=ticket.reference, at=at)
-    if assignee_id is not None:
-        audit.record(
-            ticket,
-            "assigned",
-            actor=actor,
-            actor_kind=actor_kind,
-            field="assignee_id",
-            new=assignee_id,
-            at=at,
-        )
-    sla.start_clocks(ticket, at)
+    # One flush at commit for the audit events and SLA targets: choosing the policy reads no tickets.
+    with db.session.no_autoflush:
+        audit.record(ticket, "created", actor=actor, actor_kind=actor_kind, new=ticket.reference, at=at)
+        if assignee_id is not None:
+            audit.record(
+                ticket,
+                "assigned",
+                actor=actor,
+                actor_kind=actor_kind,
+                field="assignee_id",
+                new=assignee_id,
+                at=at,
+            )
+        sla.start_clocks(ticket, at)
     return ticket
 
 
@@ -241,7 +245,18 @@ def customer_for(customer_id: int | None, details: Mapping[str, Any] | None, act
             name=details.get("name"), email=details.get("email"), phone=details.get("phone"), actor=actor
         )
     except Invalid as error:
-        raise Invalid(error.message, {"customer": error.errors}) from error
+        raise _customer_error(error) from error
+
+
+def customers_for(details: Iterable[Mapping[str, Any]], actor: Agent | None) -> list[Any]:
+    """`customer_for` of many tickets' contact details at once (see `customers.find_or_add_customers`):
+    each one's customer, or the 422 its ticket would have got."""
+    found = customers.find_or_add_customers(list(details), actor=actor)
+    return [_customer_error(owner) if isinstance(owner, Invalid) else owner for owner in found]
+
+
+def _customer_error(error: Invalid) -> Invalid:
+    return Invalid(error.message, {"customer": error.errors})
 
 
 def _may_assign(actor: Agent | None, assignee_id: int) -> None:
