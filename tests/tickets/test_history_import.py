@@ -742,6 +742,31 @@ def test_a_batch_with_a_failing_line_is_written_without_the_line_by_line_replay(
     assert _count(Customer) == 2
 
 
+def test_a_batch_the_database_refuses_is_replayed_line_by_line(setup, monkeypatch):
+    _import(_file(SOLVED))
+    real = history._read_batch
+
+    def forgetful(session, parsed):
+        # As if another import had written ZD-1 after this batch looked: its INSERT meets the unique key.
+        batch = real(session, parsed)
+        batch.known.clear()
+        return batch
+
+    monkeypatch.setattr(history, "_read_batch", forgetful)
+
+    report = _import(_file(SOLVED, LATE))
+
+    assert report.errors == [
+        {
+            "line": 1,
+            "reference": "ZD-1",
+            "errors": {"line": ["Conflicts with data written at the same time; import the line again."]},
+        }
+    ]
+    assert report.created == 1
+    assert sorted(db.session.scalars(select(Ticket.reference))) == ["ZD-1", "ZD-2"]
+
+
 def test_a_customer_message_on_a_closed_ticket_is_left_to_the_use_cases(setup):
     line = _worked("W-9", 39)
     line["events"].append({"at": "2024-03-09T08:00:00Z", "kind": "public_reply", "body": "Hello again"})
