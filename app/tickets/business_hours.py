@@ -56,6 +56,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -154,8 +155,13 @@ class BusinessCalendar:
     # -- construction -----------------------------------------------------------------------------
 
     @classmethod
+    @cache
     def always_open(cls) -> BusinessCalendar:
-        """24x7 in UTC: business time is wall-clock time (for policies that don't use business hours)."""
+        """24x7 in UTC: business time is wall-clock time (for policies that don't use business hours).
+
+        One shared instance: the calendar is immutable, and building it (validating a week of hours)
+        cost more than the arithmetic of most tickets' clocks.
+        """
         return cls("UTC", dict.fromkeys(range(7), _WHOLE_DAY))
 
     @classmethod

@@ -187,3 +187,70 @@ def test_a_deleted_customers_contact_points_are_free_again(as_agent):
     response = as_agent.post(URL, json={"name": "Jane", "emails": ["jane@example.com"]})
 
     assert response.status_code == 201
+
+
+# -- many writing-in customers at once (the ticket history import) --------------------------------------
+
+
+def _one_by_one(contacts: list[dict]) -> list:
+    from app.customers import services
+    from app.errors import Invalid
+
+    found = []
+    for contact in contacts:
+        try:
+            found.append(services.find_or_add_customer(**contact, actor=None))
+        except Invalid as error:
+            found.append(error)
+    return found
+
+
+def _described(found: list) -> list:
+    def contacts(customer):
+        return sorted((c.kind, c.value) for c in customer.contact_points)
+
+    return [
+        ("invalid", entry.errors) if isinstance(entry, Exception) else (entry.name, contacts(entry))
+        for entry in found
+    ]
+
+
+CONTACTS = [
+    {"name": "Ann", "email": "Ann@Example.com"},
+    {"name": "Ann again", "email": "ann@example.com", "phone": "+1 415 555 0100"},  # adds her phone
+    {"name": None, "phone": "+14155550100"},  # found by that phone
+    {"name": "Known", "email": "known@example.com", "phone": "+1 415 555 0199"},
+    {"name": "Nobody", "email": "not-an-email"},
+    {"name": "Bo", "phone": "+1 415 555 0177"},
+]
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_many_customers_at_once_as_one_after_the_other(app, batch):
+    from app.customers import services
+
+    known = CustomerFactory(name="Known", emails=["known@example.com"])
+
+    found = services.find_or_add_customers(CONTACTS, actor=None) if batch else _one_by_one(CONTACTS)
+    db.session.commit()
+
+    assert _described(found) == [
+        ("Ann", [("email", "ann@example.com"), ("phone", "+14155550100")]),
+        ("Ann", [("email", "ann@example.com"), ("phone", "+14155550100")]),
+        ("Ann", [("email", "ann@example.com"), ("phone", "+14155550100")]),
+        ("Known", [("email", "known@example.com"), ("phone", "+14155550199")]),
+        ("invalid", {"emails": {"0": ["An email address must have an @-sign."]}}),
+        ("Bo", [("phone", "+14155550177")]),
+    ]
+    assert found[0] is found[1] is found[2] and found[3].id == known.id
+    events = db.session.execute(
+        select(CustomerEvent.customer_id, CustomerEvent.kind).order_by(CustomerEvent.id)
+    )
+    assert [
+        (customer_id, kind) for customer_id, kind in events if customer_id != known.id or kind != "created"
+    ] == [
+        (found[0].id, "created"),
+        (found[0].id, "updated"),
+        (known.id, "updated"),
+        (found[5].id, "created"),
+    ]

@@ -546,26 +546,248 @@ def test_a_line_failing_on_a_database_error_is_rolled_back_alone(setup, monkeypa
 
     from app.tickets.services import tickets
 
-    real = tickets.add_customer_message
+    real = tickets.customer_wrote
 
-    def refusing(ticket_id, **kwargs):
-        raise IntegrityError("INSERT ...", {}, Exception("simulated"))
+    def refusing(change, **kwargs):
+        if change.ticket.reference == "ZD-2":
+            raise IntegrityError("INSERT ...", {}, Exception("simulated"))
+        return real(change, **kwargs)
 
-    monkeypatch.setattr(tickets, "add_customer_message", refusing)
+    monkeypatch.setattr(tickets, "customer_wrote", refusing)
     before = _snapshot()
 
-    report = _import(_file(LATE))
+    # The batch's write fails: it is replayed line by line, and only the line that fails is lost.
+    report = _import(_file(SOLVED, LATE))
 
     assert report.errors == [
         {
-            "line": 1,
+            "line": 2,
             "reference": "ZD-2",
             "errors": {"line": ["Conflicts with data written at the same time; import the line again."]},
         }
     ]
-    assert _snapshot() == before
-    monkeypatch.setattr(tickets, "add_customer_message", real)
+    assert report.created == 1
+    assert sorted(db.session.scalars(select(Ticket.reference))) == ["ZD-1"]
+    assert _snapshot()["Customer"] == before["Customer"] + 1
+    monkeypatch.setattr(tickets, "customer_wrote", real)
     assert _import(_file(LATE)).created == 1
+
+
+# -- the batch path is the services' replay -------------------------------------------------------------
+
+
+def _worked(reference: str, n: int, queue: str | None = None, priority: str = "normal") -> dict:
+    """A ticket put on hold, reopened by the customer, solved, reopened again, solved and closed."""
+
+    def at(hour: int, minute: int = 0) -> str:
+        return f"2024-03-0{4 + n % 5}T{hour:02d}:{minute:02d}:00Z"
+
+    return {
+        "reference": reference,
+        "subject": f"Worked {n}",
+        "description": "<p>Details <b>here</b><script>x</script></p>",
+        "priority": priority,
+        "queue": queue,
+        "customer": _customer(n),
+        "assignee_email": "bob@desk.example",
+        "created_at": at(7, 30),
+        "tags": ["Worked", "x"],
+        "events": [
+            {"at": at(9, 15), "kind": "internal_note", "author_email": "ann@desk.example", "body": "Look"},
+            {
+                "at": at(10),
+                "kind": "public_reply",
+                "author_email": "bob@desk.example",
+                "body": "Which one?",
+                "to": "pending",
+            },
+            {"at": at(13), "kind": "public_reply", "author_email": f"c{n}@example.com", "body": "This"},
+            {"at": at(14), "kind": "status", "author_email": "bob@desk.example", "to": "solved"},
+            {"at": at(15), "kind": "public_reply", "body": "Broken again"},
+            {"at": at(18, 30), "kind": "public_reply", "author_email": "ann@desk.example", "body": "Fixed"},
+            {"at": at(19), "kind": "status", "author_email": "ann@desk.example", "to": "solved"},
+            {"at": at(23), "kind": "status", "to": "closed"},
+        ],
+    }
+
+
+def _complaint(reference: str, n: int) -> dict:
+    return {
+        **_bad(reference, n),
+        "subject": "Rude agent",
+        "type": "complaint",
+        "complaint": {"category": "staff_attitude", "severity": "high"},
+        "events": [
+            {
+                "at": "2024-03-03T12:00:00Z",
+                "kind": "public_reply",
+                "author_email": "ann@desk.example",
+                "body": "Sorry",
+            }
+        ],
+    }
+
+
+def _outcome(reference: str) -> dict:
+    """Everything an import writes for a ticket, with its own reference and ids left out."""
+    ticket = _ticket(reference)
+    fields = [
+        "subject",
+        "description",
+        "type",
+        "priority",
+        "channel",
+        "status",
+        "customer_id",
+        "queue_id",
+        "assignee_id",
+        "created_at",
+        "updated_at",
+        "first_response_at",
+        "solved_at",
+        "closed_at",
+        "reopen_count",
+        "public_reply_count",
+        "last_customer_message_at",
+    ]
+    comments = db.session.scalars(select(Comment).where(Comment.ticket_id == ticket.id).order_by(Comment.id))
+    targets = db.session.scalars(
+        select(SlaTarget).where(SlaTarget.ticket_id == ticket.id).order_by(SlaTarget.id)
+    )
+    pauses = db.session.scalars(
+        select(TicketPause).where(TicketPause.ticket_id == ticket.id).order_by(TicketPause.id)
+    )
+    return {
+        "ticket": {name: getattr(ticket, name) for name in fields},
+        "tags": ticket.tags,
+        "complaint": ticket.complaint and (ticket.complaint.category, ticket.complaint.stage),
+        "comments": [(c.created_at, c.public, c.author_id, c.customer_id, c.body) for c in comments],
+        "events": [
+            (
+                e.kind,
+                e.at,
+                e.actor_id,
+                e.actor_kind,
+                e.field,
+                e.old_value,
+                None if e.kind == "created" else e.new_value,
+            )
+            for e in _events(ticket)
+        ],
+        "targets": [
+            (
+                t.kind,
+                t.policy_id,
+                t.target_seconds,
+                t.started_at,
+                t.due_at,
+                t.met_at,
+                t.breached_at,
+                t.cancelled_at,
+                t.warned_at,
+            )
+            for t in targets
+        ],
+        "pauses": [(p.started_at, p.ended_at) for p in pauses],
+    }
+
+
+def _history(prefix: str) -> list[dict]:
+    lines = [
+        SOLVED,
+        LATE,
+        _worked("W-1", 31),
+        _worked("W-2", 32, queue="Billing", priority="high"),
+        _worked("W-3", 33, priority="urgent"),
+        _complaint("C-1", 34),
+        {**SOLVED, "subject": "Twice"},
+    ]
+    return [{**line, "reference": f"{prefix}{line['reference']}"} for line in lines]
+
+
+def test_a_batch_lands_exactly_as_the_replay_through_the_use_cases(setup, monkeypatch):
+    from tests.ticket_factories import CalendarFactory
+
+    # Business hours (Mon-Fri 09:00-17:00) for billing, so pauses and calendars both count.
+    SlaPolicyFactory(queue_id=setup["billing"].id, calendar=CalendarFactory(), first_response_seconds=1800)
+    batch = _import(_file(*_history("B-"), BAD[3]))
+
+    monkeypatch.setattr(history, "_import_batch", lambda *args: False)
+    replayed = _import(_file(*_history("R-"), BAD[3]))
+
+    assert (batch.created, batch.unchanged, batch.failed) == (
+        replayed.created,
+        replayed.unchanged,
+        replayed.failed,
+    )
+    assert (batch.created, batch.unchanged, batch.failed) == (6, 1, 1), batch.errors
+    assert [error["errors"] for error in batch.errors] == [error["errors"] for error in replayed.errors]
+    for line in _history(""):
+        if line["subject"] != "Twice":
+            assert _outcome(f"B-{line['reference']}") == _outcome(f"R-{line['reference']}"), line["reference"]
+    assert _outcome("B-W-2")["targets"][0][1] is not None  # the billing policy applied
+    assert _outcome("B-W-1")["ticket"]["reopen_count"] == 1
+
+
+def test_a_batch_with_a_failing_line_is_written_without_the_line_by_line_replay(setup, monkeypatch):
+    def refused(*args):
+        raise AssertionError("replayed line by line")
+
+    monkeypatch.setattr(history, "_import_line_by_line", refused)
+
+    report = _import(MIXED)
+
+    assert (report.created, report.failed) == (2, 6)
+    assert _count(Ticket) == 2
+    assert _count(Customer) == 2
+
+
+def test_a_batch_the_database_refuses_is_replayed_line_by_line(setup, monkeypatch):
+    _import(_file(SOLVED))
+    real = history._read_batch
+
+    def forgetful(session, parsed):
+        # As if another import had written ZD-1 after this batch looked: its INSERT meets the unique key.
+        batch = real(session, parsed)
+        batch.known.clear()
+        return batch
+
+    monkeypatch.setattr(history, "_read_batch", forgetful)
+
+    report = _import(_file(SOLVED, LATE))
+
+    assert report.errors == [
+        {
+            "line": 1,
+            "reference": "ZD-1",
+            "errors": {"line": ["Conflicts with data written at the same time; import the line again."]},
+        }
+    ]
+    assert report.created == 1
+    assert sorted(db.session.scalars(select(Ticket.reference))) == ["ZD-1", "ZD-2"]
+
+
+def test_a_customer_message_on_a_closed_ticket_is_left_to_the_use_cases(setup):
+    line = _worked("W-9", 39)
+    line["events"].append({"at": "2024-03-09T08:00:00Z", "kind": "public_reply", "body": "Hello again"})
+
+    report = _import(_file(SOLVED, line))
+
+    assert (report.created, report.failed) == (2, 0)
+    closed = _ticket("W-9")
+    follow_up = db.session.scalar(select(Ticket).where(Ticket.follow_up_of_id == closed.id))
+    assert (closed.status, follow_up.status) == ("closed", "new")
+
+
+def test_imported_tickets_and_comments_are_searchable(setup, as_supervisor):
+    _import(_file(SOLVED, LATE))
+
+    def found(q: str) -> list[str]:
+        return [t["reference"] for t in as_supervisor.get("/api/v1/tickets", query_string={"q": q}).json]
+
+    assert found("charged") == ["ZD-1"]  # the description
+    assert found("refund") == ["ZD-1"]  # an internal note
+    assert found("thanks") == ["ZD-2"]  # the customer's message
 
 
 # -- importing again ----------------------------------------------------------------------------------

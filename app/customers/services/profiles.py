@@ -8,7 +8,7 @@ field at once (so a caller sees all its mistakes together) without touching the 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -243,20 +243,38 @@ def contact_owners(
     pairs = list(pairs)
     if not pairs:
         return {}
-    query = (
-        select(ContactPoint.kind, ContactPoint.value, ContactPoint.customer_id)
-        .join(Customer, Customer.id == ContactPoint.customer_id)
-        .where(
-            Customer.deleted_at.is_(None),
-            or_(*(and_(ContactPoint.kind == kind, ContactPoint.value == value) for kind, value in pairs)),
-        )
-    )
+    query = select(ContactPoint.kind, ContactPoint.value, ContactPoint.customer_id).where(*_owning(pairs))
     if exclude_id is not None:
         query = query.where(ContactPoint.customer_id != exclude_id)
     owners: dict[tuple[str, str], set[int]] = {}
     for kind, value, owner in db.session.execute(query):
         owners.setdefault((kind, value), set()).add(owner)
     return owners
+
+
+def _owners(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Customer]:
+    """The live customer owning each `(kind, value)` (the newest, if several do), loaded in one query."""
+    pairs = list(pairs)
+    if not pairs:
+        return {}
+    owners: dict[tuple[str, str], Customer] = {}
+    for kind, value, customer in db.session.execute(
+        select(ContactPoint.kind, ContactPoint.value, Customer).where(*_owning(pairs))
+    ):
+        if (kind, value) not in owners or owners[kind, value].id < customer.id:
+            owners[kind, value] = customer
+    return owners
+
+
+def _owning(pairs: list[tuple[str, str]]) -> list:
+    values: dict[str, set[str]] = {}
+    for kind, value in pairs:
+        values.setdefault(kind, set()).add(value)
+    by_kind = (
+        and_(ContactPoint.kind == kind, ContactPoint.value.in_(sorted(values[kind])))
+        for kind in sorted(values)
+    )
+    return [Customer.id == ContactPoint.customer_id, Customer.deleted_at.is_(None), or_(*by_kind)]
 
 
 # -- writing -----------------------------------------------------------------------------------------
@@ -289,26 +307,13 @@ def find_or_add_customer(
     commits, so the customer and what the caller writes land together or not at all. A contact point
     the found customer lacks is added to it when nobody else owns it.
     """
-    cleaned = clean_profile(
-        {
-            "name": (name or "").strip() or _name_from(email, phone),
-            "emails": [email] if email else [],
-            "phones": [phone] if phone else [],
-        },
-        creating=True,
-        # A customer who writes in gives contact details, not the desk's own required profile fields.
-        check_required=False,
-    )
-    wanted = [(ContactKind.EMAIL, e["value"]) for e in cleaned["emails"]]
-    wanted += [(ContactKind.PHONE, p["value"]) for p in cleaned["phones"]]
-    if not wanted:
-        raise Invalid("Give the customer's e-mail or phone.", {"email": ["Give an e-mail or a phone."]})
-    owners = contact_owners(wanted)
+    cleaned, wanted = _contact_details(name, email, phone, definitions=None)
+    owners = _owners(wanted)
     for pair in wanted:
-        if owners.get(pair):
-            customer = get_customer(max(owners[pair]))
+        if pair in owners:
+            customer = owners[pair]
             free = {
-                k: [c for c in cleaned[k] if not owners.get((_CONTACT_FIELDS[k], c["value"]))]
+                k: [c for c in cleaned[k] if (_CONTACT_FIELDS[k], c["value"]) not in owners]
                 for k in _CONTACT_FIELDS
             }
             if any(free.values()) and (diff := apply_profile(customer, free, additive=True)):
@@ -320,6 +325,79 @@ def find_or_add_customer(
     db.session.flush()
     record_event(customer, "created", {}, actor)
     return customer
+
+
+def find_or_add_customers(
+    contacts: Sequence[Mapping[str, str | None]], *, actor: Agent | None
+) -> list[Customer | Invalid]:
+    """`find_or_add_customer` for many `{name, email, phone}` at once, with the same outcome as calling
+    it for each in turn (a later entry finds the customer an earlier one added), but in a few queries:
+    the owners of every contact point in one, the new customers written in one flush.
+
+    Returns, for each entry, its customer or the `Invalid` the single call would have raised (nothing
+    is written for that entry). Flushes, never commits.
+    """
+    definitions = definitions_by_key()
+    entries: list[tuple[dict[str, Any], list[tuple[str, str]]] | Invalid] = []
+    for contact in contacts:
+        try:
+            entries.append(
+                _contact_details(contact.get("name"), contact.get("email"), contact.get("phone"), definitions)
+            )
+        except Invalid as error:
+            entries.append(error)
+    owners = _owners(pair for entry in entries if not isinstance(entry, Invalid) for pair in entry[1])
+    results: list[Customer | Invalid] = []
+    events: list[tuple[Customer, str, dict[str, Any]]] = []
+    for entry in entries:
+        if isinstance(entry, Invalid):
+            results.append(entry)
+            continue
+        cleaned, wanted = entry
+        customer = next((owners[pair] for pair in wanted if pair in owners), None)
+        if customer is not None:
+            free = {
+                k: [c for c in cleaned[k] if (_CONTACT_FIELDS[k], c["value"]) not in owners]
+                for k in _CONTACT_FIELDS
+            }
+            if any(free.values()) and (diff := apply_profile(customer, free, additive=True)):
+                events.append((customer, "updated", diff))
+        else:
+            customer = Customer(custom_fields={})
+            apply_profile(customer, cleaned)
+            db.session.add(customer)
+            events.append((customer, "created", {}))
+        owners.update((pair, customer) for pair in wanted if pair not in owners)
+        results.append(customer)
+    db.session.flush()
+    for customer, kind, data in events:
+        record_event(customer, kind, data, actor)
+    return results
+
+
+def _contact_details(
+    name: str | None,
+    email: str | None,
+    phone: str | None,
+    definitions: Mapping[str, CustomFieldDefinition] | None,
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """A writing-in customer's details, cleaned, and the contact points to look them up by."""
+    cleaned = clean_profile(
+        {
+            "name": (name or "").strip() or _name_from(email, phone),
+            "emails": [email] if email else [],
+            "phones": [phone] if phone else [],
+        },
+        creating=True,
+        definitions=definitions,
+        # A customer who writes in gives contact details, not the desk's own required profile fields.
+        check_required=False,
+    )
+    wanted = [(ContactKind.EMAIL, e["value"]) for e in cleaned["emails"]]
+    wanted += [(ContactKind.PHONE, p["value"]) for p in cleaned["phones"]]
+    if not wanted:
+        raise Invalid("Give the customer's e-mail or phone.", {"email": ["Give an e-mail or a phone."]})
+    return cleaned, wanted
 
 
 def _name_from(email: str | None, phone: str | None) -> str:

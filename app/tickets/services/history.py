@@ -27,9 +27,10 @@ What a line means
 - Events are replayed in time order (sorted stably by `at`, so equal times keep the file's order). An
   event before the ticket's `created_at` fails the line. A `status` event moves the ticket to `to`; an
   agent's reply or note may carry `to` as well (the reply and the change in one step).
-- The replay goes through the ticket services (`open_ticket`, `add_comment`, `add_customer_message`,
-  `update_ticket`) with `at` set to the historical time, so SLA targets, first response and solve times,
-  and the audit trail come out exactly as if the ticket had been worked here. Nobody is notified of
+- The replay runs the ticket services' steps (`stage_ticket`, `reply`, `apply_changes`, `customer_wrote`:
+  the code of `open_ticket`, `add_comment`, `update_ticket` and `add_customer_message`, without their
+  commits) with `at` set to the historical time, so SLA targets, first response and solve times, and the
+  audit trail come out exactly as if the ticket had been worked here. Nobody is notified of
   history (every service is called with `announce=False`, so no signal goes out). Audit events
   of the import's agents' actions carry `actor_kind` "import"; customer messages stay "customer" and
   SLA breaches "system", as the services record them.
@@ -42,11 +43,22 @@ What a line means
 
 Transactions
 ------------
-The ticket services commit: each is one use case. A line is several (open, then one per event), and must
-land whole or not at all; lines are committed in batches (`BATCH_SIZE`), since a commit per line costs
-a disk flush each on PostgreSQL. So the import runs the services on a session of its own, joined to a
-connection it controls (SQLAlchemy's "join a session into an external transaction" recipe,
-`join_transaction_mode="create_savepoint"`):
+Lines are committed in batches (`BATCH_SIZE`), since a commit per line costs a disk flush each on
+PostgreSQL. A batch is first tried whole, in one transaction: its lines are checked, its customers found
+or added all at once (`customers.find_or_add_customers`), the SLA policies read once, then every line's
+ticket and events are built in the session by the services' steps with autoflush off, and the batch is
+written by one flush (multi-row INSERTs: a handful of statements for 500 tickets). Nothing is written
+before that flush, so a line failing in a step is simply left out: the batch is built again without it
+(at most `MAX_BATCH_ATTEMPTS` times). A database error, or a step the batch path leaves to the use cases
+(a customer writing on a closed ticket starts a follow-up, named from its id), rolls the batch back and
+sends it to the line-by-line replay below, where a bad line loses only itself. Both paths run the same
+steps; the tests compare what they write. One difference is deliberate: a batch writes each ticket's
+final state in one INSERT, so an imported ticket starts at version 1 whatever its history.
+
+The line-by-line replay calls the use cases themselves (`open_ticket`, then one per event), each of
+which commits. A line is several use cases and must land whole or not at all, so the replay runs them
+on a session of its own, joined to a connection it controls (SQLAlchemy's "join a session into an
+external transaction" recipe, `join_transaction_mode="create_savepoint"`):
 
     connection:  BEGIN (batch) ── SAVEPOINT (line) ── [services' SAVEPOINT ... RELEASE]* ── RELEASE ──
                  ... next lines ... ── COMMIT (batch, with the import record's counts)
@@ -91,13 +103,15 @@ from app.tickets.models import (
     TicketType,
 )
 from app.tickets.models.tickets import BODY_MAX, REFERENCE_MAX, SUBJECT_MAX
-from app.tickets.services import tickets
+from app.tickets.services import sla, tickets
 
 MAX_ID = 2**31 - 1
 ACTOR_KIND = "import"
 # Lines per transaction: large enough that commits cost little, small enough that a batch holds little
 # memory and a stopped import loses little work.
 BATCH_SIZE = 500
+# Times a batch is staged again without the lines that failed in it, before it is replayed line by line.
+MAX_BATCH_ATTEMPTS = 4
 # Kept in the import record and the report; the counts stay exact beyond it.
 MAX_REPORTED_ERRORS = 1000
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -319,17 +333,158 @@ def _import(
     with db.engine.connect() as connection:
         for chunk in _chunks(_numbered(lines), BATCH_SIZE):
             parsed = [_parse(number, text) for number, text in chunk]
-            with connection.begin(), _Replayer(connection, actor_id) as replayer:
-                batch = _read_batch(replayer.session, parsed)
-                for line in parsed:
-                    replayer.import_line(batch, line, report)
-                    done += 1
-                    if on_progress is not None:
-                        on_progress(done, total)
-                if import_id is not None:
-                    _save_progress(replayer.session, import_id, report)
-                replayer.session.commit()
+            if not _import_batch(connection, parsed, actor_id, import_id, report):
+                _import_line_by_line(connection, parsed, actor_id, import_id, report)
+            for _line in parsed:
+                done += 1
+                if on_progress is not None:
+                    on_progress(done, total)
     return report
+
+
+def _import_line_by_line(
+    connection: Connection,
+    parsed: list[_Line],
+    actor_id: int | None,
+    import_id: int | None,
+    report: HistoryReport,
+) -> None:
+    """The batch replayed a line at a time, each in a savepoint, each event a use case of its own."""
+    with connection.begin(), _Replayer(connection, actor_id) as replayer:
+        batch = _read_batch(replayer.session, parsed)
+        for line in parsed:
+            replayer.import_line(batch, line, report)
+        if import_id is not None:
+            _save_progress(replayer.session, import_id, report)
+        replayer.session.commit()
+
+
+# -- a batch at once ------------------------------------------------------------------------------------
+
+
+class _LineFailed(Exception):
+    """A line of a batch failed after others had been staged: the batch is staged again without it."""
+
+    def __init__(self, number: int, errors: Mapping[str, Any]):
+        super().__init__(f"line {number} failed")
+        self.number = number
+        self.errors = errors
+
+
+class _LineByLine(Exception):
+    """Something the batch path leaves to the line-by-line replay (a message on a closed ticket)."""
+
+
+def _import_batch(
+    connection: Connection,
+    parsed: list[_Line],
+    actor_id: int | None,
+    import_id: int | None,
+    report: HistoryReport,
+) -> bool:
+    """Import a batch in one transaction with one flush: every line's ticket, conversation, audit
+    events and SLA targets are built in the session by the ticket services' steps (the same code as
+    the use cases, without their commits), then written together, many rows per INSERT.
+
+    A line that fails is recorded and the batch is staged again without it (a line that fails leaves
+    nothing behind, as in the line-by-line replay). Returns False, having written nothing, when the
+    batch must be replayed line by line instead: a database error, more failing lines than
+    `MAX_BATCH_ATTEMPTS`, or a step the batch path leaves to the services' use cases.
+    """
+    failures: dict[int, Mapping[str, Any]] = {}
+    for _attempt in range(MAX_BATCH_ATTEMPTS):
+        tally = HistoryReport(report.created, report.unchanged, report.failed, list(report.errors))
+        transaction = connection.begin()
+        try:
+            with _Replayer(connection, actor_id) as replayer:
+                _stage_batch(replayer, parsed, failures, tally)
+                if import_id is not None:
+                    _save_progress(replayer.session, import_id, tally)
+                replayer.session.commit()
+        except _LineFailed as failed:
+            transaction.rollback()
+            failures[failed.number] = failed.errors
+            continue
+        except (_LineByLine, IntegrityError, DataError):
+            transaction.rollback()
+            return False
+        except BaseException:
+            transaction.rollback()
+            raise
+        transaction.commit()
+        report.created, report.unchanged, report.failed = tally.created, tally.unchanged, tally.failed
+        report.errors = tally.errors
+        return True
+    return False
+
+
+def _stage_batch(
+    replayer: _Replayer, parsed: list[_Line], failures: Mapping[int, Mapping[str, Any]], tally: HistoryReport
+) -> None:
+    session = replayer.session
+    batch = _read_batch(session, parsed)
+    sla.read_policies_once()
+    planned: list[tuple[_Line, _Plan]] = []
+    for line in parsed:
+        if line.errors is not None or line.number in failures:
+            tally.fail(line.number, line.reference, line.errors or failures[line.number])
+            continue
+        if line.reference in batch.known:
+            tally.unchanged += 1
+            continue
+        try:
+            plan = _plan(line, batch)
+        except _LineError as error:
+            tally.fail(line.number, line.reference, error.errors)
+            continue
+        batch.known.add(line.reference)
+        planned.append((line, plan))
+        tally.created += 1
+    replayer.hold(Agent, [replayer.actor_id, *batch.agents.values()])
+    replayer.hold(Queue, batch.queues.values())
+    actor = replayer.get(Agent, replayer.actor_id)
+    # Customers first, all at once: finding or adding them reads (and flushes) the customers room's tables.
+    owners = tickets.customers_for((_customer_details(line.data) for line, _ in planned), actor)
+    for (line, _), owner in zip(planned, owners, strict=True):
+        if isinstance(owner, AppError):
+            raise _LineFailed(line.number, _opening_errors(owner))
+    with session.no_autoflush:
+        for (line, plan), owner in zip(planned, owners, strict=True):
+            _stage_line(line, plan, owner.id, actor, replayer)
+    session.flush()
+
+
+def _stage_line(line: _Line, plan: _Plan, customer_id: int, actor: Agent | None, replayer: _Replayer) -> None:
+    replayer.get(Queue, plan.queue_id)
+    replayer.get(Agent, plan.assignee_id)
+    try:
+        ticket = tickets.stage_ticket(customer_id=customer_id, **_opening(line, plan, actor))
+    except AppError as error:
+        raise _LineFailed(line.number, _opening_errors(error)) from error
+    for event in line.events:
+        author = replayer.get(Agent, plan.authors[event.index])
+        change = tickets.Change(ticket, author)
+        try:
+            if event.kind == "status":
+                tickets.apply_changes(
+                    change, {"status": event.to}, actor=author, actor_kind=ACTOR_KIND, at=event.at
+                )
+            elif author is not None:
+                tickets.reply(
+                    change,
+                    body=event.body or "",
+                    public=event.kind == "public_reply",
+                    status=event.to,
+                    actor_kind=ACTOR_KIND,
+                    at=event.at,
+                )
+            elif ticket.status == Status.CLOSED:
+                # The message starts a follow-up ticket, named from its id: the use case does that.
+                raise _LineByLine()
+            else:
+                tickets.customer_wrote(change, body=event.body or "", at=event.at)
+        except AppError as error:
+            raise _LineFailed(line.number, {"events": {str(event.index): _event_errors(error)}}) from error
 
 
 class _Replayer:
@@ -383,6 +538,13 @@ class _Replayer:
         if key not in self._held:
             self._held[key] = self.session.get(model, object_id)
         return self._held[key]
+
+    def hold(self, model: type, object_ids: Iterable[int | None]) -> None:
+        """Load these objects in one query (for `get`)."""
+        wanted = {i for i in object_ids if i is not None and (model, i) not in self._held}
+        if wanted:
+            for found in self.session.scalars(select(model).where(model.id.in_(wanted))):
+                self._held[model, found.id] = found
 
     def import_line(self, batch: _Batch, line: _Line, report: HistoryReport) -> None:
         if line.errors is not None:
@@ -512,34 +674,51 @@ def _replay(plan: _Plan, line: _Line, replayer: _Replayer) -> None:
     replayer.get(Agent, plan.assignee_id)
     try:
         ticket = tickets.open_ticket(
-            subject=data["subject"],
-            description=data.get("description") or "",
-            type=data.get("type") or TicketType.QUESTION,
-            priority=data.get("priority") or Priority.NORMAL,
-            channel=data.get("channel") or TicketChannel.API,
-            customer={k: v for k, v in data["customer"].items() if v},
-            queue_id=plan.queue_id,
-            assignee_id=plan.assignee_id,
-            tags=data.get("tags") or (),
-            complaint=data.get("complaint"),
-            reference=line.reference,
-            actor=actor,
-            actor_kind=ACTOR_KIND,
-            at=data["created_at"],
-            announce=False,
+            customer=_customer_details(data), announce=False, **_opening(line, plan, actor)
         )
     except AppError as error:
-        errors = _renamed(error.errors, _LINE_FIELD) or {"line": [error.message]}
-        if isinstance(errors.get("customer"), Mapping):
-            errors["customer"] = _customer_errors(errors["customer"])
-        raise _LineError(errors) from error
+        raise _LineError(_opening_errors(error)) from error
     for event in line.events:
         author = replayer.get(Agent, plan.authors[event.index])
         try:
             _replay_event(ticket, event, author)
         except AppError as error:
-            errors = _renamed(error.errors, _EVENT_FIELD) or {"event": [error.message]}
-            raise _LineError({"events": {str(event.index): errors}}) from error
+            raise _LineError({"events": {str(event.index): _event_errors(error)}}) from error
+
+
+def _opening(line: _Line, plan: _Plan, actor: Agent | None) -> dict[str, Any]:
+    """`stage_ticket`'s arguments for a line, but its customer."""
+    data = line.data
+    return {
+        "subject": data["subject"],
+        "description": data.get("description") or "",
+        "type": data.get("type") or TicketType.QUESTION,
+        "priority": data.get("priority") or Priority.NORMAL,
+        "channel": data.get("channel") or TicketChannel.API,
+        "queue_id": plan.queue_id,
+        "assignee_id": plan.assignee_id,
+        "tags": data.get("tags") or (),
+        "complaint": data.get("complaint"),
+        "reference": line.reference,
+        "actor": actor,
+        "actor_kind": ACTOR_KIND,
+        "at": data["created_at"],
+    }
+
+
+def _customer_details(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data["customer"].items() if v}
+
+
+def _opening_errors(error: AppError) -> dict[str, Any]:
+    errors = _renamed(error.errors, _LINE_FIELD) or {"line": [error.message]}
+    if isinstance(errors.get("customer"), Mapping):
+        errors["customer"] = _customer_errors(errors["customer"])
+    return errors
+
+
+def _event_errors(error: AppError) -> dict[str, Any]:
+    return _renamed(error.errors, _EVENT_FIELD) or {"event": [error.message]}
 
 
 def _replay_event(ticket: Ticket, event: _Event, author: Agent | None) -> None:

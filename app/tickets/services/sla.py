@@ -163,7 +163,25 @@ def policy_for(ticket: Ticket) -> AppliedPolicy:
     return _choose(ticket)
 
 
+def read_policies_once() -> None:
+    """Load every policy (with its calendar) once for the rest of the session, for a use case that
+    starts many tickets' clocks (the history import's batches): choosing is then done in Python, by the
+    same rule as the query below. Policies changed meanwhile apply from the next session on."""
+    query = select(SlaPolicy).order_by(SlaPolicy.id).options(selectinload(SlaPolicy.calendar))
+    db.session.info[_POLICIES] = [(policy, _applied(policy)) for policy in db.session.scalars(query)]
+
+
+_POLICIES = "sla.policies"
+
+
 def _choose(ticket: Ticket, *, excluding: int | None = None) -> AppliedPolicy:
+    read = db.session.info.get(_POLICIES)
+    if read is not None:
+        matching = [(p, a) for p, a in read if p.id != excluding and _matches(p, ticket)]
+        if not matching:
+            return _default_for(ticket)
+        return min(matching, key=lambda pair: _rank(pair[0]))[1]
+
     def any_or(column, value):
         return column.is_(None) if value is None else or_(column.is_(None), column == value)
 
@@ -177,8 +195,24 @@ def _choose(ticket: Ticket, *, excluding: int | None = None) -> AppliedPolicy:
     candidates = db.session.scalars(query.options(selectinload(SlaPolicy.calendar))).all()
     if not candidates:
         return _default_for(ticket)
-    best = min(candidates, key=lambda policy: (-_specificity(policy), policy.id))
-    return _applied(best)
+    return _applied(min(candidates, key=_rank))
+
+
+def _matches(policy: SlaPolicy, ticket: Ticket) -> bool:
+    """The query's criteria in Python: each of the policy's criteria is unset ("any") or the ticket's."""
+    return all(
+        criterion is None or criterion == value
+        for criterion, value in (
+            (policy.queue_id, ticket.queue_id),
+            (policy.priority, ticket.priority),
+            (policy.ticket_type, ticket.type),
+        )
+    )
+
+
+def _rank(policy: SlaPolicy) -> tuple[int, int]:
+    """The most specific policy first; ties go to the lowest id."""
+    return (-_specificity(policy), policy.id)
 
 
 def _specificity(policy: SlaPolicy) -> int:
@@ -237,7 +271,7 @@ def start_clocks(ticket: Ticket, at: datetime) -> None:
     started_at = ticket.created_at or at
     present = {target.kind for target in ticket.sla_targets}
     # A ticket still `new` has never been pending (nothing leads back to `new`), so it has no pauses.
-    pauses = [] if ticket.status == "new" else _pauses_of([ticket.id])[ticket.id]
+    pauses = [] if ticket.status == "new" else _ticket_pauses(ticket)
     for kind in (TargetKind.FIRST_RESPONSE, TargetKind.RESOLUTION):
         if kind not in present:
             _start(ticket, applied, kind, started_at, pauses)
@@ -255,7 +289,7 @@ def on_status_change(ticket: Ticket, old_status: str, new_status: str, at: datet
         return
     targets = list(ticket.sla_targets)
     if old_status == Status.PENDING:
-        for pause in _open_pauses(ticket.id):
+        for pause in _open_pauses(ticket):
             pause.ended_at = at
     if old_status == Status.SOLVED and new_status not in (Status.SOLVED, Status.CLOSED):
         for target in targets:
@@ -266,8 +300,8 @@ def on_status_change(ticket: Ticket, old_status: str, new_status: str, at: datet
             ):
                 target.met_at = None
                 target.warned_at = None  # a new run deserves its own warning
-    if new_status == Status.PENDING and not _open_pauses(ticket.id):
-        db.session.add(TicketPause(ticket_id=ticket.id, started_at=at))
+    if new_status == Status.PENDING and not _open_pauses(ticket):
+        ticket.pauses.append(TicketPause(started_at=at))
     _retime_ticket(ticket)
     if new_status == Status.SOLVED:
         for target in _open(targets):
@@ -299,7 +333,7 @@ def on_customer_message(ticket: Ticket, at: datetime) -> None:
     if TargetKind.FIRST_RESPONSE in owed or TargetKind.NEXT_RESPONSE in owed:
         return
     applied = _choose(ticket)
-    _start(ticket, applied, TargetKind.NEXT_RESPONSE, at, _pauses_of([ticket.id])[ticket.id])
+    _start(ticket, applied, TargetKind.NEXT_RESPONSE, at, _ticket_pauses(ticket))
 
 
 def on_policy_inputs_changed(ticket: Ticket, at: datetime) -> None:
@@ -354,7 +388,7 @@ def _reapply(ticket: Ticket, applied: AppliedPolicy, at: datetime) -> None:
     for target in _live(targets):
         if not applied.targets.get(target.kind):
             _end(ticket, target, at, met=False)
-    pauses = _pauses_of([ticket.id])[ticket.id]
+    pauses = _ticket_pauses(ticket)
     for target in _live(targets):
         target.policy_id, target.target_seconds = applied.policy_id, applied.targets[target.kind]
         _retime(target, applied.calendar, pauses)
@@ -378,7 +412,7 @@ def _retime_ticket(ticket: Ticket) -> None:
     live = _live(ticket.sla_targets)
     if not live:
         return
-    pauses = _pauses_of([ticket.id])[ticket.id]
+    pauses = _ticket_pauses(ticket)
     calendars = _calendars_of({target.policy_id for target in live})
     for target in live:
         _retime(target, calendars[target.policy_id], pauses)
@@ -434,8 +468,14 @@ def _live(targets: Iterable[SlaTarget]) -> list[SlaTarget]:
     return [t for t in _open(targets) if t.breached_at is None]
 
 
-def _open_pauses(ticket_id: int) -> list[TicketPause]:
-    return [row for row in _pause_rows({ticket_id}) if row.ended_at is None]
+def _open_pauses(ticket: Ticket) -> list[TicketPause]:
+    return [row for row in ticket.pauses if row.ended_at is None]
+
+
+def _ticket_pauses(ticket: Ticket) -> list[Pause]:
+    return [
+        Pause(row.started_at, row.ended_at) for row in sorted(ticket.pauses, key=lambda row: row.started_at)
+    ]
 
 
 def _pauses_of(ticket_ids: Iterable[int]) -> dict[int, list[Pause]]:
@@ -456,7 +496,10 @@ def _pause_rows(ticket_ids: set[int]) -> list[TicketPause]:
 def _calendars_of(policy_ids: Iterable[int | None]) -> dict[int | None, BusinessCalendar]:
     ids = {policy_id for policy_id in policy_ids if policy_id is not None}
     calendars: dict[int | None, BusinessCalendar] = {None: BusinessCalendar.always_open()}
-    if ids:
+    read = db.session.info.get(_POLICIES)
+    if read is not None:
+        calendars.update((policy.id, applied.calendar) for policy, applied in read if policy.id in ids)
+    elif ids:
         query = select(SlaPolicy).where(SlaPolicy.id.in_(ids)).options(selectinload(SlaPolicy.calendar))
         for policy in db.session.scalars(query):
             calendars[policy.id] = _business_calendar(policy.calendar)

@@ -170,7 +170,7 @@ def stage_ticket(
     history import (its own references and timestamps).
     """
     at = at or utcnow()
-    owner = _customer_for(customer_id, customer, actor)
+    owner = customer_for(customer_id, customer, actor)
     if queue_id is not None:
         _queue(queue_id)
     if assignee_id is not None:
@@ -184,16 +184,21 @@ def stage_ticket(
         priority=priority,
         channel=channel,
         status=Status.NEW if assignee_id is None else Status.OPEN,
+        # Both: the id for the steps below, the object so the response need not load it again.
         customer_id=owner.id,
+        customer=owner,
         queue_id=queue_id,
         assignee_id=assignee_id,
         custom_fields=dict(custom_fields or {}),
         created_at=at,
         updated_at=at,
         last_customer_message_at=at,
+        public_reply_count=0,
+        reopen_count=0,
         tag_rows=[TicketTag(tag=tag) for tag in clean_tags(tags)],
         # Known empty: saying so spares the database a query for each.
         sla_targets=[],
+        pauses=[],
         complaint=None,
     )
     if type == TicketType.COMPLAINT:
@@ -201,26 +206,32 @@ def stage_ticket(
     elif complaint:
         raise Invalid("Only complaints carry complaint details.", {"complaint": ["Set type to complaint."]})
     db.session.add(ticket)
-    db.session.flush()
     if reference is None:
+        # The reference is made from the id: write the row now. A given reference needs no id, so an
+        # import writes its tickets when it flushes a whole batch.
+        db.session.flush()
         _set_reference(ticket)
-    audit.record(ticket, "created", actor=actor, actor_kind=actor_kind, new=ticket.reference, at=at)
-    if assignee_id is not None:
-        audit.record(
-            ticket,
-            "assigned",
-            actor=actor,
-            actor_kind=actor_kind,
-            field="assignee_id",
-            new=assignee_id,
-            at=at,
-        )
-    sla.start_clocks(ticket, at)
+    # One flush at commit for the audit events and SLA targets: choosing the policy reads no tickets.
+    with db.session.no_autoflush:
+        audit.record(ticket, "created", actor=actor, actor_kind=actor_kind, new=ticket.reference, at=at)
+        if assignee_id is not None:
+            audit.record(
+                ticket,
+                "assigned",
+                actor=actor,
+                actor_kind=actor_kind,
+                field="assignee_id",
+                new=assignee_id,
+                at=at,
+            )
+        sla.start_clocks(ticket, at)
     notifications.ticket_opened(ticket, customer=owner, actor_kind=actor_kind, at=at)
     return ticket
 
 
-def _customer_for(customer_id: int | None, details: Mapping[str, Any] | None, actor: Agent | None):
+def customer_for(customer_id: int | None, details: Mapping[str, Any] | None, actor: Agent | None):
+    """The ticket's customer: by id, else found or created from `{name, email, phone}` (flushed, not
+    committed); problems come back as a 422 under `customer_id` or `customer`."""
     if customer_id is not None:
         try:
             return customers.get_customer(customer_id)
@@ -235,7 +246,18 @@ def _customer_for(customer_id: int | None, details: Mapping[str, Any] | None, ac
             name=details.get("name"), email=details.get("email"), phone=details.get("phone"), actor=actor
         )
     except Invalid as error:
-        raise Invalid(error.message, {"customer": error.errors}) from error
+        raise _customer_error(error) from error
+
+
+def customers_for(details: Iterable[Mapping[str, Any]], actor: Agent | None) -> list[Any]:
+    """`customer_for` of many tickets' contact details at once (see `customers.find_or_add_customers`):
+    each one's customer, or the 422 its ticket would have got."""
+    found = customers.find_or_add_customers(list(details), actor=actor)
+    return [_customer_error(owner) if isinstance(owner, Invalid) else owner for owner in found]
+
+
+def _customer_error(error: Invalid) -> Invalid:
+    return Invalid(error.message, {"customer": error.errors})
 
 
 def _may_assign(actor: Agent | None, assignee_id: int) -> None:
@@ -742,11 +764,25 @@ def add_customer_message(
     its open follow-up, or starts one linked to it."""
     at = at or utcnow()
     ticket, created = _ticket_for_customer_message(get_ticket(ticket_id), at)
+    change = Change(ticket, None)
+    comment = customer_wrote(change, body=body, at=at)
+    commit_ticket(ticket)
+    if announce:
+        if created:
+            ticket_opened.send(ticket, actor=None)
+        ticket_commented.send(ticket, actor=None, comment=comment)
+        change.send()
+    return comment
+
+
+def customer_wrote(change: Change, *, body: str, at: datetime) -> Comment:
+    """Add the customer's message to `change.ticket` (one that takes messages: neither closed nor merged)
+    without committing: a pending or solved ticket opens again, and the SLA clocks follow."""
+    ticket = change.ticket
     comment = Comment(
         ticket=ticket, customer_id=ticket.customer_id, public=True, body=_body(body), created_at=at
     )
     db.session.add(comment)
-    change = Change(ticket, None)
     with db.session.no_autoflush:
         audit.record(ticket, "customer_reply", actor=None, actor_kind="customer", at=at)
         ticket.last_customer_message_at = at
@@ -754,12 +790,6 @@ def add_customer_message(
             _transition(change, Status.OPEN, actor=None, actor_kind="customer", at=at)
         sla.on_customer_message(ticket, at)
         ticket.updated_at = at
-    commit_ticket(ticket)
-    if announce:
-        if created:
-            ticket_opened.send(ticket, actor=None)
-        ticket_commented.send(ticket, actor=None, comment=comment)
-        change.send()
     return comment
 
 
@@ -796,6 +826,8 @@ def _follow_up(closed: Ticket, at: datetime) -> Ticket:
         follow_up_of_id=closed.id,
         created_at=at,
         updated_at=at,
+        sla_targets=[],
+        pauses=[],
     )
     db.session.add(ticket)
     db.session.flush()
