@@ -299,15 +299,23 @@ def create_customer(*, actor: Agent | None, **fields: Any) -> Customer:
 
 
 def find_or_add_customer(
-    *, name: str | None = None, email: str | None = None, phone: str | None = None, actor: Agent | None
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    language: str | None = None,
+    actor: Agent | None,
 ) -> Customer:
     """The live customer owning this e-mail (else this phone), or a new one; joins the caller's transaction.
 
     For other rooms' use cases (a ticket from the web form, an imported ticket): it flushes but never
     commits, so the customer and what the caller writes land together or not at all. A contact point
-    the found customer lacks is added to it when nobody else owns it.
+    the found customer lacks is added to it when nobody else owns it. `language` is the one the
+    customer wrote in (the web form's): it becomes the preferred language of a profile that has none,
+    so the replies about their case are written in it.
     """
     cleaned, wanted = _contact_details(name, email, phone, definitions=None)
+    spoken = {"preferred_language": language} if language in LANGUAGES else {}
     owners = _owners(wanted)
     for pair in wanted:
         if pair in owners:
@@ -316,11 +324,13 @@ def find_or_add_customer(
                 k: [c for c in cleaned[k] if (_CONTACT_FIELDS[k], c["value"]) not in owners]
                 for k in _CONTACT_FIELDS
             }
+            if customer.preferred_language is None:
+                free.update(spoken)
             if any(free.values()) and (diff := apply_profile(customer, free, additive=True)):
                 record_event(customer, "updated", diff, actor)
             return customer
     customer = Customer(custom_fields={})
-    apply_profile(customer, cleaned)
+    apply_profile(customer, {**cleaned, **spoken})
     db.session.add(customer)
     db.session.flush()
     record_event(customer, "created", {}, actor)

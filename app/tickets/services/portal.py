@@ -116,7 +116,7 @@ def submit_web_form(
         description=sanitize.text_to_html(description or ""),
         type=type,
         channel="web",
-        customer={"name": name, "email": email or None, "phone": phone or None},
+        customer={"name": name, "email": email or None, "phone": phone or None, "language": language},
         complaint=complaint,
         actor=None,
         actor_kind="customer",

@@ -165,7 +165,8 @@ def stage_ticket(
     """A new ticket, written to the session but not committed: the caller adds what must land in the
     same transaction (a web form's submission record), commits, then calls `announce_opened`.
 
-    `customer` is `{name, email, phone}` (the customer is found by e-mail or phone, else created);
+    `customer` is `{name, email, phone, language}` (found by e-mail or phone, else created; `language`
+    is the one they wrote in, kept when their profile names none);
     or give `customer_id`. A complaint needs `complaint.category`. `reference` and `at` are for the
     history import (its own references and timestamps).
     """
@@ -243,7 +244,11 @@ def customer_for(customer_id: int | None, details: Mapping[str, Any] | None, act
         )
     try:
         return customers.find_or_add_customer(
-            name=details.get("name"), email=details.get("email"), phone=details.get("phone"), actor=actor
+            name=details.get("name"),
+            email=details.get("email"),
+            phone=details.get("phone"),
+            language=details.get("language"),
+            actor=actor,
         )
     except Invalid as error:
         raise _customer_error(error) from error
