@@ -6,15 +6,18 @@ With `REDIS_URL` unset the app runs embedded: an in-process fakeredis server sta
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import fakeredis
 from flask import Flask, current_app
 from redis import Redis
 from rq import Queue, SimpleWorker
+from rq.exceptions import DuplicateJobError
 from rq.job import Job
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
@@ -44,6 +47,40 @@ def enqueue(func: Callable[..., Any] | str, *args: Any, queue: str = "default", 
     `func` may be a dotted path, so a service can enqueue its room's job without importing `jobs`.
     """
     return get_queue(queue).enqueue(func, *args, **kwargs)
+
+
+# A periodic run that fails is kept a day for inspection; runs that succeed need no keeping.
+_PERIODIC_FAILURE_TTL = 24 * 3600
+_PERIODIC_RESULT_TTL = 600
+_PERIODIC_TIMEOUT = 600
+
+
+def book_next_slot(
+    func: Callable[..., Any],
+    *,
+    name: str,
+    interval: int,
+    description: str,
+    queue: str = "default",
+    now: datetime | None = None,
+) -> Job:
+    """Book `func` at the first boundary of `interval` seconds after `now` (a "slot"), under a job id
+    naming that slot: booking again (another worker starting, the running link of a chain booking its
+    successor) books nothing new and returns the job already there. Periodic jobs are chains of these."""
+    slot = (math.floor((now or datetime.now(UTC)).timestamp() / interval) + 1) * interval
+    target = get_queue(queue)
+    job = target.create_job(
+        func,
+        job_id=f"{name}-{slot}",
+        description=description,
+        result_ttl=_PERIODIC_RESULT_TTL,
+        failure_ttl=_PERIODIC_FAILURE_TTL,
+        timeout=_PERIODIC_TIMEOUT,
+    )
+    try:
+        return target.schedule_job(job, datetime.fromtimestamp(slot, UTC), unique=True)
+    except DuplicateJobError:
+        return Job.fetch(job.id, connection=target.connection)
 
 
 def register_periodic(app: Flask, schedule: Callable[[Flask], None]) -> None:

@@ -16,24 +16,17 @@ next worker start (or any call of `schedule_periodic_jobs`) books it again, and 
 
 from __future__ import annotations
 
-import math
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Flask, current_app
-from rq.exceptions import DuplicateJobError
 from rq.job import Job
 
-from app.dbtypes import utcnow
-from app.queue import get_queue
+from app.queue import book_next_slot
 from app.tickets import services as tickets
 from app.tickets.services import notifications, sla
 
 SLA_CHECK_QUEUE = "default"
 DEFAULT_SLA_CHECK_INTERVAL_SECONDS = 60
-# A run that fails is kept a day for inspection; runs that succeed need no keeping.
-_FAILURE_TTL = 24 * 3600
-_RESULT_TTL = 600
-_JOB_TIMEOUT = 600
 
 
 def move_customer_tickets(source_customer_id: int, target_customer_id: int) -> None:
@@ -56,21 +49,14 @@ def schedule_sla_check(now: datetime | None = None) -> Job:
     """Book the SLA check of the first interval boundary after `now`; one job per boundary, so calling
     this again (another worker starting, a run of the chain) books nothing new and returns that job."""
     interval = sla_check_interval()
-    now = now or utcnow()
-    slot = (math.floor(now.timestamp() / interval) + 1) * interval
-    queue = get_queue(SLA_CHECK_QUEUE)
-    job = queue.create_job(
+    return book_next_slot(
         run_periodic_sla_check,
-        job_id=f"tickets-sla-check-{slot}",
+        name="tickets-sla-check",
+        interval=interval,
         description=f"SLA check every {interval} s",
-        result_ttl=_RESULT_TTL,
-        failure_ttl=_FAILURE_TTL,
-        timeout=_JOB_TIMEOUT,
+        queue=SLA_CHECK_QUEUE,
+        now=now,
     )
-    try:
-        return queue.schedule_job(job, datetime.fromtimestamp(slot, UTC), unique=True)
-    except DuplicateJobError:
-        return Job.fetch(job.id, connection=queue.connection)
 
 
 def deliver_notification(notification_id: int) -> None:
@@ -87,20 +73,14 @@ def run_periodic_outbox_sweep() -> None:
 def schedule_outbox_sweep(now: datetime | None = None) -> Job:
     """Book the outbox sweep of the next `NOTIFICATION_SWEEP_INTERVAL_SECONDS` boundary (one per slot)."""
     interval = int(current_app.config.get("NOTIFICATION_SWEEP_INTERVAL_SECONDS", 60))
-    slot = (math.floor((now or utcnow()).timestamp() / interval) + 1) * interval
-    queue = get_queue(SLA_CHECK_QUEUE)
-    job = queue.create_job(
+    return book_next_slot(
         run_periodic_outbox_sweep,
-        job_id=f"tickets-outbox-sweep-{slot}",
+        name="tickets-outbox-sweep",
+        interval=interval,
         description=f"Outbox sweep every {interval} s",
-        result_ttl=_RESULT_TTL,
-        failure_ttl=_FAILURE_TTL,
-        timeout=_JOB_TIMEOUT,
+        queue=SLA_CHECK_QUEUE,
+        now=now,
     )
-    try:
-        return queue.schedule_job(job, datetime.fromtimestamp(slot, UTC), unique=True)
-    except DuplicateJobError:
-        return Job.fetch(job.id, connection=queue.connection)
 
 
 def schedule_periodic_jobs(app: Flask) -> None:
