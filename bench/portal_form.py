@@ -19,47 +19,19 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
-import platform
 import re
-import statistics
-import subprocess
-import sys
-import threading
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
 import redis
-from databases import recreate_database  # bench/ is on the path when this runs as a script
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+# bench/ is on the path when this runs as a script
+from databases import recreate_database
+from servers import flask, gunicorn, server_env, settings_line, timed_run
+
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 KEY = re.compile(r'name="idempotency_key" type="hidden" value="([^"]+)"')
 UNLIMITED = "1000000 per minute"
-
-
-def create_schema(env: dict) -> None:
-    """The schema from the models (`db.create_all()`, as `import_history.py` does)."""
-    script = (
-        "from app import create_app\nfrom app.extensions import db\n"
-        "with create_app().app_context(): db.create_all()"
-    )
-    subprocess.run([str(BIN / "python"), "-c", script], cwd=ROOT, env=env, check=True)
-
-
-def wait_for(port: int, deadline: float = 30) -> None:
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/complaints/new")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("server did not start")
 
 
 class Visitor:
@@ -85,12 +57,13 @@ class Visitor:
             self.cookie = cookie.split(";", 1)[0]
         return response.status, text
 
-    def submit(self, n: int) -> tuple[bool, float]:
-        """One complaint; returns success and the seconds the POST alone took."""
+    def submit(self, n: int) -> dict[str, float] | None:
+        """One complaint: the seconds of the whole submission and of the POST alone, None on failure."""
+        started = time.perf_counter()
         status, page = self.request("GET", "/complaints/new")
         csrf, key = CSRF.search(page), KEY.search(page)
         if status != 200 or not csrf or not key:
-            return False, 0.0
+            return None
         form = {
             "csrf_token": csrf.group(1),
             "idempotency_key": key.group(1),
@@ -104,53 +77,12 @@ class Visitor:
             "expected_satisfaction": "4",
             "referral_code": "",
         }
-        started = time.perf_counter()
+        posted = time.perf_counter()
         status, _page = self.request("POST", "/complaints/new", urlencode(form))
-        return status == 302, time.perf_counter() - started
-
-
-def run(port: int, total: int, concurrency: int) -> dict:
-    whole: list[float] = []
-    posts: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    counter = iter(range(total))
-
-    def worker() -> None:
-        nonlocal errors
-        visitor = Visitor(port)
-        mine, mine_posts, failed = [], [], 0
-        for n in counter:
-            started = time.perf_counter()
-            ok, post_seconds = visitor.submit(n)
-            mine.append(time.perf_counter() - started)
-            mine_posts.append(post_seconds)
-            failed += not ok
-        with lock:
-            whole.extend(mine)
-            posts.extend(mine_posts)
-            errors += failed
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    whole.sort()
-    posts.sort()
-    return {
-        "concurrency": concurrency,
-        "submissions": total,
-        "seconds": round(elapsed, 2),
-        "submissions_per_s": round(total / elapsed, 1),
-        "p50_ms": round(statistics.median(whole) * 1000, 1),
-        "p99_ms": round(whole[int(len(whole) * 0.99) - 1] * 1000, 1),
-        "post_p50_ms": round(statistics.median(posts) * 1000, 1),
-        "post_p99_ms": round(posts[int(len(posts) * 0.99) - 1] * 1000, 1),
-        "errors": errors,
-    }
+        if status != 302:
+            return None
+        done = time.perf_counter()
+        return {"submission": done - started, "post": done - posted}
 
 
 def main() -> None:
@@ -169,34 +101,22 @@ def main() -> None:
     recreate_database(args.database_url)
     # Rate-limit counters and queued e-mail jobs of an earlier run.
     redis.Redis.from_url(args.redis).flushdb()
-    env = {
-        **os.environ,
-        "DATABASE_URL": args.database_url,
-        "REDIS_URL": args.redis,
-        "SECRET_KEY": "bench",
-        "PORT": str(args.port),
-        "WEB_WORKERS": str(args.workers),
-        "WEB_THREADS": str(args.threads),
-        "ACCESS_LOG": "off",
-        "PORTAL_RATE_LIMIT": UNLIMITED,
-        "PORTAL_EMAIL_RATE_LIMIT": UNLIMITED,
-    }
-    create_schema(env)
+    env = server_env(
+        database_url=args.database_url,
+        redis_url=args.redis,
+        port=args.port,
+        workers=args.workers,
+        threads=args.threads,
+        PORTAL_RATE_LIMIT=UNLIMITED,
+        PORTAL_EMAIL_RATE_LIMIT=UNLIMITED,
+    )
+    flask(env, "db", "upgrade")
 
-    server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], cwd=ROOT, env=env)
-    try:
-        wait_for(args.port)
-        run(args.port, 40, 4)  # warm-up: imports, connection pools, template caches
-        print(
-            f"# {platform.node()} {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}, "
-            f"Python {platform.python_version()}, gunicorn {args.workers} workers x {args.threads} "
-            "threads, PostgreSQL + Redis on loopback, no RQ worker (confirmation e-mails stay queued)"
-        )
+    with gunicorn(env, ready_path="/complaints/new"):
+        timed_run(40, 4, lambda: Visitor(args.port).submit)  # warm-up: imports, pools, template caches
+        print(settings_line(args.workers, args.threads, ", no RQ worker (confirmation e-mails stay queued)"))
         for concurrency in args.concurrency:
-            print(json.dumps(run(args.port, args.submissions, concurrency)))
-    finally:
-        server.terminate()
-        server.wait()
+            print(json.dumps(timed_run(args.submissions, concurrency, lambda: Visitor(args.port).submit)))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,129 @@
+"""What the HTTP benchmarks share: the app's command line, a gunicorn server on a fresh database, and
+timing N requests made by a few concurrent clients."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def flask(env: dict, *args: str) -> str:
+    """Run `flask --app wsgi ARGS` in the project with `env`; its output."""
+    return subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def server_env(*, database_url: str, redis_url: str, port: int, workers: int, threads: int, **extra) -> dict:
+    """The environment of a production-like server: PostgreSQL, Redis, gunicorn, no access log."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": "bench",
+        "PORT": str(port),
+        "WEB_WORKERS": str(workers),
+        "WEB_THREADS": str(threads),
+        "ACCESS_LOG": "off",
+        **extra,
+    }
+
+
+@contextmanager
+def gunicorn(env: dict, *, ready_path: str) -> Iterator[None]:
+    """gunicorn with the project's settings, from the moment `ready_path` answers 200 until the block ends."""
+    server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], cwd=ROOT, env=env)
+    try:
+        _wait_for(int(env["PORT"]), ready_path)
+        yield
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def _wait_for(port: int, path: str, deadline: float = 30) -> None:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("server did not start")
+
+
+def settings_line(workers: int, threads: int, note: str = "") -> str:
+    return (
+        f"# {platform.node()} {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}, "
+        f"Python {platform.python_version()}, gunicorn {workers} workers x {threads} threads, "
+        f"PostgreSQL + Redis on loopback{note}"
+    )
+
+
+Client = Callable[[int], dict[str, float] | None]
+
+
+def timed_run(total: int, concurrency: int, client: Callable[[], Client]) -> dict:
+    """Make `total` requests from `concurrency` threads. `client()` makes one thread's client: a function
+    of the request number returning the seconds of each timed part (e.g. `{"whole": 0.02}`), or None
+    when the request failed. Returns requests/s and p50/p99 in ms per part, and the error count."""
+    timings: dict[str, list[float]] = {}
+    errors = 0
+    lock = threading.Lock()
+    numbers = iter(range(total))
+
+    def work() -> None:
+        nonlocal errors
+        send = client()
+        mine: dict[str, list[float]] = {}
+        failed = 0
+        for n in numbers:
+            parts = send(n)
+            if parts is None:
+                failed += 1
+                continue
+            for part, seconds in parts.items():
+                mine.setdefault(part, []).append(seconds)
+        with lock:
+            for part, seconds in mine.items():
+                timings.setdefault(part, []).extend(seconds)
+            errors += failed
+
+    threads = [threading.Thread(target=work) for _ in range(concurrency)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    figures: dict = {
+        "concurrency": concurrency,
+        "requests": total,
+        "seconds": round(elapsed, 2),
+        "per_second": round(total / elapsed, 1),
+    }
+    for part, seconds in timings.items():
+        seconds.sort()
+        figures[f"{part}_p50_ms"] = round(statistics.median(seconds) * 1000, 1)
+        figures[f"{part}_p99_ms"] = round(seconds[max(int(len(seconds) * 0.99) - 1, 0)] * 1000, 1)
+    figures["errors"] = errors
+    return figures
