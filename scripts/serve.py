@@ -21,9 +21,12 @@ def flask(*args: str) -> None:
 
 
 def main() -> int:
+    host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "5000")
+    # Links in e-mails (the demo's mail log included) lead to the server being started, unless the
+    # public address is configured.
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
     flask("db", "upgrade")
     flask("demo", "load")
-    host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "5000")
     mode = "with worker.py on Redis" if os.environ.get("REDIS_URL") else "embedded"
     print(f"Switchboard ({mode}) on http://{host}:{port}  (API docs: /api/v1/docs)", flush=True)
 
