@@ -31,6 +31,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(surveys_bp)
     app.register_blueprint(follow_ups_bp)
+    # The portal checks CSRF inside its rate limits (see `portal.csrf_inside_limits`).
+    csrf.exempt(portal.bp)
     app.register_blueprint(portal.bp)
 
     @app.errorhandler(StaleVersion)

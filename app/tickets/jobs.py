@@ -23,7 +23,7 @@ from rq.job import Job
 
 from app.queue import book_next_slot
 from app.tickets import services as tickets
-from app.tickets.services import notifications, sla
+from app.tickets.services import notifications, portal, sla
 
 SLA_CHECK_QUEUE = "default"
 DEFAULT_SLA_CHECK_INTERVAL_SECONDS = 60
@@ -57,6 +57,11 @@ def schedule_sla_check(now: datetime | None = None) -> Job:
         queue=SLA_CHECK_QUEUE,
         now=now,
     )
+
+
+def send_tracking_links(email: str) -> None:
+    """Mail the tracking links of the customer owning `email`, if any (safe to repeat)."""
+    portal.send_tracking_links(email)
 
 
 def deliver_notification(notification_id: int) -> None:

@@ -166,6 +166,18 @@ def test_a_double_submission_opens_one_ticket(client):
     assert portal.find_tracked_ticket(tracking_token(second_page)).reference == reference
 
 
+def test_a_sent_form_brought_back_with_another_text_is_a_new_message(client):
+    """The back button restores the hidden key of a form already sent; what is written now is news."""
+    page = client.get("/complaints/new").get_data(as_text=True)
+    data = {**form_fields(page), **COMPLAINT}
+    client.post("/complaints/new", data=dict(data))
+    client.post("/complaints/new", data={**data, "description": "And the second parcel never came."})
+
+    descriptions = db.session.scalars(select(Ticket.description).order_by(Ticket.id)).all()
+    assert len(descriptions) == 2
+    assert "second parcel" in descriptions[1]
+
+
 def test_a_post_without_idempotency_key_creates_nothing(client):
     page = client.get("/complaints/new").get_data(as_text=True)
     data = {**COMPLAINT, "csrf_token": form_fields(page)["csrf_token"]}

@@ -134,3 +134,28 @@ def test_with_redis_every_web_process_counts_against_one_limit(app_config):
                 submit(process.test_client(), fields={**COMPLAINT, "email": f"p{n}@example.com"}).status_code
             )
     assert statuses == [302, 302, 302, 429]
+
+
+def test_writing_the_address_another_way_does_not_dodge_the_e_mail_limit(app, client):
+    app.config["PORTAL_RATE_LIMIT"] = "100 per minute"
+    app.config["PORTAL_EMAIL_RATE_LIMIT"] = "2 per minute"
+    variants = ["rosa@example.com", "rosa@ｅxample.com", "ROSA@EXAMPLE.ＣＯＭ"]  # noqa: RUF001 (full-width)
+    statuses = [submit(client, fields={**COMPLAINT, "email": email}).status_code for email in variants]
+    assert statuses == [302, 302, 429]
+
+
+def test_one_phone_number_is_limited_however_it_is_written(app, client):
+    app.config["PORTAL_RATE_LIMIT"] = "100 per minute"
+    app.config["PORTAL_EMAIL_RATE_LIMIT"] = "2 per minute"
+    variants = ["(415) 555-0100", "415.555.0100", "+1 415 555 0100"]
+    statuses = [
+        submit(client, fields={**COMPLAINT, "email": "", "phone": phone}).status_code for phone in variants
+    ]
+    assert statuses == [302, 302, 429]
+
+
+def test_a_flood_without_csrf_tokens_meets_the_limit_too(client):
+    """Posts refused for their missing token still count, so a bot cannot post without end."""
+    statuses = [client.post("/complaints/new", data=COMPLAINT).status_code for _ in range(5)]
+    assert statuses == [400, 400, 400, 429, 429]
+    assert count(Ticket) == 0

@@ -4,6 +4,7 @@ Every public function is one use case with at most one commit (the import job sa
 signals go out after it. They take ids and an explicit `actor` (an `Agent`, or None for the CLI).
 """
 
+from app.customers.contacts import normalize_email, normalize_phone
 from app.customers.services.fields import create_field_definition, list_field_definitions
 from app.customers.services.imports import (
     ImportReport,
@@ -44,6 +45,8 @@ __all__ = [
     "list_field_definitions",
     "lookup_customer",
     "merge_customers",
+    "normalize_email",
+    "normalize_phone",
     "run_import",
     "search_customers",
     "update_customer",

@@ -304,6 +304,7 @@ def find_or_add_customer(
     email: str | None = None,
     phone: str | None = None,
     language: str | None = None,
+    verified: bool = True,
     actor: Agent | None,
 ) -> Customer:
     """The live customer owning this e-mail (else this phone), or a new one; joins the caller's transaction.
@@ -313,6 +314,11 @@ def find_or_add_customer(
     the found customer lacks is added to it when nobody else owns it. `language` is the one the
     customer wrote in (the web form's): it becomes the preferred language of a profile that has none,
     so the replies about their case are written in it.
+
+    `verified=False` is for details typed by someone nobody has checked (the public web form): they
+    find a customer but never add to a found profile, or anyone could attach their own address to
+    another person's profile and have that person's tracking links mailed to them. Agents merge
+    profiles that turn out to be one person.
     """
     cleaned, wanted = _contact_details(name, email, phone, definitions=None)
     spoken = {"preferred_language": language} if language in LANGUAGES else {}
@@ -324,6 +330,8 @@ def find_or_add_customer(
                 k: [c for c in cleaned[k] if (_CONTACT_FIELDS[k], c["value"]) not in owners]
                 for k in _CONTACT_FIELDS
             }
+            if not verified:
+                free = {}
             if customer.preferred_language is None:
                 free.update(spoken)
             if any(free.values()) and (diff := apply_profile(customer, free, additive=True)):

@@ -8,7 +8,8 @@
   A lookup hashes whatever it is given and runs the same single indexed query whether the token exists
   or not, and a wrong token, another customer's expired one and a deleted customer's all answer the same
   `NotFound`. A token stops working `PORTAL_TRACKING_LINK_DAYS` (default 90) after the ticket closed.
-- **Lost links** (`request_tracking_links`): writes one outbox notification when the address has cases,
+- **Lost links** (`request_tracking_links`): enqueues one job whatever the address; the job writes one
+  outbox notification when the address has cases,
   and nothing otherwise; the caller answers the same either way.
 
 Texts here reach customers, so they are translated.
@@ -34,6 +35,7 @@ from app.customers.models import Customer
 from app.dbtypes import utcnow
 from app.errors import Invalid, NotFound
 from app.extensions import db
+from app.queue import enqueue
 from app.tickets import sanitize
 from app.tickets.models import (
     ComplaintCategory,
@@ -90,7 +92,8 @@ def submit_web_form(
 
     The description is taken as plain text (markup stays visible text). A complaint needs `category`;
     `desired_outcome` goes to the complaint record, `order_number` and `expected_satisfaction` (1-5) to
-    the submission. A key already used returns that ticket with a fresh token. Bad files raise
+    the submission. A key already used for the same text returns that ticket with a fresh token (a
+    double click, a retry); used for another text, the post is a new message. Bad files raise
     `Invalid` (under `errors["files"]`) before anything is written.
     """
     if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
@@ -105,7 +108,11 @@ def submit_web_form(
         raise Invalid(_("Choose a value from 1 to 5."), {"expected_satisfaction": ["Out of range."]})
     earlier = _submission(idempotency_key)
     if earlier is not None:
-        return _again(earlier)
+        if earlier.ticket.description == sanitize.text_to_html(description or ""):
+            return _again(earlier)
+        # The key came back with something else written (the browser's back button restores a sent
+        # form's hidden fields): a new message, not a repeat of the one that key already stands for.
+        idempotency_key = new_idempotency_key()
     files = _chosen(files)
     check_files(files)
     complaint = None
@@ -116,7 +123,13 @@ def submit_web_form(
         description=sanitize.text_to_html(description or ""),
         type=type,
         channel="web",
-        customer={"name": name, "email": email or None, "phone": phone or None, "language": language},
+        customer={
+            "name": name,
+            "email": email or None,
+            "phone": phone or None,
+            "language": language,
+            "verified": False,
+        },
         complaint=complaint,
         actor=None,
         actor_kind="customer",
@@ -307,7 +320,7 @@ def reply_from_portal(token: str, body: str, files: Sequence[UploadedFile] = ())
     opens again; a message about a closed or merged case goes where `add_customer_message` sends it.
 
     Returns the token of the page that now shows the message: `token` itself, or a fresh one for the
-    follow-up or surviving ticket.
+    follow-up of a closed case (never for the ticket a merged case went into).
     """
     ticket = find_tracked_ticket(token)
     files = _chosen(files)
@@ -315,7 +328,9 @@ def reply_from_portal(token: str, body: str, files: Sequence[UploadedFile] = ())
     comment = tickets.add_customer_message(ticket.id, body=sanitize.text_to_html(body or ""))
     if files:
         _attach(comment.ticket_id, files, comment_id=comment.id)
-    if comment.ticket_id == ticket.id:
+    if comment.ticket_id == ticket.id or ticket.merged_into_id is not None:
+        # A merged case passes the message on to the ticket it was merged into, which may hold more
+        # than this link ever showed (an agent may merge across profiles): its holder stays here.
         return token
     fresh = issue_tracking_token(comment.ticket_id)
     db.session.commit()
@@ -349,26 +364,31 @@ def trackable_ticket_ids(customer_id: int) -> list[int]:
 
 
 def request_tracking_links(email: str) -> None:
-    """E-mail the owner of `email` fresh links to their open and recently closed cases.
+    """Someone asked for the tracking links of `email` to be mailed again.
 
-    Writes one `tracking_links` notification to the outbox when there is anything to send, and nothing
-    otherwise; it never says which, so the answer cannot tell whether an address is known.
+    Always the same work, whether the address is known or not: one job is enqueued, and the lookup
+    happens there (`send_tracking_links`), so neither the answer nor its timing tells who is a customer.
     """
+    enqueue("app.tickets.jobs.send_tracking_links", email)
+
+
+def send_tracking_links(email: str) -> None:
+    """E-mail the owner of `email` fresh links to their open and recently closed cases (the job of
+    `request_tracking_links`): one `tracking_links` notification when there is anything to send,
+    nothing otherwise. Safe to repeat: each run mails the links of that moment."""
     # Imported here: notifications mints tracking links through this module when it renders mail.
     from app.tickets.services import notifications
 
     try:
-        customer = customers.lookup_customer(email=email)
+        address = customers.normalize_email(email)
+        customer = customers.lookup_customer(email=address)
     except (NotFound, Invalid):
         return
     ticket_ids = trackable_ticket_ids(customer.id)
     if not ticket_ids:
         return
-    # To the address asked about, which may not be the customer's primary one.
+    # To the address asked about (as the customer's profile stores it), which may not be their primary one.
     notifications.notify(
-        "tracking_links",
-        customer=customer,
-        recipient=email.strip().lower(),
-        context={"ticket_ids": ticket_ids},
+        "tracking_links", customer=customer, recipient=address, context={"ticket_ids": ticket_ids}
     )
     db.session.commit()

@@ -165,8 +165,9 @@ def stage_ticket(
     """A new ticket, written to the session but not committed: the caller adds what must land in the
     same transaction (a web form's submission record), commits, then calls `announce_opened`.
 
-    `customer` is `{name, email, phone, language}` (found by e-mail or phone, else created; `language`
-    is the one they wrote in, kept when their profile names none);
+    `customer` is `{name, email, phone, language, verified}` (found by e-mail or phone, else created;
+    `language` is the one they wrote in, kept when their profile names none; `verified=False`, for
+    details nobody checked, never adds contact points to a found profile);
     or give `customer_id`. A complaint needs `complaint.category`. `reference` and `at` are for the
     history import (its own references and timestamps).
     """
@@ -248,6 +249,7 @@ def customer_for(customer_id: int | None, details: Mapping[str, Any] | None, act
             email=details.get("email"),
             phone=details.get("phone"),
             language=details.get("language"),
+            verified=details.get("verified", True),
             actor=actor,
         )
     except Invalid as error:

@@ -19,6 +19,7 @@ rides to it once in the session.
 from __future__ import annotations
 
 import secrets
+from functools import wraps
 
 from flask import (
     Blueprint,
@@ -36,8 +37,9 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.accounts.access import public
+from app.customers import services as customers
 from app.errors import AppError, Invalid, NotFound
-from app.extensions import db, limiter
+from app.extensions import csrf, db, limiter
 from app.i18n import current_language, use_customer
 from app.tickets.models import ComplaintStage, Status, TicketType
 from app.tickets.portal_forms import (
@@ -92,13 +94,35 @@ def _tracking_limit() -> str:
 
 
 def _contact_key() -> str:
-    """The limit's key: the e-mail address posted (normalized, so case and spaces do not dodge it),
-    else the phone number, else the client address."""
-    email = "".join((request.form.get("email") or "").split()).lower()
-    if email:
-        return f"email:{email}"
-    phone = "".join(ch for ch in request.form.get("phone") or "" if ch.isdigit())
-    return f"phone:{phone}" if phone else f"address:{request.remote_addr}"
+    """The limit's key: the e-mail address posted, else the phone number, else the client address.
+
+    Contact points are keyed in the form the customers room stores them (an address with upper-case or
+    full-width letters, `(415) 555-0100` and `+14155550100` each give one key), so writing one address
+    another way does not dodge the limit; what cannot be normalized is keyed as typed.
+    """
+    for field, normalize in (("email", customers.normalize_email), ("phone", customers.normalize_phone)):
+        raw = (request.form.get(field) or "").strip()
+        if raw:
+            try:
+                return f"{field}:{normalize(raw)}"
+            except Invalid:
+                return f"{field}:{''.join(raw.split()).lower()}"
+    return f"address:{request.remote_addr}"
+
+
+def csrf_inside_limits(view):
+    """Check the CSRF token inside the rate limits. The app-wide check runs before any view's limits
+    (Flask-Limiter checks a view's own limits when the view is called), so without this a flood of
+    posts without tokens would be refused one by one and never meet a 429. The blueprint is exempt
+    from the app-wide check; every view of it takes this decorator below its limits."""
+
+    @wraps(view)
+    def checked(*args, **kwargs):
+        if request.method == "POST":
+            csrf.protect()
+        return view(*args, **kwargs)
+
+    return checked
 
 
 form_limit = limiter.shared_limit(_form_limit, scope="portal-form", methods=["POST"])
@@ -164,6 +188,7 @@ def _not_found(error: NotFound):
 @public
 @form_limit
 @email_limit
+@csrf_inside_limits
 def new_complaint():
     return _submission(PortalComplaintForm(), TicketType.COMPLAINT, COMPLAINT_FIELDS, "portal/complaint.html")
 
@@ -172,6 +197,7 @@ def new_complaint():
 @public
 @form_limit
 @email_limit
+@csrf_inside_limits
 def new_request():
     return _submission(PortalRequestForm(), None, REQUEST_FIELDS, "portal/request.html")
 
@@ -263,6 +289,7 @@ def sent():
 @bp.route("/track/<token>", methods=["GET", "POST"])
 @public
 @tracking_limit
+@csrf_inside_limits
 def track(token: str):
     ticket = portal.find_tracked_ticket(token)
     use_customer(ticket.customer)
@@ -297,6 +324,7 @@ def track(token: str):
 @public
 @form_limit
 @email_limit
+@csrf_inside_limits
 def lost():
     form = LostLinksForm()
     if form.validate_on_submit():
