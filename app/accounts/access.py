@@ -68,8 +68,9 @@ _SUPERVISOR = _AGENT | {
     Permission.SLA_MANAGE,
     Permission.MACROS_MANAGE,
     Permission.FOLLOW_UPS_MANAGE,
-    Permission.MAIL_LOG_READ,
 }
+# The mail log (`MAIL_LOG_READ`) is the admins' alone: its mails carry customers' live tracking and
+# survey links, and supervisors must not answer the surveys about their own teams.
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.AGENT: frozenset(_AGENT),
     Role.SUPERVISOR: frozenset(_SUPERVISOR),

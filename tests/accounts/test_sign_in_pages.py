@@ -105,13 +105,15 @@ def test_people_page_is_for_admins_only(client, app):
     assert client.get("/admin/agents").status_code == 403
 
 
-def test_supervisors_find_follow_ups_and_the_mail_log_in_the_menu(client, supervisor):
+def test_supervisors_find_follow_ups_in_the_menu_and_admins_the_mail_log(client, supervisor, admin):
     sign_in(client, supervisor.email, PASSWORD)
-
     page = client.get("/customers").get_data(as_text=True)
-
     assert 'href="/tasks"' in page
-    assert 'href="/admin/mail"' in page
+    assert 'href="/admin/mail"' not in page
+
+    client.post("/logout", data={"csrf_token": csrf_token_from(page)})
+    sign_in(client, admin.email, PASSWORD)
+    assert 'href="/admin/mail"' in client.get("/customers").get_data(as_text=True)
 
 
 def test_agents_see_no_menu_links_they_could_not_open(client, agent):

@@ -77,17 +77,23 @@ def test_an_unreachable_mail_server_is_a_failed_attempt(app, customer):
     assert row.last_error.startswith("MailError: ConnectionRefusedError")
 
 
-def test_without_a_mail_server_mail_goes_to_the_mail_log_shown_to_supervisors(
-    customer, mail_log, client, supervisor
-):
+def test_without_a_mail_server_mail_goes_to_the_mail_log_shown_to_admins(customer, mail_log, client, admin):
     ticket = services.open_ticket(subject="Lamp broken", channel="web", customer_id=customer.id, actor=None)
 
     [logged] = mail_log()
     assert logged["to"] == "olivia@example.com"
-    sign_in(client, supervisor.email, PASSWORD)
+    sign_in(client, admin.email, PASSWORD)
     page = client.get("/admin/mail").get_data(as_text=True)
     assert f"We received your request [{ticket.reference}]" in page
     assert "To olivia@example.com" in page
+
+
+def test_supervisors_may_not_read_the_mail_log_and_its_live_links(customer, client, supervisor):
+    services.open_ticket(subject="Lamp broken", channel="web", customer_id=customer.id, actor=None)
+
+    sign_in(client, supervisor.email, PASSWORD)
+
+    assert client.get("/admin/mail").status_code == 403
 
 
 def test_mail_to_a_chinese_speaking_customer_is_in_chinese_and_their_time_zone(app, mail_log, agent):
