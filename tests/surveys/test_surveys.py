@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from app.customers import services as customers
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.tickets import services
@@ -113,6 +114,14 @@ def test_only_the_latest_link_works(solved):
     with pytest.raises(NotFound):
         surveys.answer_survey(old, GOOD)
     surveys.answer_survey(new, GOOD)
+
+
+def test_the_link_of_a_customer_deleted_since_opens_nothing(solved, supervisor):
+    ticket, link = solved
+    customers.delete_customer(ticket.customer_id, actor=supervisor)
+
+    with pytest.raises(NotFound):
+        surveys.answer_survey(link, GOOD)
 
 
 @pytest.mark.parametrize(

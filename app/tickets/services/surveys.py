@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, select, update
 
+from app.customers.models import Customer
 from app.dbtypes import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
@@ -83,10 +84,15 @@ def issue_survey_token(survey: Survey) -> str:
 
 
 def survey_for_token(token: str) -> Survey:
-    """The survey a link opens, or 404 (an unknown, replaced or malformed token)."""
+    """The survey a link opens, or 404 (an unknown, replaced or malformed token, or a customer who was
+    deleted since: their answers would have nobody to belong to)."""
     survey = None
     if token and len(token) <= 200:
-        survey = db.session.scalar(select(Survey).where(Survey.token_hash == _hash(token)))
+        survey = db.session.scalar(
+            select(Survey)
+            .join(Customer, Customer.id == Survey.customer_id)
+            .where(Survey.token_hash == _hash(token), Customer.deleted_at.is_(None))
+        )
     if survey is None:
         raise NotFound("This survey link is not valid. It may have been replaced by a newer one.")
     return survey
