@@ -203,6 +203,21 @@ class ServiceErrorsMixin:
         return shown
 
 
+def error_summary(form: FlaskForm, order: tuple[str, ...], expired: str) -> list[tuple[str, str, str]]:
+    """The error summary at the top of a public form: (field id, label, first message) in the order the
+    fields are shown, led by `expired` when the CSRF token was refused (the page was open too long)."""
+    summary = []
+    for name in order:
+        field = form[name]
+        if field.errors:
+            # A group of radio buttons is reached through its first button.
+            target = f"{field.id}-0" if field.type == "RadioField" else field.id
+            summary.append((target, field.label.text, str(field.errors[0])))
+    if form.csrf_token.errors:
+        summary.insert(0, ("", "", expired))
+    return summary
+
+
 class TicketSearchForm(FlaskForm):
     """The list's search box and simple filters: a GET form, so no CSRF token (links must work)."""
 

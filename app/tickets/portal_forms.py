@@ -24,6 +24,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from app.tickets.forms import ServiceErrorsMixin
 from app.tickets.models import ComplaintCategory, DesiredOutcome, TicketType
 from app.tickets.models.portal import IDEMPOTENCY_KEY_MAX, ORDER_NUMBER_MAX
 
@@ -72,7 +73,14 @@ def _optional_int(value):
     return int(value) if value not in (None, "") else None
 
 
-class _SubmissionForm(FlaskForm):
+def _files_field() -> MultipleFileField:
+    return MultipleFileField(
+        _l("Files (optional)"),
+        description=_l("Photos, PDF or Office documents, up to 5 files of 10 MB each."),
+    )
+
+
+class _SubmissionForm(ServiceErrorsMixin, FlaskForm):
     """What every submission asks: who you are, how to reach you, what happened, files."""
 
     name = StringField(
@@ -105,10 +113,7 @@ class _SubmissionForm(FlaskForm):
         validators=[DataRequired(_l("Tell us what happened.")), Length(max=TEXT_MAX)],
         render_kw={"rows": 8},
     )
-    files = MultipleFileField(
-        _l("Files (optional)"),
-        description=_l("Photos, PDF or Office documents, up to 5 files of 10 MB each."),
-    )
+    files = _files_field()
     idempotency_key = HiddenField(validators=[Length(max=IDEMPOTENCY_KEY_MAX)])
     referral_code = StringField(
         _l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"}
@@ -184,10 +189,7 @@ class PortalReplyForm(FlaskForm):
         validators=[DataRequired(_l("Write your message.")), Length(max=TEXT_MAX)],
         render_kw={"rows": 6},
     )
-    files = MultipleFileField(
-        _l("Files (optional)"),
-        description=_l("Photos, PDF or Office documents, up to 5 files of 10 MB each."),
-    )
+    files = _files_field()
 
 
 class LostLinksForm(FlaskForm):

@@ -11,6 +11,7 @@ from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from app.tickets.forms import ServiceErrorsMixin
 from app.tickets.models.surveys import COMMENT_MAX, SCALES
 
 
@@ -23,7 +24,7 @@ def _scale(name: str, low_label, high_label) -> list[SelectChoice]:
     return choices
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(ServiceErrorsMixin, FlaskForm):
     csat = RadioField(
         _l("How satisfied are you with how we handled your request?"),
         choices=_scale("csat", _l("very dissatisfied"), _l("very satisfied")),

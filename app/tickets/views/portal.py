@@ -41,6 +41,7 @@ from app.customers import services as customers
 from app.errors import AppError, Invalid, NotFound
 from app.extensions import csrf, db, limiter
 from app.i18n import current_language, use_customer
+from app.tickets.forms import error_summary
 from app.tickets.models import ComplaintStage, Status, TicketType
 from app.tickets.portal_forms import (
     COMPLAINT_FIELDS,
@@ -239,8 +240,7 @@ def _submission(form, ticket_type: str | None, order: tuple[str, ...], template:
 
 
 def _show_errors(form, error: AppError) -> None:
-    """A service's refusal, next to the fields it names (else next to the description)."""
-    placed = False
+    """A service's refusal, next to the fields it names (what belongs to no field: under the description)."""
     errors = dict(error.errors or {})
     # The customers room names the contact point it refused: {"customer": {"phones": {...}}}.
     problems = errors.pop("customer", None)
@@ -249,28 +249,12 @@ def _show_errors(form, error: AppError) -> None:
             errors["phone"] = [_("Enter a phone number with its country code, like +1 415 555 0100.")]
         if "emails" in problems or "phones" not in problems:
             errors["email"] = [_("Check your e-mail address and phone number.")]
-    for name, messages in errors.items():
-        target = getattr(form, name, None)
-        if target is None or not hasattr(target, "errors"):
-            continue
-        target.errors = [*target.errors, *(messages if isinstance(messages, list) else [error.message])]
-        placed = True
-    if not placed:
+    if not errors or not form.show_errors(errors):
         form.description.errors = [*form.description.errors, error.message]
 
 
 def _error_list(form, order: tuple[str, ...]) -> list[tuple[str, str, str]]:
-    """The error summary: (field id, label, first message) in the order the fields are shown."""
-    summary = []
-    for name in order:
-        field = form[name]
-        if field.errors:
-            # A group of radio buttons is reached through its first button.
-            target = f"{field.id}-0" if field.type == "RadioField" else field.id
-            summary.append((target, field.label.text, field.errors[0]))
-    if form.csrf_token.errors:
-        summary.insert(0, ("", "", _("The page was open too long. Check your entries and send again.")))
-    return summary
+    return error_summary(form, order, _("The page was open too long. Check your entries and send again."))
 
 
 @bp.get("/complaints/sent")

@@ -10,6 +10,7 @@ from app.accounts.access import public
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db, limiter
 from app.i18n import use_customer
+from app.tickets.forms import error_summary
 from app.tickets.services import surveys
 from app.tickets.survey_forms import SurveyForm
 
@@ -57,9 +58,7 @@ def answer(token: str):
         except Conflict:
             return _thanks(survey, status=409)
         except Invalid as error:
-            for name, messages in (error.errors or {}).items():
-                if name in form:
-                    form[name].errors = list(messages)
+            form.show_errors(error.errors or {})
         else:
             return redirect(url_for("surveys.answer", token=token), code=303)
     status = 422 if form.errors else 200
@@ -75,13 +74,4 @@ def _str(value: int | None) -> str | None:
 
 
 def _error_list(form: SurveyForm) -> list[tuple[str, str, str]]:
-    """(field id, label, message) for the summary at the top, in the order of the form."""
-    found = []
-    for name in SurveyForm.ORDER:
-        field = form[name]
-        if field.errors:
-            target = f"{field.id}-0" if field.type == "RadioField" else field.id
-            found.append((target, field.label.text, " ".join(str(e) for e in field.errors)))
-    if form.csrf_token.errors:
-        found.append(("", "", _("The page was open too long. Reload it and answer again.")))
-    return found
+    return error_summary(form, SurveyForm.ORDER, _("The page was open too long. Reload it and answer again."))
