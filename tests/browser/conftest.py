@@ -94,3 +94,17 @@ def page(browser, live_server):
     page.outside_requests = outside
     yield page
     context.close()
+
+
+@pytest.fixture
+def watched(page):
+    """The page, with every dialog recorded (and dismissed, so nothing waits on it)."""
+    dialogs: list[str] = []
+
+    def on_dialog(dialog):
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.dialogs = dialogs
+    return page

@@ -91,19 +91,6 @@ def test_the_form_fits_a_phone_screen(browser, live_server):
         context.close()
 
 
-@pytest.fixture
-def watched(page):
-    dialogs: list[str] = []
-
-    def on_dialog(dialog):
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.dialogs = dialogs
-    return page
-
-
 def test_payloads_sent_through_the_form_run_nothing_in_the_agents_ticket_page(watched, live_app):
     page = watched
     agent = AgentFactory(email="alex@example.com")

@@ -88,20 +88,6 @@ def _inert_or_report(page, where: str, dialogs: list[str]) -> list[str]:
     return problems
 
 
-@pytest.fixture
-def watched(page):
-    """The page, with every dialog recorded (and dismissed, so nothing waits on it)."""
-    dialogs: list[str] = []
-
-    def on_dialog(dialog):
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.dialogs = dialogs
-    return page
-
-
 def test_payloads_in_descriptions_and_conversations_run_nothing(watched, live_app):
     page = watched
     agent = AgentFactory(email="alex@example.com")
