@@ -325,3 +325,17 @@ def test_a_stranger_cannot_attach_their_address_to_someone_elses_profile(client,
     victim = customers.get_customer(ticket.customer_id)
     assert [c.value for c in victim.contact_points] == ["rosa@example.com"]
     assert all(sent["customer"].id != victim.id for _kind, sent in links_sent(outbox))
+
+
+def test_asking_for_lost_links_does_the_same_work_for_known_and_unknown_addresses(case, monkeypatch):
+    """The request only hands the address to a job; looking it up there keeps timing from telling."""
+    enqueued = []
+    monkeypatch.setattr(portal, "enqueue", lambda job, *args: enqueued.append((job, args)))
+
+    portal.request_tracking_links("rosa@example.com")
+    portal.request_tracking_links("nobody@example.com")
+
+    assert enqueued == [
+        ("app.tickets.jobs.send_tracking_links", ("rosa@example.com",)),
+        ("app.tickets.jobs.send_tracking_links", ("nobody@example.com",)),
+    ]
