@@ -53,7 +53,8 @@ translations: install
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download at test time).
 browser:
-	@sh scripts/ensure-chromium.sh
+	@sh scripts/ensure-package.sh chromium chromium || \
+		echo "chromium is not installed and cannot be installed here: browser tests will be skipped." >&2
 
 lint:
 	$(BIN)/ruff check .
@@ -69,7 +70,9 @@ clean:
 # Benchmarks: run by hand (never by `make test`); record the figures in bench/RESULTS.md.
 bench: bench-tickets bench-import bench-portal
 
+# The ticket benchmark's load comes from wrk (Debian's package), not from Python: see bench/post_tickets.py.
 bench-tickets: install
+	@sh scripts/ensure-package.sh wrk wrk || { echo "wrk is needed and cannot be installed here." >&2; exit 1; }
 	$(BIN)/python bench/post_tickets.py
 
 bench-import: install

@@ -1,12 +1,17 @@
 """Benchmark: `POST /api/v1/tickets` through a real server process on PostgreSQL.
 
 Starts gunicorn (the production server of `make run`) on a fresh PostgreSQL database, signs in one
-agent, then sends 2,000 ticket creations at concurrency 4 and again at 32, each worker on its own
-keep-alive connection, and prints requests/s, p50 and p99 latency and the error count per run.
+agent, then has `wrk` send 2,000 ticket creations at concurrency 4 and again at 32 (keep-alive
+connections, 500 distinct customers: `bench/post_tickets.lua`) and prints requests/s, p50 and p99
+latency and the error count per run.
 
     make bench-tickets            # or: .venv/bin/python bench/post_tickets.py --requests 2000
 
-Settings are printed with the figures; copy them into bench/RESULTS.md.
+The load comes from `wrk` (C, Debian's package) rather than from Python: the server, PostgreSQL and the
+client share the machine's cores, and a Python client spends about as much CPU per request as
+PostgreSQL does, which would be taken from the server being measured. `--client python` runs the
+former Python client (threads on `http.client`) for comparison. Settings are printed with the figures;
+copy them into bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -14,11 +19,56 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import shutil
+import signal
+import subprocess
 import time
+from pathlib import Path
 
 # bench/ is on the path when this runs as a script
 from databases import recreate_database
 from servers import flask, gunicorn, server_env, settings_line, timed_run
+
+WRK_SCRIPT = Path(__file__).with_name("post_tickets.lua")
+
+
+def wrk_run(port: int, token: str, requests: int, concurrency: int) -> dict:
+    """`requests` ticket creations from `concurrency` keep-alive connections (a wrk thread each, so a
+    thread that has sent its share leaves no request of its own half-answered), timed here."""
+    command = [
+        "wrk",
+        f"--threads={concurrency}",
+        f"--connections={concurrency}",
+        "--duration=1h",  # interrupted once every thread has sent its share
+        "--timeout=30s",
+        f"--script={WRK_SCRIPT}",
+        f"http://127.0.0.1:{port}/api/v1/tickets",
+        "--",
+        token,
+        str(requests),
+        str(concurrency),
+    ]
+    began = time.perf_counter()
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as wrk:
+        finished = 0
+        while finished < concurrency:
+            line = wrk.stdout.readline()
+            if not line:
+                raise SystemExit("wrk stopped early")
+            finished += line.strip() == "finished"
+        seconds = time.perf_counter() - began
+        wrk.send_signal(signal.SIGINT)
+        output = wrk.stdout.read()
+    figures = json.loads(output.strip().splitlines()[-1])
+    return {
+        "concurrency": concurrency,
+        "requests": figures["requests"],
+        "seconds": round(seconds, 2),
+        "per_second": round(figures["requests"] / seconds, 1),
+        "request_p50_ms": figures["request_p50_ms"],
+        "request_p99_ms": figures["request_p99_ms"],
+        "errors": figures["errors"],
+    }
 
 
 def client(port: int, token: str):
@@ -60,7 +110,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=8, help="threads per worker")
     parser.add_argument("--port", type=int, default=5099)
+    parser.add_argument("--client", choices=["wrk", "python"], default="wrk", help="what sends the requests")
     args = parser.parse_args()
+    if args.client == "wrk" and shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: `make bench-tickets` installs Debian's package.")
 
     recreate_database(args.database_url)
     env = server_env(
@@ -75,11 +128,16 @@ def main() -> None:
     flask(env, "accounts", "create", *agent, "--password", "bench-password")
     token = flask(env, "accounts", "token", "--email", "bench@example.com").strip()
 
+    def run(requests: int, concurrency: int) -> dict:
+        if args.client == "wrk":
+            return wrk_run(args.port, token, requests, concurrency)
+        return timed_run(requests, concurrency, lambda: client(args.port, token))
+
     with gunicorn(env, ready_path="/api/v1/openapi.json"):
-        timed_run(100, 4, lambda: client(args.port, token))  # warm-up: imports, connection pools, caches
-        print(settings_line(args.workers, args.threads))
+        run(100, 4)  # warm-up: imports, connection pools, caches
+        print(settings_line(args.workers, args.threads, f", load from {args.client}"))
         for concurrency in args.concurrency:
-            print(json.dumps(timed_run(args.requests, concurrency, lambda: client(args.port, token))))
+            print(json.dumps(run(args.requests, concurrency)))
 
 
 if __name__ == "__main__":

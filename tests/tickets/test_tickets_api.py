@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from app.customers.models import Customer
 from app.extensions import db
 from app.tickets.models import TicketEvent
 from app.tickets.models.vocabulary import TRANSITIONS, Status
+from app.tickets.services import history
 from tests.tickets.workflow import CUSTOMER, PATH_TO, move, open_ticket, patch, ticket_in
 
 
@@ -20,6 +23,24 @@ def test_opening_a_ticket_creates_its_customer_and_a_readable_reference(as_agent
     assert ticket["customer"]["name"] == "Olivia Bennett"
     customer = db.session.get(Customer, ticket["customer"]["id"])
     assert [cp.value for cp in customer.contact_points] == ["olivia@example.com", "+14155550132"]
+
+
+def test_a_reference_an_imported_ticket_already_holds_gets_a_suffix(as_agent):
+    """Another helpdesk's numbering may use our `SB-` names: a new ticket never takes a name twice."""
+    first = open_ticket(as_agent)
+    # Imported next, it takes the id after `first` and the name the ticket after it would get.
+    held = f"SB-{first['id'] + 2:06d}"
+    line = {"reference": held, "subject": "Old", "customer": {"email": "old@example.com"}}
+    report = history.import_ticket_history(
+        [json.dumps({**line, "created_at": "2024-03-01T09:00:00Z"})], actor=None
+    )
+    assert report.created == 1, report.errors
+
+    ticket = open_ticket(as_agent)
+
+    assert ticket["id"] == first["id"] + 2
+    assert ticket["reference"].startswith(f"{held}-")
+    assert ticket["version"] == 1
 
 
 def test_a_second_ticket_from_the_same_email_finds_the_same_customer(as_agent):

@@ -502,10 +502,14 @@ def clean_profile(
         except Invalid as error:
             errors.update(error.errors or {key: [error.message]})
     if ("custom_fields" in data or creating) and "custom_fields" not in errors:
+        values = data.get("custom_fields") or {}
+        if definitions is None:
+            # Nothing to check against them: spare the query (a ticket's customer writing in, say).
+            definitions = definitions_by_key() if values or check_required else {}
         try:
             cleaned["custom_fields"] = clean_custom_fields(
-                data.get("custom_fields") or {},
-                definitions=definitions if definitions is not None else definitions_by_key(),
+                values,
+                definitions=definitions,
                 existing=customer.custom_fields if customer is not None else None,
                 require_all=check_required,
                 from_text=from_text,

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.dbtypes import UTCDateTime, utcnow
 from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.tickets.models.tickets import Ticket
 
 
 class NotificationStatus(StrEnum):
@@ -43,6 +46,10 @@ class Notification(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Declared so that one flush writes a new ticket before the notices about it: a new ticket is
+    # written at its commit, with the notice of its receipt, and only a relationship orders the two.
+    ticket: Mapped[Ticket | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Notification {self.id} {self.kind} {self.status}>"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -207,10 +207,11 @@ def stage_ticket(
         ticket.complaint = _new_complaint(complaint or {})
     elif complaint:
         raise Invalid("Only complaints carry complaint details.", {"complaint": ["Set type to complaint."]})
+    # A given reference needs no id, so an import writes its tickets when it flushes a whole batch.
+    named = reference is not None or _name_in_advance(ticket)
     db.session.add(ticket)
-    if reference is None:
-        # The reference is made from the id: write the row now. A given reference needs no id, so an
-        # import writes its tickets when it flushes a whole batch.
+    if not named:
+        # The reference is made from the id: write the row now to learn it.
         db.session.flush()
         _set_reference(ticket)
     # One flush at commit for the audit events and SLA targets: choosing the policy reads no tickets.
@@ -271,6 +272,28 @@ def _may_assign(actor: Agent | None, assignee_id: int) -> None:
     """Agents may take a ticket themselves; giving it to someone else is a supervisor's call."""
     if actor is not None and assignee_id != actor.id and not has_permission(actor, Permission.TICKETS_ASSIGN):
         raise Forbidden("Only supervisors give tickets to other agents.", {"assignee_id": ["Not allowed."]})
+
+
+# The next id and whether its `SB-` name is free (an imported ticket may hold it), in one round trip.
+_NEXT_NUMBER = text(
+    "SELECT n, EXISTS (SELECT 1 FROM tickets WHERE reference = 'SB-' || lpad(n::text, greatest(6, "
+    "length(n::text)), '0')) FROM nextval(pg_get_serial_sequence('tickets', 'id')) AS n"
+)
+
+
+def _name_in_advance(ticket: Ticket) -> bool:
+    """On PostgreSQL, take the ticket's id from its sequence before writing it, so the row is written
+    once, already named, together with everything else at commit (one flush instead of an early flush
+    and an UPDATE). False on SQLite, which has no sequence to draw from: there `_set_reference` names
+    the written row. A taken name gets the same suffix as there."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return False
+    with db.session.no_autoflush:  # the ticket, not yet written, must not be flushed without its id
+        number, taken = db.session.execute(_NEXT_NUMBER).one()
+    reference = f"SB-{number:06d}"
+    ticket.id = number
+    ticket.reference = f"{reference}-{secrets.token_hex(3).upper()}" if taken else reference
+    return True
 
 
 def _set_reference(ticket: Ticket) -> None:
