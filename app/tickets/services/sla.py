@@ -59,7 +59,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, and_, func, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import Agent
@@ -192,7 +192,8 @@ def _choose(ticket: Ticket, *, excluding: int | None = None) -> AppliedPolicy:
     )
     if excluding is not None:
         query = query.where(SlaPolicy.id != excluding)
-    candidates = db.session.scalars(query.options(selectinload(SlaPolicy.calendar))).all()
+    # Joined, not select-in: a ticket being opened pays for one query, policies or not.
+    candidates = db.session.scalars(query.options(joinedload(SlaPolicy.calendar))).all()
     if not candidates:
         return _default_for(ticket)
     return _applied(min(candidates, key=_rank))
