@@ -767,6 +767,26 @@ def test_a_batch_the_database_refuses_is_replayed_line_by_line(setup, monkeypatc
     assert sorted(db.session.scalars(select(Ticket.reference))) == ["ZD-1", "ZD-2"]
 
 
+def test_a_batch_is_copied_into_postgresql_and_flushed_into_sqlite(setup, backend):
+    from sqlalchemy import event
+
+    inserts = []
+    event.listen(
+        db.engine,
+        "before_cursor_execute",
+        lambda conn, cursor, statement, *args: inserts.append(statement.split("(")[0].strip()),
+    )
+
+    report = _import(_file(*_history("B-")))
+
+    assert report.created == 6
+    written_by_insert = {"INSERT INTO tickets", "INSERT INTO ticket_events", "INSERT INTO ticket_comments"}
+    if backend == "postgresql":
+        assert not written_by_insert & set(inserts)
+    else:
+        assert written_by_insert <= set(inserts)
+
+
 def test_a_customer_message_on_a_closed_ticket_is_left_to_the_use_cases(setup):
     line = _worked("W-9", 39)
     line["events"].append({"at": "2024-03-09T08:00:00Z", "kind": "public_reply", "body": "Hello again"})

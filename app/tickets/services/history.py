@@ -45,15 +45,18 @@ Transactions
 ------------
 Lines are committed in batches (`BATCH_SIZE`), since a commit per line costs a disk flush each on
 PostgreSQL. A batch is first tried whole, in one transaction: its lines are checked, its customers found
-or added all at once (`customers.find_or_add_customers`), the SLA policies read once, then every line's
-ticket and events are built in the session by the services' steps with autoflush off, and the batch is
-written by one flush (multi-row INSERTs: a handful of statements for 500 tickets). Nothing is written
-before that flush, so a line failing in a step is simply left out: the batch is built again without it
-(at most `MAX_BATCH_ATTEMPTS` times). A database error, or a step the batch path leaves to the use cases
-(a customer writing on a closed ticket starts a follow-up, named from its id), rolls the batch back and
-sends it to the line-by-line replay below, where a bad line loses only itself. Both paths run the same
-steps; the tests compare what they write. One difference is deliberate: a batch writes each ticket's
-final state in one INSERT, so an imported ticket starts at version 1 whatever its history.
+or added all at once (`customers.find_or_add_customers`, which writes them with a flush), the SLA
+policies read once, then every line's ticket and events are built in the session by the services' steps
+with autoflush off, and the batch's new objects are written together. On PostgreSQL that is one COPY per
+table (`app.bulk.flush_by_copy`: the rows the flush would write, ids drawn from the tables' sequences;
+the unit of work's flush of some twenty objects per ticket cost as much as building them); elsewhere
+(SQLite) it is one flush, multi-row INSERTs. Nothing is written before that, so a line failing in a step
+is simply left out: the batch is built again without it (at most `MAX_BATCH_ATTEMPTS` times). A database
+error (a COPY the database refuses raises it as a flush would), or a step the batch path leaves to the
+use cases (a customer writing on a closed ticket starts a follow-up, named from its id), rolls the batch
+back and sends it to the line-by-line replay below, where a bad line loses only itself. Both paths run
+the same steps; the tests compare what they write. One difference is deliberate: a batch writes each
+ticket's final state in one row, so an imported ticket starts at version 1 whatever its history.
 
 The line-by-line replay calls the use cases themselves (`open_ticket`, then one per event), each of
 which commits. A line is several use cases and must land whole or not at all, so the replay runs them
@@ -85,6 +88,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Agent
+from app.bulk import flush_by_copy
 from app.customers.models import ImportStatus
 from app.dbtypes import utcnow
 from app.errors import AppError, Invalid, NotFound
@@ -382,9 +386,9 @@ def _import_batch(
     import_id: int | None,
     report: HistoryReport,
 ) -> bool:
-    """Import a batch in one transaction with one flush: every line's ticket, conversation, audit
+    """Import a batch in one transaction with one write: every line's ticket, conversation, audit
     events and SLA targets are built in the session by the ticket services' steps (the same code as
-    the use cases, without their commits), then written together, many rows per INSERT.
+    the use cases, without their commits), then written together (one COPY per table on PostgreSQL).
 
     A line that fails is recorded and the batch is staged again without it (a line that fails leaves
     nothing behind, as in the line-by-line replay). Returns False, having written nothing, when the
@@ -451,7 +455,7 @@ def _stage_batch(
     with session.no_autoflush:
         for (line, plan), owner in zip(planned, owners, strict=True):
             _stage_line(line, plan, owner.id, actor, replayer)
-    session.flush()
+    flush_by_copy(session)
 
 
 def _stage_line(line: _Line, plan: _Plan, customer_id: int, actor: Agent | None, replayer: _Replayer) -> None:
