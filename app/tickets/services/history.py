@@ -71,11 +71,27 @@ rolled back if anything in the line fails. Nothing is patched: the services run 
 that is put in the app context's `db.session` slot for the duration of a batch and taken out after.
 Committed batches stay if the import stops halfway (a crash, a killed job); importing the file again
 finishes it, since references already present are skipped.
+
+Large files
+-----------
+On PostgreSQL a file of more than one batch is shared out among worker processes forked from the
+importing one (`TICKET_IMPORT_WORKERS`; by default one per CPU, at most `DEFAULT_WORKERS`), each importing
+its share batch by batch as above, on a connection of its own. Lines that could meet go to the same
+worker, in file order: lines with the same reference, and lines of the same customer (the e-mail or
+phone as the customers room normalizes them, or a customer already owning either). So two workers never
+add the same ticket or customer, nor change the same customer, and every line comes out as it would in
+one process. The importing process reads the whole file first to share it out, then reports progress
+and gathers the report (errors in line order) as the workers' batches land. A worker stopping on an
+error stops the import (`ImportWorkerFailed`); committed batches stay, as when one process stops. A
+stored import (the API's job) runs in one process, so its record's counts follow its batches.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import multiprocessing
+import multiprocessing.connection
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -89,7 +105,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Agent
 from app.bulk import flush_by_copy
-from app.customers.models import ImportStatus
+from app.customers import services as customers
+from app.customers.models import ContactKind, ContactPoint, ImportStatus
 from app.dbtypes import utcnow
 from app.errors import AppError, Invalid, NotFound
 from app.extensions import db
@@ -116,6 +133,8 @@ ACTOR_KIND = "import"
 BATCH_SIZE = 500
 # Times a batch is staged again without the lines that failed in it, before it is replayed line by line.
 MAX_BATCH_ATTEMPTS = 4
+# Worker processes of a large import on PostgreSQL (at most one per CPU); `TICKET_IMPORT_WORKERS` sets it.
+DEFAULT_WORKERS = 2
 # Kept in the import record and the report; the counts stay exact beyond it.
 MAX_REPORTED_ERRORS = 1000
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -332,18 +351,34 @@ def _import(
     on_progress: ProgressCallback | None,
     total: int | None,
 ) -> HistoryReport:
+    numbered: Iterable[tuple[int, str]] = _numbered(lines)
+    workers = _worker_count(import_id)
+    if workers > 1:
+        numbered = list(numbered)
+        if len(numbered) > BATCH_SIZE:
+            return _import_in_parallel(numbered, workers, actor_id, on_progress, total)
     report = HistoryReport()
     done = 0
     with db.engine.connect() as connection:
-        for chunk in _chunks(_numbered(lines), BATCH_SIZE):
+        for chunk in _chunks(numbered, BATCH_SIZE):
             parsed = [_parse(number, text) for number, text in chunk]
-            if not _import_batch(connection, parsed, actor_id, import_id, report):
-                _import_line_by_line(connection, parsed, actor_id, import_id, report)
+            _import_chunk(connection, parsed, actor_id, import_id, report)
             for _line in parsed:
                 done += 1
                 if on_progress is not None:
                     on_progress(done, total)
     return report
+
+
+def _import_chunk(
+    connection: Connection,
+    parsed: list[_Line],
+    actor_id: int | None,
+    import_id: int | None,
+    report: HistoryReport,
+) -> None:
+    if not _import_batch(connection, parsed, actor_id, import_id, report):
+        _import_line_by_line(connection, parsed, actor_id, import_id, report)
 
 
 def _import_line_by_line(
@@ -361,6 +396,205 @@ def _import_line_by_line(
         if import_id is not None:
             _save_progress(replayer.session, import_id, report)
         replayer.session.commit()
+
+
+# -- batches in worker processes -------------------------------------------------------------------
+
+
+class ImportWorkerFailed(RuntimeError):
+    """A worker process of a parallel import stopped on an error (what it wrote stays, batch by batch)."""
+
+
+def _worker_count(import_id: int | None) -> int:
+    """Worker processes for an import: `TICKET_IMPORT_WORKERS` (default: up to `DEFAULT_WORKERS`, one
+    per CPU), on PostgreSQL only. A stored import (the job) runs in its own process: its record's counts
+    follow its batches one by one."""
+    if import_id is not None or db.engine.dialect.name != "postgresql":
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    default = min(DEFAULT_WORKERS, os.cpu_count() or 1)
+    return max(1, int(current_app.config.get("TICKET_IMPORT_WORKERS", default)))
+
+
+def _import_in_parallel(
+    numbered: list[tuple[int, str]],
+    workers: int,
+    actor_id: int | None,
+    on_progress: ProgressCallback | None,
+    total: int | None,
+) -> HistoryReport:
+    """The lines shared out among worker processes, each importing its share batch by batch as `_import`
+    does; progress and the report are gathered here as their batches land."""
+    app = current_app._get_current_object()
+    context = multiprocessing.get_context("fork")
+    receivers, processes = [], []
+    for share in _shares(numbered, workers):
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_work, args=(app, share, actor_id, sender), daemon=True)
+        process.start()
+        sender.close()
+        receivers.append(receiver)
+        processes.append(process)
+    report = HistoryReport()
+    # Each worker's errors come in line order: its first ones are all the report may need of them.
+    errors: dict[Any, list[dict[str, Any]]] = {receiver: [] for receiver in receivers}
+    done = 0
+    try:
+        waiting = set(receivers)
+        while waiting:
+            for receiver in multiprocessing.connection.wait(list(waiting)):
+                try:
+                    message = receiver.recv()
+                except EOFError:
+                    waiting.discard(receiver)
+                    continue
+                if message[0] == "failed":
+                    raise ImportWorkerFailed(message[1])
+                _, lines, created, unchanged, failed, batch_errors = message
+                report.created += created
+                report.unchanged += unchanged
+                report.failed += failed
+                kept = errors[receiver]
+                kept.extend(batch_errors[: MAX_REPORTED_ERRORS - len(kept)])
+                for _line in range(lines):
+                    done += 1
+                    if on_progress is not None:
+                        on_progress(done, total)
+    finally:
+        for process in processes:
+            if process.is_alive() and done < len(numbered):
+                process.terminate()
+            process.join()
+    if done < len(numbered):
+        raise ImportWorkerFailed("An import worker stopped before its last batch.")
+    merged = sorted((error for kept in errors.values() for error in kept), key=lambda error: error["line"])
+    report.errors = merged[:MAX_REPORTED_ERRORS]
+    return report
+
+
+def _work(app: Any, numbered: list[tuple[int, str]], actor_id: int | None, sender: Any) -> None:
+    """A worker process: its share of the lines, batch by batch, each batch's outcome sent back."""
+    try:
+        with app.app_context():
+            # The pool's connections belong to the parent process: this one opens its own.
+            db.engine.dispose(close=False)
+            with db.engine.connect() as connection:
+                for chunk in _chunks(numbered, BATCH_SIZE):
+                    parsed = [_parse(number, text) for number, text in chunk]
+                    tally = HistoryReport()
+                    _import_chunk(connection, parsed, actor_id, None, tally)
+                    sender.send(
+                        ("batch", len(chunk), tally.created, tally.unchanged, tally.failed, tally.errors)
+                    )
+    except BaseException as error:
+        sender.send(("failed", f"{type(error).__name__}: {error}"))
+        raise
+    finally:
+        sender.close()
+
+
+def _shares(numbered: list[tuple[int, str]], workers: int) -> list[list[tuple[int, str]]]:
+    """The lines shared out, in file order, so that lines that could meet go to the same worker: the
+    same reference (the first lands, the next is unchanged), or the same customer, found by e-mail or
+    phone as the customers room normalizes them, or by a customer already owning either. Two workers
+    then never add the same customer or reference, nor change the same customer."""
+    groups = _Groups()
+    keys_of: list[list[tuple[str, Any]]] = []
+    contacts: dict[str, set[str]] = {}
+    for _number, text in numbered:
+        keys = _meeting_keys(text)
+        keys_of.append(keys)
+        groups.join(keys)
+        for kind, value in keys:
+            if kind != "reference":
+                contacts.setdefault(kind, set()).add(value)
+    for kind, value, customer_id in _owners(contacts):
+        groups.join([(kind, value), ("customer", customer_id)])
+    shares: list[list[tuple[int, str]]] = [[] for _ in range(workers)]
+    worker_of: dict[Any, int] = {}
+    for line, keys in zip(numbered, keys_of, strict=True):
+        group = groups.find(keys[0]) if keys else None
+        worker = worker_of.get(group) if group is not None else None
+        if worker is None:
+            worker = min(range(workers), key=lambda n: len(shares[n]))
+            if group is not None:
+                worker_of[group] = worker
+        shares[worker].append(line)
+    return [share for share in shares if share]
+
+
+def _meeting_keys(text: str) -> list[tuple[str, Any]]:
+    """A line's reference and its customer's normalized e-mail and phone, as far as the line has them
+    (a line without them fails on its own, whichever worker it goes to)."""
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return []
+    if not isinstance(data, dict):
+        return []
+    keys: list[tuple[str, Any]] = []
+    reference = data.get("reference")
+    if isinstance(reference, int | str) and not isinstance(reference, bool):
+        keys.append(("reference", str(reference).strip()))
+    customer = data.get("customer")
+    if isinstance(customer, dict):
+        for kind, normalize in ((ContactKind.EMAIL, _normal_email), (ContactKind.PHONE, _normal_phone)):
+            raw = customer.get(kind.value)
+            if isinstance(raw, str) and raw.strip():
+                keys.append((kind.value, normalize(raw.strip())))
+    return keys
+
+
+@functools.lru_cache(maxsize=65536)
+def _normal_email(raw: str) -> str:
+    try:
+        return customers.normalize_email(raw)
+    except Invalid:
+        return raw  # the line fails on it and adds no customer
+
+
+@functools.lru_cache(maxsize=65536)
+def _normal_phone(raw: str) -> str:
+    try:
+        return customers.normalize_phone(raw)
+    except Invalid:
+        return raw
+
+
+def _owners(contacts: Mapping[str, set[str]]) -> Iterator[tuple[str, str, int]]:
+    """Customers already owning these contact points (live or not), a chunk of values per query."""
+    with db.engine.connect() as connection:
+        for kind, values in contacts.items():
+            ordered = sorted(values)
+            for start in range(0, len(ordered), 5000):
+                query = select(ContactPoint.kind, ContactPoint.value, ContactPoint.customer_id).where(
+                    ContactPoint.kind == kind, ContactPoint.value.in_(ordered[start : start + 5000])
+                )
+                yield from connection.execute(query)
+
+
+class _Groups:
+    """Union-find: keys met on one line belong together, and so do the lines holding them."""
+
+    def __init__(self) -> None:
+        self._parent: dict[Any, Any] = {}
+
+    def find(self, key: Any) -> Any:
+        parent = self._parent.setdefault(key, key)
+        while parent != key:
+            grandparent = self._parent[parent]
+            self._parent[key] = grandparent
+            key, parent = parent, grandparent
+        return key
+
+    def join(self, keys: list[Any]) -> None:
+        if keys:
+            root = self.find(keys[0])
+            for key in keys[1:]:
+                other = self.find(key)
+                if other != root:
+                    self._parent[other] = root
 
 
 # -- a batch at once ------------------------------------------------------------------------------------
