@@ -3,7 +3,7 @@
 The ticket history import builds each batch (hundreds of tickets, some twenty new objects each) in a
 session with the ticket services' own steps. Flushing those objects cost as much CPU as building them:
 the unit of work's bookkeeping per object, and multi-row INSERT statements that the driver takes apart
-again in Python. `flush_by_copy` writes the rows that flush would have written, one COPY per table:
+again in Python. `copy_new_objects` writes the rows that flush would have written, one COPY per table:
 
 - tables in foreign-key order, each table's rows in the order their objects were added;
 - primary keys drawn from each table's sequence, all of a table's at once;
@@ -12,9 +12,10 @@ again in Python. `flush_by_copy` writes the rows that flush would have written, 
 - for a column not set (or set to None, unless its type stores None as a value, like JSON's `null`)
   its default, or NULL; the version counter at its first value; each type's bind processing.
 
-Written objects leave the session, so a later flush or commit cannot write them again; they keep their
-ids and values. A COPY the database refuses raises what a flush would (`IntegrityError`, `DataError`,
-...), and the caller rolls its transaction back as after a failed flush: nothing is half-written.
+The objects then are persistent, as after a flush. A COPY the database refuses raises what a flush would
+(`IntegrityError`, `DataError`, ...), and the caller rolls its transaction back as after a failed flush:
+nothing is half-written. `CopySession` is a session whose flushes (its own, autoflush, commit's) go
+this way, the rest of the flush (if anything) following as usual.
 
 Anything else is left to the plain flush: another database (SQLite), a session that also holds changed
 or deleted objects, flush or insert event listeners, inheritance, server-side defaults, many-to-many
@@ -26,12 +27,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Column, Connection, Table, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Mapper, RelationshipDirection, Session, make_transient
+from sqlalchemy.orm import Mapper, RelationshipDirection, Session
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.exc import UnmappedColumnError
 from sqlalchemy.orm.state import InstanceState
@@ -45,30 +46,41 @@ class _Unsupported(Exception):
     """Something the plain flush must handle."""
 
 
-def flush_by_copy(session: Session) -> None:
-    """Flush the session, writing its new objects with COPY where it can (see the module)."""
+class CopySession(Session):
+    """A session whose flush writes its new objects with COPY where it can (see the module)."""
+
+    def flush(self, objects: Any = None) -> None:
+        if objects is None:
+            copy_new_objects(self)
+        super().flush(objects)
+
+
+def copy_new_objects(session: Session) -> bool:
+    """Write the session's new objects with COPY and make them persistent, as a flush would; False,
+    having written nothing, where the plain flush must do it."""
+    if not session.new or _changes_besides_new(session):
+        return False
     connection = session.connection()
     dialect = connection.dialect
-    if not session.new or dialect.driver != "psycopg" or _changes_besides_new(session):
-        session.flush()
-        return
+    if dialect.driver != "psycopg":
+        return False
     states = sorted((instance_state(obj) for obj in session.new), key=attrgetter("insert_order"))
     try:
         writes = _writes(states, dialect)
     except _Unsupported:
-        session.flush()
-        return
+        return False
     rows = [(write, _rows(write, connection)) for write in writes]
     _copy(connection, dialect, rows)
-    for state in states:
-        make_transient(state.obj())
+    # What the flush does last: identity keys, committed values, and a place in the transaction (whose
+    # rollback expunges them again). No public call does it for rows written without the flush.
+    session._register_persistent(set(states))
+    return True
 
 
 # -- what to write ------------------------------------------------------------------------------------
 
 
-@dataclass
-class _ColumnPlan:
+class _ColumnPlan(NamedTuple):
     key: str | None  # the attribute holding the column's value (None: not mapped)
     stores_none: bool  # the type writes None as a value (JSON null) rather than leaving the column unset
     default: Callable[[], Any] | None
@@ -263,7 +275,7 @@ def _rows(write: _Write, connection: Connection) -> list[tuple[Any, ...]]:
                 theirs = instance_state(child).dict
                 for ours, their_key in pairs:
                     theirs[their_key] = values[ours]
-        rows.append(tuple(_value(column, values) for column in plan.columns))
+        rows.append(_row(plan.columns, values))
     return rows
 
 
@@ -273,19 +285,24 @@ def _related(value: Any, uselist: bool) -> Any:
     return value if uselist else (value,)
 
 
-def _value(column: _ColumnPlan, values: dict[str, Any]) -> Any:
-    value = values.get(column.key, _NOT_SET) if column.key is not None else _NOT_SET
-    if value is None and not column.stores_none:
-        value = _NOT_SET
-    if value is _NOT_SET:
-        if column.default is None:
-            if column.key is not None:
-                values[column.key] = None
-            return None
-        value = column.default()
-        if column.key is not None:
-            values[column.key] = value
-    return column.process(value) if column.process is not None else value
+def _row(columns: list[_ColumnPlan], values: dict[str, Any]) -> list[Any]:
+    """An object's row; what the flush would take from the column's default is set on the object too."""
+    row = []
+    for key, stores_none, default, process in columns:
+        value = values.get(key, _NOT_SET)  # an unmapped column's key is None: never in the dict
+        if value is None and not stores_none:
+            value = _NOT_SET
+        if value is _NOT_SET:
+            if default is None:
+                if key is not None:
+                    values[key] = None
+                row.append(None)
+                continue
+            value = default()
+            if key is not None:
+                values[key] = value
+        row.append(process(value) if process is not None else value)
+    return row
 
 
 def _copy(connection: Connection, dialect: Dialect, rows: list[tuple[_Write, list[tuple[Any, ...]]]]) -> None:

@@ -1,9 +1,9 @@
 """Writing a session's new objects by COPY: the rows the flush would write, or the flush itself.
 
-On PostgreSQL `flush_by_copy` writes new objects with one COPY per table: every column as the flush
-writes it (defaults, foreign keys from relationships, the version counter, JSON null versus NULL), and
-a row the database refuses fails the whole write. Elsewhere, and for whatever it does not handle, it
-is the plain flush.
+On PostgreSQL `copy_new_objects` writes new objects with one COPY per table: every column as the flush
+writes it (defaults, foreign keys from relationships, the version counter, JSON null versus NULL), leaves
+them persistent as a flush would, and a row the database refuses fails the whole write. Elsewhere, and
+for whatever it does not handle, a `CopySession` flushes the usual way.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import event, func, inspect, select, text
 from sqlalchemy.exc import DataError, IntegrityError
 
-from app.bulk import flush_by_copy
+from app.bulk import CopySession, copy_new_objects
 from app.customers.models import Customer, CustomerEvent
 from app.dbtypes import UTCDateTime
 from app.extensions import db
@@ -127,7 +127,7 @@ def test_new_objects_are_written_as_the_flush_writes_them(app):
     copied = _stage("SAME", agent)
     statements = _statements()
 
-    flush_by_copy(db.session())
+    assert copy_new_objects(db.session())
 
     assert not [s for s in statements if s.lstrip().upper().startswith("INSERT")]
     written = _written(copied, since)
@@ -139,17 +139,46 @@ def test_new_objects_are_written_as_the_flush_writes_them(app):
 
 
 @postgresql
-def test_written_objects_leave_the_session_with_their_ids(app):
+def test_written_objects_are_persistent_as_after_a_flush(app):
     ticket = _stage("T-1", AgentFactory())
 
-    flush_by_copy(db.session())
+    copy_new_objects(db.session())
 
-    assert ticket not in db.session
-    assert ticket.id is not None
+    assert inspect(ticket).persistent
+    assert not db.session.new and not db.session.dirty
     assert {tag.ticket_id for tag in ticket.tag_rows} == {ticket.id}
     assert ticket.complaint.ticket_id == ticket.id
+    assert db.session.get(Ticket, ticket.id) is ticket
     db.session.commit()  # nothing left to write: a second write would break the unique reference
     assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+@postgresql
+def test_rolling_back_forgets_the_written_objects(app):
+    ticket = _stage("T-1", AgentFactory())
+    copy_new_objects(db.session())
+
+    db.session.rollback()
+
+    assert inspect(ticket).transient
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
+
+
+@postgresql
+def test_a_copy_session_flushes_new_objects_by_copy(app):
+    agent = AgentFactory()
+    statements = _statements()
+    with CopySession(bind=db.engine) as session:
+        customer = Customer(name="Customer", custom_fields={})
+        session.add(customer)
+        session.flush()
+        ticket = Ticket(reference="T-1", subject="Printer", customer=customer, assignee_id=agent.id)
+        session.add(ticket)
+        session.add(TicketEvent(ticket=ticket, kind="created"))
+        session.commit()
+
+    assert not [s for s in statements if s.lstrip().upper().startswith("INSERT")]
+    assert db.session.scalar(select(TicketEvent.ticket_id)) == db.session.scalar(select(Ticket.id))
 
 
 @postgresql
@@ -167,7 +196,7 @@ def test_a_row_the_database_refuses_fails_the_whole_write(app, stage, error):
     stage(agent)
 
     with pytest.raises(error):
-        flush_by_copy(db.session())
+        copy_new_objects(db.session())
 
     # Rolled back: no table keeps its rows, though some were copied before the error.
     savepoint.rollback()
@@ -179,13 +208,17 @@ def test_a_row_the_database_refuses_fails_the_whole_write(app, stage, error):
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_on_sqlite_it_is_the_flush(app):
-    ticket = _stage("T-1", AgentFactory())
+def test_on_sqlite_a_copy_session_flushes_as_usual(app):
+    agent = AgentFactory()
+    statements = _statements()
+    with CopySession(bind=db.engine) as session:
+        assert not copy_new_objects(session)
+        customer = Customer(name="Customer", custom_fields={})
+        session.add(Ticket(reference="T-1", subject="Printer", customer=customer, assignee_id=agent.id))
+        session.commit()
 
-    flush_by_copy(db.session())
-
-    assert inspect(ticket).persistent
-    assert db.session.scalar(select(Ticket.id).where(Ticket.reference == "T-1")) == ticket.id
+    assert any(s.startswith("INSERT INTO tickets") for s in statements)
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1
 
 
 @postgresql
@@ -194,7 +227,7 @@ def test_a_session_holding_changed_objects_is_flushed_as_usual(app):
     ticket.customer.name = "Renamed"
     statements = _statements()
 
-    flush_by_copy(db.session())
+    assert not copy_new_objects(db.session())
 
-    assert inspect(ticket).persistent
+    db.session.flush()
     assert any(s.lstrip().upper().startswith("INSERT INTO TICKETS") for s in statements)

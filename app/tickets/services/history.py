@@ -45,18 +45,19 @@ Transactions
 ------------
 Lines are committed in batches (`BATCH_SIZE`), since a commit per line costs a disk flush each on
 PostgreSQL. A batch is first tried whole, in one transaction: its lines are checked, its customers found
-or added all at once (`customers.find_or_add_customers`, which writes them with a flush), the SLA
-policies read once, then every line's ticket and events are built in the session by the services' steps
-with autoflush off, and the batch's new objects are written together. On PostgreSQL that is one COPY per
-table (`app.bulk.flush_by_copy`: the rows the flush would write, ids drawn from the tables' sequences;
-the unit of work's flush of some twenty objects per ticket cost as much as building them); elsewhere
-(SQLite) it is one flush, multi-row INSERTs. Nothing is written before that, so a line failing in a step
-is simply left out: the batch is built again without it (at most `MAX_BATCH_ATTEMPTS` times). A database
-error (a COPY the database refuses raises it as a flush would), or a step the batch path leaves to the
-use cases (a customer writing on a closed ticket starts a follow-up, named from its id), rolls the batch
-back and sends it to the line-by-line replay below, where a bad line loses only itself. Both paths run
-the same steps; the tests compare what they write. One difference is deliberate: a batch writes each
-ticket's final state in one row, so an imported ticket starts at version 1 whatever its history.
+or added all at once (`customers.find_or_add_customers`, which flushes them), the SLA policies read
+once, then every line's ticket and events are built in the session by the services' steps with autoflush
+off, and the batch's new objects are written by one flush. The batch's session is an `app.bulk.CopySession`:
+on PostgreSQL its flushes write new objects with one COPY per table (the rows the flush would write, ids
+drawn from the tables' sequences; the unit of work's INSERTs of some twenty objects per ticket cost as
+much as building them), and anything else (changed customers; SQLite) the usual way, with multi-row
+INSERTs. Nothing of the tickets is written before that flush, so a line failing in a step is simply left
+out: the batch is built again without it (at most `MAX_BATCH_ATTEMPTS` times). A database error (a COPY
+the database refuses raises it as a flush would), or a step the batch path leaves to the use cases (a
+customer writing on a closed ticket starts a follow-up, named from its id), rolls the batch back and
+sends it to the line-by-line replay below, where a bad line loses only itself. Both paths run the same
+steps; the tests compare what they write. One difference is deliberate: a batch writes each ticket's
+final state in one row, so an imported ticket starts at version 1 whatever its history.
 
 The line-by-line replay calls the use cases themselves (`open_ticket`, then one per event), each of
 which commits. A line is several use cases and must land whole or not at all, so the replay runs them
@@ -104,7 +105,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Agent
-from app.bulk import flush_by_copy
+from app.bulk import CopySession
 from app.customers import services as customers
 from app.customers.models import ContactKind, ContactPoint, ImportStatus
 from app.dbtypes import utcnow
@@ -634,7 +635,7 @@ def _import_batch(
         tally = HistoryReport(report.created, report.unchanged, report.failed, list(report.errors))
         transaction = connection.begin()
         try:
-            with _Replayer(connection, actor_id) as replayer:
+            with _Replayer(connection, actor_id, session_class=CopySession) as replayer:
                 _stage_batch(replayer, parsed, failures, tally)
                 if import_id is not None:
                     _save_progress(replayer.session, import_id, tally)
@@ -689,7 +690,7 @@ def _stage_batch(
     with session.no_autoflush:
         for (line, plan), owner in zip(planned, owners, strict=True):
             _stage_line(line, plan, owner.id, actor, replayer)
-    flush_by_copy(session)
+    session.flush()
 
 
 def _stage_line(line: _Line, plan: _Plan, customer_id: int, actor: Agent | None, replayer: _Replayer) -> None:
@@ -732,12 +733,17 @@ class _Replayer:
     service's `commit()` ends its own step, inside the line's savepoint, and not the batch. Objects are
     not expired on those commits: they end no transaction anyone else could see into, and reloading
     every object after each step would double the import's queries. The agents and queues the lines
-    use are held here, since the session's identity map only keeps objects someone refers to.
+    use are held here, since the session's identity map only keeps objects someone refers to. A batch
+    runs on an `app.bulk.CopySession` (its flushes write new rows with COPY on PostgreSQL); the
+    line-by-line replay on a plain one, as the use cases run anywhere else.
     """
 
-    def __init__(self, connection: Connection, actor_id: int | None):
+    def __init__(
+        self, connection: Connection, actor_id: int | None, *, session_class: type[Session] = Session
+    ):
         self.connection = connection
         self.actor_id = actor_id
+        self.session_class = session_class
         self.session: Session | None = None
         self._held: dict[tuple[type, int], Any] = {}
         self._previous: Any = None
@@ -757,7 +763,7 @@ class _Replayer:
             registry.set(self._previous)
 
     def _open(self) -> None:
-        self.session = Session(
+        self.session = self.session_class(
             bind=self.connection, join_transaction_mode="create_savepoint", expire_on_commit=False
         )
         db.session.registry.set(self.session)
