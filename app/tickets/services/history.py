@@ -90,11 +90,13 @@ stored import (the API's job) runs in one process, so its record's counts follow
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import multiprocessing
 import multiprocessing.connection
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -378,8 +380,29 @@ def _import_chunk(
     import_id: int | None,
     report: HistoryReport,
 ) -> None:
-    if not _import_batch(connection, parsed, actor_id, import_id, report):
-        _import_line_by_line(connection, parsed, actor_id, import_id, report)
+    with _collecting_garbage_after():
+        if not _import_batch(connection, parsed, actor_id, import_id, report):
+            _import_line_by_line(connection, parsed, actor_id, import_id, report)
+
+
+@contextmanager
+def _collecting_garbage_after() -> Iterator[None]:
+    """Python's cycle collector paused for a batch, then run once on what the batch made.
+
+    A batch makes a few hundred thousand objects, many in reference cycles (an ORM object and its
+    state, a ticket and its SLA targets). Left on, the collector goes over them again and again as they
+    pile up, a fifth of the import's time; while it is paused they all stay in its youngest
+    generation, so one collection of that generation afterwards frees the same cycles.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(0)
 
 
 def _import_line_by_line(
