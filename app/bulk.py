@@ -24,6 +24,7 @@ rows, related objects that are neither new nor stored.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -109,17 +110,18 @@ class _Write:
     states: list[InstanceState] = field(default_factory=list)
 
 
-_plans: dict[tuple[Mapper, str], _TablePlan | None] = {}
+# Per dialect (an engine's: its JSON serializer goes into the bind processing), per mapper.
+_plans: weakref.WeakKeyDictionary[Dialect, dict[Mapper, _TablePlan | None]] = weakref.WeakKeyDictionary()
 
 
 def _plan(mapper: Mapper, dialect: Dialect) -> _TablePlan | None:
-    key = (mapper, dialect.name)
-    if key not in _plans:
+    plans = _plans.setdefault(dialect, {})
+    if mapper not in plans:
         try:
-            _plans[key] = _make_plan(mapper, dialect)
+            plans[mapper] = _make_plan(mapper, dialect)
         except _Unsupported:
-            _plans[key] = None
-    return _plans[key]
+            plans[mapper] = None
+    return plans[mapper]
 
 
 def _make_plan(mapper: Mapper, dialect: Dialect) -> _TablePlan:
