@@ -430,9 +430,9 @@ class ImportWorkerFailed(RuntimeError):
 
 
 def _worker_count(import_id: int | None) -> int:
-    """Worker processes for an import: `TICKET_IMPORT_WORKERS` (default: up to `DEFAULT_WORKERS`, one
-    per CPU), on PostgreSQL only. A stored import (the job) runs in its own process: its record's counts
-    follow its batches one by one."""
+    """Worker processes for an import: `TICKET_IMPORT_WORKERS` (default: one per CPU, at most
+    `DEFAULT_WORKERS`), on PostgreSQL only. A stored import (the job) stays in one process: its record's
+    counts follow its batches one by one."""
     if import_id is not None or db.engine.dialect.name != "postgresql":
         return 1
     if "fork" not in multiprocessing.get_all_start_methods():
