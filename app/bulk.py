@@ -70,7 +70,8 @@ def copy_new_objects(session: Session) -> bool:
         writes = _writes(states, dialect)
     except _Unsupported:
         return False
-    rows = [(write, _rows(write, connection)) for write in writes]
+    with session.no_autoflush:  # loading a stored object's expired id must not flush half-made rows
+        rows = [(write, _rows(write, connection)) for write in writes]
     _copy(connection, dialect, rows)
     # What the flush does last: identity keys, committed values, and a place in the transaction (whose
     # rollback expunges them again). No public call does it for rows written without the flush.
@@ -245,7 +246,7 @@ def _writes(states: list[InstanceState], dialect: Dialect) -> list[_Write]:
     return [by_table[table] for table in sorted(by_table, key=order.__getitem__)]
 
 
-def _rows(write: _Write, connection: Connection) -> list[tuple[Any, ...]]:
+def _rows(write: _Write, connection: Connection) -> list[list[Any]]:
     """The table's rows, having set the objects' keys, and given their children theirs."""
     plan = write.plan
     for state in write.states:
@@ -254,9 +255,8 @@ def _rows(write: _Write, connection: Connection) -> list[tuple[Any, ...]]:
             if key not in values:
                 continue
             related = values[key]
-            source = instance_state(related).dict if related is not None else None
             for theirs, ours in pairs:
-                values[ours] = source[theirs] if source is not None else None
+                values[ours] = _attribute_value(related, theirs)
     if plan.serial is not None:
         key, column = plan.serial
         missing = [state.dict for state in write.states if state.dict.get(key) is None]
@@ -279,6 +279,14 @@ def _rows(write: _Write, connection: Connection) -> list[tuple[Any, ...]]:
                     theirs[their_key] = values[ours]
         rows.append(_row(plan.columns, values))
     return rows
+
+
+def _attribute_value(related: Any, key: str) -> Any:
+    if related is None:
+        return None
+    values = instance_state(related).dict
+    # A stored object's expired id loads, as it would for the flush.
+    return values[key] if key in values else getattr(related, key)
 
 
 def _related(value: Any, uselist: bool) -> Any:
@@ -307,7 +315,7 @@ def _row(columns: list[_ColumnPlan], values: dict[str, Any]) -> list[Any]:
     return row
 
 
-def _copy(connection: Connection, dialect: Dialect, rows: list[tuple[_Write, list[tuple[Any, ...]]]]) -> None:
+def _copy(connection: Connection, dialect: Dialect, rows: list[tuple[_Write, list[list[Any]]]]) -> None:
     driver = connection.connection.driver_connection
     statement = None
     try:

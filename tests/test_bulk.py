@@ -171,7 +171,7 @@ def test_a_copy_session_flushes_new_objects_by_copy(app):
     with CopySession(bind=db.engine) as session:
         customer = Customer(name="Customer", custom_fields={})
         session.add(customer)
-        session.flush()
+        session.commit()  # expires the customer: its id is loaded again for the ticket's row
         ticket = Ticket(reference="T-1", subject="Printer", customer=customer, assignee_id=agent.id)
         session.add(ticket)
         session.add(TicketEvent(ticket=ticket, kind="created"))
@@ -179,6 +179,7 @@ def test_a_copy_session_flushes_new_objects_by_copy(app):
 
     assert not [s for s in statements if s.lstrip().upper().startswith("INSERT")]
     assert db.session.scalar(select(TicketEvent.ticket_id)) == db.session.scalar(select(Ticket.id))
+    assert db.session.scalar(select(Ticket.customer_id)) == db.session.scalar(select(Customer.id))
 
 
 @postgresql
