@@ -115,8 +115,7 @@ class _Write:
 _plans: weakref.WeakKeyDictionary[Dialect, dict[Mapper, _TablePlan | None]] = weakref.WeakKeyDictionary()
 
 
-def _plan(mapper: Mapper, dialect: Dialect) -> _TablePlan | None:
-    plans = _plans.setdefault(dialect, {})
+def _plan(mapper: Mapper, dialect: Dialect, plans: dict[Mapper, _TablePlan | None]) -> _TablePlan | None:
     if mapper not in plans:
         try:
             plans[mapper] = _make_plan(mapper, dialect)
@@ -209,8 +208,9 @@ def _changes_besides_new(session: Session) -> bool:
 def _writes(states: list[InstanceState], dialect: Dialect) -> list[_Write]:
     """The tables to write, parents first, each with its objects; checks everything before changing any."""
     by_table: dict[Table, _Write] = {}
+    plans = _plans.setdefault(dialect, {})
     for state in states:
-        plan = _plan(state.mapper, dialect)
+        plan = _plan(state.mapper, dialect, plans)
         if plan is None:
             raise _Unsupported()
         by_table.setdefault(plan.table, _Write(plan)).states.append(state)
