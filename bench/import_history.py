@@ -6,8 +6,9 @@ Drops and recreates a dedicated database (`switchboard_bench` unless `--database
 creates the schema, the agents and the queues the generated file names, writes the file
 (`bench/generate_history.py`, deterministic for `--seed`), then runs the real command line,
 `flask --app wsgi tickets import FILE`, in a child process and times it from start to exit (app start-up
-included). It checks that every ticket landed, runs the same file again (everything `unchanged`), and
-prints both timings in tickets per second. Not part of the test suite: `make bench-import` runs it.
+included; CPU counts the command and its worker processes). It checks that every ticket landed, runs the
+same file again (everything `unchanged`), and prints both timings in tickets per second. Not part of the
+test suite: `make bench-import` runs it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, select
@@ -112,11 +114,14 @@ def main(argv: list[str] | None = None) -> int:
         size = path.stat().st_size
         print(f"{args.count} tickets, {size / 1e6:.1f} MB, PostgreSQL at {make_url(args.database_url).host}")
 
-        print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+        started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs, {started}")
         seconds, cpu, summary = run_import(args.database_url, path)
         print(
-            f"import: {seconds:8.1f} s  {args.count / seconds:6.0f} tickets/s  CPU {cpu:.1f} s  ({summary})"
+            f"import: {seconds:8.1f} s  {args.count / seconds:6.0f} tickets/s  CPU {cpu:.1f} s "
+            f"({cpu / args.count * 1000:.2f} ms a ticket, all processes)  ({summary})"
         )
+        print(f"load average after: {os.getloadavg()[0]:.2f}")
         counts = row_counts(args.database_url)
         print("rows:   " + ", ".join(f"{name} {count}" for name, count in counts.items()))
         if counts["tickets"] < args.count:

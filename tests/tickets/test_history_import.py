@@ -767,6 +767,26 @@ def test_a_batch_the_database_refuses_is_replayed_line_by_line(setup, monkeypatc
     assert sorted(db.session.scalars(select(Ticket.reference))) == ["ZD-1", "ZD-2"]
 
 
+def test_a_batch_is_copied_into_postgresql_and_flushed_into_sqlite(setup, backend):
+    from sqlalchemy import event
+
+    inserts = []
+    event.listen(
+        db.engine,
+        "before_cursor_execute",
+        lambda conn, cursor, statement, *args: inserts.append(statement.split("(")[0].strip()),
+    )
+
+    report = _import(_file(*_history("B-")))
+
+    assert report.created == 6
+    written_by_insert = {"INSERT INTO tickets", "INSERT INTO ticket_events", "INSERT INTO ticket_comments"}
+    if backend == "postgresql":
+        assert not written_by_insert & set(inserts)
+    else:
+        assert written_by_insert <= set(inserts)
+
+
 def test_a_customer_message_on_a_closed_ticket_is_left_to_the_use_cases(setup):
     line = _worked("W-9", 39)
     line["events"].append({"at": "2024-03-09T08:00:00Z", "kind": "public_reply", "body": "Hello again"})
@@ -825,6 +845,92 @@ def test_lines_are_committed_in_batches(setup, monkeypatch):
 
     assert (report.created, report.failed) == (2, 6)
     assert _count(Ticket) == 2
+
+
+# -- large files: worker processes ------------------------------------------------------------------
+
+postgresql = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+
+
+@pytest.fixture
+def two_workers(app, monkeypatch):
+    """Two worker processes, and batches small enough that the test's files are large."""
+    app.config["TICKET_IMPORT_WORKERS"] = 2
+    monkeypatch.setattr(history, "BATCH_SIZE", 2)
+
+
+@postgresql
+def test_a_large_file_is_shared_out_among_workers_and_lands_as_in_one_process(
+    setup, two_workers, monkeypatch
+):
+    shared = []
+    real = history._shares
+    monkeypatch.setattr(history, "_shares", lambda *args: shared.append(real(*args)) or shared[-1])
+    seen = []
+
+    parallel = _import(
+        _file(*_history("P-"), BAD[3], BAD[0]),
+        on_progress=lambda done, total: seen.append((done, total)),
+        total=9,
+    )
+
+    history.current_app.config["TICKET_IMPORT_WORKERS"] = 1
+    one = _import(_file(*_history("S-"), BAD[3], BAD[0]))
+    assert [len(share) for share in shared[0]] == [5, 4]
+    assert seen == [(n, 9) for n in range(1, 10)]
+    assert (parallel.created, parallel.unchanged, parallel.failed) == (one.created, one.unchanged, one.failed)
+    assert (parallel.created, parallel.unchanged, parallel.failed) == (6, 1, 2)
+    assert [(e["line"], e["errors"]) for e in parallel.errors] == [
+        (e["line"], e["errors"]) for e in one.errors
+    ]
+    for line in _history(""):
+        if line["subject"] != "Twice":
+            assert _outcome(f"P-{line['reference']}") == _outcome(f"S-{line['reference']}"), line["reference"]
+    customers = {line["customer"].get("email") or line["customer"]["phone"] for line in _history("")}
+    assert _count(Customer) == len(customers)  # none added twice
+
+
+def test_lines_that_could_meet_go_to_the_same_worker(setup):
+    from tests.customer_factories import CustomerFactory
+
+    CustomerFactory(emails=["old@example.com"], phones=["+14155550100"])
+    lines = [
+        {"reference": "A-1", "customer": {"email": "Jane@Example.com"}},
+        {"reference": "A-2", "customer": {"email": " jane@example.com", "phone": "+1 415 555 0199"}},
+        {"reference": "B-1", "customer": {"email": "old@example.com"}},
+        {"reference": "A-3", "customer": {"phone": "(415) 555-0199"}},
+        {"reference": "B-2", "customer": {"phone": "+1 415-555-0100"}},  # the same customer as B-1
+        {"reference": "C-1", "customer": {"email": "carl@example.com"}},
+        {"reference": "D-1", "customer": {"email": "dora@example.com"}},
+        {"reference": "C-1", "customer": {"email": "someone.else@example.com"}},  # C-1's reference again
+        "not JSON",
+    ]
+    numbered = list(enumerate((json.dumps(line) for line in lines), start=1))
+
+    shares = history._shares(numbered, 2)
+
+    worker = {number: n for n, share in enumerate(shares) for number, _ in share}
+    assert [[number for number, _ in share] for share in shares] == [[1, 2, 4, 7, 9], [3, 5, 6, 8]]
+    assert worker[1] == worker[2] == worker[4]
+    assert worker[3] == worker[5]
+    assert worker[6] == worker[8]
+
+
+@postgresql
+def test_a_worker_that_stops_stops_the_import(setup, two_workers, monkeypatch):
+    real = history._import_chunk
+
+    def failing(connection, parsed, *args):
+        if any(line.reference == "W-2" for line in parsed):
+            raise RuntimeError("disk full")
+        return real(connection, parsed, *args)
+
+    monkeypatch.setattr(history, "_import_chunk", failing)
+
+    with pytest.raises(history.ImportWorkerFailed, match="disk full"):
+        _import(_file(*_history("")))
+
+    assert _count(Ticket, Ticket.reference == "W-2") == 0
 
 
 # -- the command line ---------------------------------------------------------------------------------

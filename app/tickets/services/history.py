@@ -45,15 +45,19 @@ Transactions
 ------------
 Lines are committed in batches (`BATCH_SIZE`), since a commit per line costs a disk flush each on
 PostgreSQL. A batch is first tried whole, in one transaction: its lines are checked, its customers found
-or added all at once (`customers.find_or_add_customers`), the SLA policies read once, then every line's
-ticket and events are built in the session by the services' steps with autoflush off, and the batch is
-written by one flush (multi-row INSERTs: a handful of statements for 500 tickets). Nothing is written
-before that flush, so a line failing in a step is simply left out: the batch is built again without it
-(at most `MAX_BATCH_ATTEMPTS` times). A database error, or a step the batch path leaves to the use cases
-(a customer writing on a closed ticket starts a follow-up, named from its id), rolls the batch back and
+or added all at once (`customers.find_or_add_customers`, which flushes them), the SLA policies read
+once, then every line's ticket and events are built in the session by the services' steps with autoflush
+off, and the batch's new objects are written by one flush. The batch's session is an `app.bulk.CopySession`:
+on PostgreSQL its flushes write new objects with one COPY per table (the rows the flush would write, ids
+drawn from the tables' sequences; the unit of work's INSERTs of some twenty objects per ticket cost as
+much as building them), and anything else (changed customers; SQLite) the usual way, with multi-row
+INSERTs. Nothing of the tickets is written before that flush, so a line failing in a step is simply left
+out: the batch is built again without it (at most `MAX_BATCH_ATTEMPTS` times). A database error (a COPY
+the database refuses raises it as a flush would), or a step the batch path leaves to the use cases (a
+customer writing on a closed ticket starts a follow-up, named from its id), rolls the batch back and
 sends it to the line-by-line replay below, where a bad line loses only itself. Both paths run the same
 steps; the tests compare what they write. One difference is deliberate: a batch writes each ticket's
-final state in one INSERT, so an imported ticket starts at version 1 whatever its history.
+final state in one row, so an imported ticket starts at version 1 whatever its history.
 
 The line-by-line replay calls the use cases themselves (`open_ticket`, then one per event), each of
 which commits. A line is several use cases and must land whole or not at all, so the replay runs them
@@ -68,13 +72,31 @@ rolled back if anything in the line fails. Nothing is patched: the services run 
 that is put in the app context's `db.session` slot for the duration of a batch and taken out after.
 Committed batches stay if the import stops halfway (a crash, a killed job); importing the file again
 finishes it, since references already present are skipped.
+
+Large files
+-----------
+On PostgreSQL a file of more than one batch is shared out among worker processes forked from the
+importing one (`TICKET_IMPORT_WORKERS`; by default one per CPU, at most `DEFAULT_WORKERS`), each importing
+its share batch by batch as above, on a connection of its own. Lines that could meet go to the same
+worker, in file order: lines with the same reference, and lines of the same customer (the e-mail or
+phone as the customers room normalizes them, or a customer already owning either). So two workers never
+add the same ticket or customer, nor change the same customer, and every line comes out as it would in
+one process. The importing process reads the whole file first to share it out, then reports progress
+and gathers the report (errors in line order) as the workers' batches land. A worker stopping on an
+error stops the import (`ImportWorkerFailed`); committed batches stay, as when one process stops. A
+stored import (the API's job) runs in one process, so its record's counts follow its batches.
 """
 
 from __future__ import annotations
 
+import functools
+import gc
 import json
+import multiprocessing
+import multiprocessing.connection
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -85,7 +107,9 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Agent
-from app.customers.models import ImportStatus
+from app.bulk import CopySession
+from app.customers import services as customers
+from app.customers.models import ContactKind, ContactPoint, ImportStatus
 from app.dbtypes import utcnow
 from app.errors import AppError, Invalid, NotFound
 from app.extensions import db
@@ -112,6 +136,8 @@ ACTOR_KIND = "import"
 BATCH_SIZE = 500
 # Times a batch is staged again without the lines that failed in it, before it is replayed line by line.
 MAX_BATCH_ATTEMPTS = 4
+# Worker processes of a large import on PostgreSQL (at most one per CPU); `TICKET_IMPORT_WORKERS` sets it.
+DEFAULT_WORKERS = 2
 # Kept in the import record and the report; the counts stay exact beyond it.
 MAX_REPORTED_ERRORS = 1000
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -328,18 +354,55 @@ def _import(
     on_progress: ProgressCallback | None,
     total: int | None,
 ) -> HistoryReport:
+    numbered: Iterable[tuple[int, str]] = _numbered(lines)
+    workers = _worker_count(import_id)
+    if workers > 1:
+        numbered = list(numbered)
+        if len(numbered) > BATCH_SIZE:
+            return _import_in_parallel(numbered, workers, actor_id, on_progress, total)
     report = HistoryReport()
     done = 0
     with db.engine.connect() as connection:
-        for chunk in _chunks(_numbered(lines), BATCH_SIZE):
+        for chunk in _chunks(numbered, BATCH_SIZE):
             parsed = [_parse(number, text) for number, text in chunk]
-            if not _import_batch(connection, parsed, actor_id, import_id, report):
-                _import_line_by_line(connection, parsed, actor_id, import_id, report)
+            _import_chunk(connection, parsed, actor_id, import_id, report)
             for _line in parsed:
                 done += 1
                 if on_progress is not None:
                     on_progress(done, total)
     return report
+
+
+def _import_chunk(
+    connection: Connection,
+    parsed: list[_Line],
+    actor_id: int | None,
+    import_id: int | None,
+    report: HistoryReport,
+) -> None:
+    with _collecting_garbage_after():
+        if not _import_batch(connection, parsed, actor_id, import_id, report):
+            _import_line_by_line(connection, parsed, actor_id, import_id, report)
+
+
+@contextmanager
+def _collecting_garbage_after() -> Iterator[None]:
+    """Python's cycle collector paused for a batch, then run once on what the batch made.
+
+    A batch makes a few hundred thousand objects, many in reference cycles (an ORM object and its
+    state, a ticket and its SLA targets). Left on, the collector goes over them again and again as they
+    pile up, a fifth of the import's time; while it is paused they all stay in its youngest
+    generation, so one collection of that generation afterwards frees the same cycles.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(0)
 
 
 def _import_line_by_line(
@@ -357,6 +420,205 @@ def _import_line_by_line(
         if import_id is not None:
             _save_progress(replayer.session, import_id, report)
         replayer.session.commit()
+
+
+# -- batches in worker processes -------------------------------------------------------------------
+
+
+class ImportWorkerFailed(RuntimeError):
+    """A worker process of a parallel import stopped on an error (what it wrote stays, batch by batch)."""
+
+
+def _worker_count(import_id: int | None) -> int:
+    """Worker processes for an import: `TICKET_IMPORT_WORKERS` (default: one per CPU, at most
+    `DEFAULT_WORKERS`), on PostgreSQL only. A stored import (the job) stays in one process: its record's
+    counts follow its batches one by one."""
+    if import_id is not None or db.engine.dialect.name != "postgresql":
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    default = min(DEFAULT_WORKERS, os.cpu_count() or 1)
+    return max(1, int(current_app.config.get("TICKET_IMPORT_WORKERS", default)))
+
+
+def _import_in_parallel(
+    numbered: list[tuple[int, str]],
+    workers: int,
+    actor_id: int | None,
+    on_progress: ProgressCallback | None,
+    total: int | None,
+) -> HistoryReport:
+    """The lines shared out among worker processes, each importing its share batch by batch as `_import`
+    does; progress and the report are gathered here as their batches land."""
+    app = current_app._get_current_object()
+    context = multiprocessing.get_context("fork")
+    receivers, processes = [], []
+    for share in _shares(numbered, workers):
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_work, args=(app, share, actor_id, sender), daemon=True)
+        process.start()
+        sender.close()
+        receivers.append(receiver)
+        processes.append(process)
+    report = HistoryReport()
+    # Each worker's errors come in line order: its first ones are all the report may need of them.
+    errors: dict[Any, list[dict[str, Any]]] = {receiver: [] for receiver in receivers}
+    done = 0
+    try:
+        waiting = set(receivers)
+        while waiting:
+            for receiver in multiprocessing.connection.wait(list(waiting)):
+                try:
+                    message = receiver.recv()
+                except EOFError:
+                    waiting.discard(receiver)
+                    continue
+                if message[0] == "failed":
+                    raise ImportWorkerFailed(message[1])
+                _, lines, created, unchanged, failed, batch_errors = message
+                report.created += created
+                report.unchanged += unchanged
+                report.failed += failed
+                kept = errors[receiver]
+                kept.extend(batch_errors[: MAX_REPORTED_ERRORS - len(kept)])
+                for _line in range(lines):
+                    done += 1
+                    if on_progress is not None:
+                        on_progress(done, total)
+    finally:
+        for process in processes:
+            if process.is_alive() and done < len(numbered):
+                process.terminate()
+            process.join()
+    if done < len(numbered):
+        raise ImportWorkerFailed("An import worker stopped before its last batch.")
+    merged = sorted((error for kept in errors.values() for error in kept), key=lambda error: error["line"])
+    report.errors = merged[:MAX_REPORTED_ERRORS]
+    return report
+
+
+def _work(app: Any, numbered: list[tuple[int, str]], actor_id: int | None, sender: Any) -> None:
+    """A worker process: its share of the lines, batch by batch, each batch's outcome sent back."""
+    try:
+        with app.app_context():
+            # The pool's connections belong to the parent process: this one opens its own.
+            db.engine.dispose(close=False)
+            with db.engine.connect() as connection:
+                for chunk in _chunks(numbered, BATCH_SIZE):
+                    parsed = [_parse(number, text) for number, text in chunk]
+                    tally = HistoryReport()
+                    _import_chunk(connection, parsed, actor_id, None, tally)
+                    sender.send(
+                        ("batch", len(chunk), tally.created, tally.unchanged, tally.failed, tally.errors)
+                    )
+    except BaseException as error:
+        sender.send(("failed", f"{type(error).__name__}: {error}"))
+        raise
+    finally:
+        sender.close()
+
+
+def _shares(numbered: list[tuple[int, str]], workers: int) -> list[list[tuple[int, str]]]:
+    """The lines shared out, in file order, so that lines that could meet go to the same worker: the
+    same reference (the first lands, the next is unchanged), or the same customer, found by e-mail or
+    phone as the customers room normalizes them, or by a customer already owning either. Two workers
+    then never add the same customer or reference, nor change the same customer."""
+    groups = _Groups()
+    keys_of: list[list[tuple[str, Any]]] = []
+    contacts: dict[str, set[str]] = {}
+    for _number, text in numbered:
+        keys = _meeting_keys(text)
+        keys_of.append(keys)
+        groups.join(keys)
+        for kind, value in keys:
+            if kind != "reference":
+                contacts.setdefault(kind, set()).add(value)
+    for kind, value, customer_id in _owners(contacts):
+        groups.join([(kind, value), ("customer", customer_id)])
+    shares: list[list[tuple[int, str]]] = [[] for _ in range(workers)]
+    worker_of: dict[Any, int] = {}
+    for line, keys in zip(numbered, keys_of, strict=True):
+        group = groups.find(keys[0]) if keys else None
+        worker = worker_of.get(group) if group is not None else None
+        if worker is None:
+            worker = min(range(workers), key=lambda n: len(shares[n]))
+            if group is not None:
+                worker_of[group] = worker
+        shares[worker].append(line)
+    return [share for share in shares if share]
+
+
+def _meeting_keys(text: str) -> list[tuple[str, Any]]:
+    """A line's reference and its customer's normalized e-mail and phone, as far as the line has them
+    (a line without them fails on its own, whichever worker it goes to)."""
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return []
+    if not isinstance(data, dict):
+        return []
+    keys: list[tuple[str, Any]] = []
+    reference = data.get("reference")
+    if isinstance(reference, int | str) and not isinstance(reference, bool):
+        keys.append(("reference", str(reference).strip()))
+    customer = data.get("customer")
+    if isinstance(customer, dict):
+        for kind, normalize in ((ContactKind.EMAIL, _normal_email), (ContactKind.PHONE, _normal_phone)):
+            raw = customer.get(kind.value)
+            if isinstance(raw, str) and raw.strip():
+                keys.append((kind.value, normalize(raw.strip())))
+    return keys
+
+
+@functools.lru_cache(maxsize=65536)
+def _normal_email(raw: str) -> str:
+    try:
+        return customers.normalize_email(raw)
+    except Invalid:
+        return raw  # the line fails on it and adds no customer
+
+
+@functools.lru_cache(maxsize=65536)
+def _normal_phone(raw: str) -> str:
+    try:
+        return customers.normalize_phone(raw)
+    except Invalid:
+        return raw
+
+
+def _owners(contacts: Mapping[str, set[str]]) -> Iterator[tuple[str, str, int]]:
+    """Customers already owning these contact points (live or not), a chunk of values per query."""
+    with db.engine.connect() as connection:
+        for kind, values in contacts.items():
+            ordered = sorted(values)
+            for start in range(0, len(ordered), 5000):
+                query = select(ContactPoint.kind, ContactPoint.value, ContactPoint.customer_id).where(
+                    ContactPoint.kind == kind, ContactPoint.value.in_(ordered[start : start + 5000])
+                )
+                yield from connection.execute(query)
+
+
+class _Groups:
+    """Union-find: keys met on one line belong together, and so do the lines holding them."""
+
+    def __init__(self) -> None:
+        self._parent: dict[Any, Any] = {}
+
+    def find(self, key: Any) -> Any:
+        parent = self._parent.setdefault(key, key)
+        while parent != key:
+            grandparent = self._parent[parent]
+            self._parent[key] = grandparent
+            key, parent = parent, grandparent
+        return key
+
+    def join(self, keys: list[Any]) -> None:
+        if keys:
+            root = self.find(keys[0])
+            for key in keys[1:]:
+                other = self.find(key)
+                if other != root:
+                    self._parent[other] = root
 
 
 # -- a batch at once ------------------------------------------------------------------------------------
@@ -382,9 +644,9 @@ def _import_batch(
     import_id: int | None,
     report: HistoryReport,
 ) -> bool:
-    """Import a batch in one transaction with one flush: every line's ticket, conversation, audit
+    """Import a batch in one transaction with one write: every line's ticket, conversation, audit
     events and SLA targets are built in the session by the ticket services' steps (the same code as
-    the use cases, without their commits), then written together, many rows per INSERT.
+    the use cases, without their commits), then written together (one COPY per table on PostgreSQL).
 
     A line that fails is recorded and the batch is staged again without it (a line that fails leaves
     nothing behind, as in the line-by-line replay). Returns False, having written nothing, when the
@@ -396,7 +658,7 @@ def _import_batch(
         tally = HistoryReport(report.created, report.unchanged, report.failed, list(report.errors))
         transaction = connection.begin()
         try:
-            with _Replayer(connection, actor_id) as replayer:
+            with _Replayer(connection, actor_id, session_class=CopySession) as replayer:
                 _stage_batch(replayer, parsed, failures, tally)
                 if import_id is not None:
                     _save_progress(replayer.session, import_id, tally)
@@ -494,12 +756,17 @@ class _Replayer:
     service's `commit()` ends its own step, inside the line's savepoint, and not the batch. Objects are
     not expired on those commits: they end no transaction anyone else could see into, and reloading
     every object after each step would double the import's queries. The agents and queues the lines
-    use are held here, since the session's identity map only keeps objects someone refers to.
+    use are held here, since the session's identity map only keeps objects someone refers to. A batch
+    runs on an `app.bulk.CopySession` (its flushes write new rows with COPY on PostgreSQL); the
+    line-by-line replay on a plain one, as the use cases run anywhere else.
     """
 
-    def __init__(self, connection: Connection, actor_id: int | None):
+    def __init__(
+        self, connection: Connection, actor_id: int | None, *, session_class: type[Session] = Session
+    ):
         self.connection = connection
         self.actor_id = actor_id
+        self.session_class = session_class
         self.session: Session | None = None
         self._held: dict[tuple[type, int], Any] = {}
         self._previous: Any = None
@@ -519,7 +786,7 @@ class _Replayer:
             registry.set(self._previous)
 
     def _open(self) -> None:
-        self.session = Session(
+        self.session = self.session_class(
             bind=self.connection, join_transaction_mode="create_savepoint", expire_on_commit=False
         )
         db.session.registry.set(self.session)

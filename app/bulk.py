@@ -1,0 +1,331 @@
+"""Writing a session's new objects with PostgreSQL's COPY instead of the unit of work's INSERTs.
+
+The ticket history import builds each batch (hundreds of tickets, some twenty new objects each) in a
+session with the ticket services' own steps. Flushing those objects cost as much CPU as building them:
+the unit of work's bookkeeping per object, and multi-row INSERT statements that the driver takes apart
+again in Python. `copy_new_objects` writes the rows that flush would have written, one COPY per table:
+
+- tables in foreign-key order, each table's rows in the order their objects were added;
+- primary keys drawn from each table's sequence, all of a table's at once;
+- foreign keys copied from related objects as the flush copies them (many-to-one: from the object
+  referred to; one-to-many: to the objects in the collection; a many-to-one set to None empties them);
+- for a column not set (or set to None, unless its type stores None as a value, like JSON's `null`)
+  its default, or NULL; the version counter at its first value; each type's bind processing.
+
+The objects then are persistent, as after a flush. A COPY the database refuses raises what a flush would
+(`IntegrityError`, `DataError`, ...), and the caller rolls its transaction back as after a failed flush:
+nothing is half-written. `CopySession` is a session whose flushes (its own, autoflush, commit's) go
+this way, the rest of the flush (if anything) following as usual.
+
+Anything else is left to the plain flush: another database (SQLite), a session that also holds changed
+or deleted objects, flush or insert event listeners, inheritance, server-side defaults, many-to-many
+rows, related objects that are neither new nor stored.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Any, NamedTuple
+
+from sqlalchemy import Column, Connection, Table, text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Mapper, RelationshipDirection, Session
+from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.orm.exc import UnmappedColumnError
+from sqlalchemy.orm.state import InstanceState
+from sqlalchemy.schema import sort_tables
+
+_NOT_SET = object()
+_NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence(:table, :column)) FROM generate_series(1, :count)")
+
+
+class _Unsupported(Exception):
+    """Something the plain flush must handle."""
+
+
+class CopySession(Session):
+    """A session whose flush writes its new objects with COPY where it can (see the module)."""
+
+    def flush(self, objects: Any = None) -> None:
+        if objects is None:
+            copy_new_objects(self)
+        super().flush(objects)
+
+
+def copy_new_objects(session: Session) -> bool:
+    """Write the session's new objects with COPY and make them persistent, as a flush would; False,
+    having written nothing, where the plain flush must do it."""
+    if not session.new or _changes_besides_new(session):
+        return False
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.driver != "psycopg":
+        return False
+    states = sorted((instance_state(obj) for obj in session.new), key=attrgetter("insert_order"))
+    try:
+        writes = _writes(states, dialect)
+    except _Unsupported:
+        return False
+    with session.no_autoflush:  # loading a stored object's expired id must not flush half-made rows
+        rows = [(write, _rows(write, connection)) for write in writes]
+    _copy(connection, dialect, rows)
+    # What the flush does last: identity keys, committed values, and a place in the transaction (whose
+    # rollback expunges them again). No public call does it for rows written without the flush.
+    session._register_persistent(set(states))
+    return True
+
+
+# -- what to write ------------------------------------------------------------------------------------
+
+
+class _ColumnPlan(NamedTuple):
+    key: str | None  # the attribute holding the column's value (None: not mapped)
+    stores_none: bool  # the type writes None as a value (JSON null) rather than leaving the column unset
+    default: Callable[[], Any] | None
+    process: Callable[[Any], Any] | None
+
+
+@dataclass
+class _TablePlan:
+    """How one mapper's objects become rows of its table."""
+
+    table: Table
+    statement: str
+    columns: list[_ColumnPlan]
+    serial: tuple[str, str] | None  # (attribute, column name) of an id drawn from a sequence
+    version: tuple[str, Any] | None  # (attribute, first value) of the optimistic-locking counter
+    # (relationship, [(attribute on the related object, attribute here)]): foreign keys taken from it
+    pulls: list[tuple[str, list[tuple[str, str]]]]
+    # (relationship, [(attribute here, attribute on the related objects)]): foreign keys given to them
+    pushes: list[tuple[str, bool, list[tuple[str, str]]]]
+    many_to_many: list[str]
+
+
+@dataclass
+class _Write:
+    plan: _TablePlan
+    states: list[InstanceState] = field(default_factory=list)
+
+
+# Per dialect (an engine's: its JSON serializer goes into the bind processing), per mapper.
+_plans: weakref.WeakKeyDictionary[Dialect, dict[Mapper, _TablePlan | None]] = weakref.WeakKeyDictionary()
+
+
+def _plan(mapper: Mapper, dialect: Dialect, plans: dict[Mapper, _TablePlan | None]) -> _TablePlan | None:
+    if mapper not in plans:
+        try:
+            plans[mapper] = _make_plan(mapper, dialect)
+        except _Unsupported:
+            plans[mapper] = None
+    return plans[mapper]
+
+
+def _make_plan(mapper: Mapper, dialect: Dialect) -> _TablePlan:
+    if len(mapper.tables) != 1 or mapper.inherits is not None or mapper.polymorphic_on is not None:
+        raise _Unsupported()
+    if mapper.dispatch.before_insert or mapper.dispatch.after_insert:
+        raise _Unsupported()
+    table = mapper.local_table
+    serial_column = table.autoincrement_column
+    version = None
+    if mapper.version_id_col is not None:
+        if mapper.version_id_generator is False:
+            raise _Unsupported()
+        version = (_attribute(mapper, mapper.version_id_col), mapper.version_id_generator(None))
+    columns = [_column_plan(mapper, c, dialect, serial=c is serial_column) for c in table.columns]
+    preparer = dialect.identifier_preparer
+    names = ", ".join(preparer.quote(column.name) for column in table.columns)
+    pulls, pushes, many_to_many = [], [], []
+    for prop in mapper.relationships:
+        if prop.viewonly:
+            continue
+        if prop.post_update:
+            raise _Unsupported()
+        if prop.direction is RelationshipDirection.MANYTOMANY:
+            many_to_many.append(prop.key)
+        elif prop.direction is RelationshipDirection.MANYTOONE:
+            pairs = [(_attribute(prop.mapper, r), _attribute(mapper, c)) for r, c in prop.synchronize_pairs]
+            pulls.append((prop.key, pairs))
+        else:
+            pairs = [(_attribute(mapper, r), _attribute(prop.mapper, c)) for r, c in prop.synchronize_pairs]
+            pushes.append((prop.key, prop.uselist, pairs))
+    return _TablePlan(
+        table=table,
+        statement=f"COPY {preparer.format_table(table)} ({names}) FROM STDIN",
+        columns=columns,
+        serial=(_attribute(mapper, serial_column), serial_column.name) if serial_column is not None else None,
+        version=version,
+        pulls=pulls,
+        pushes=pushes,
+        many_to_many=many_to_many,
+    )
+
+
+def _column_plan(mapper: Mapper, column: Column, dialect: Dialect, *, serial: bool) -> _ColumnPlan:
+    if column.server_default is not None or (column.identity is not None and column.identity.always):
+        raise _Unsupported()
+    default = None
+    if column.default is not None and not serial:
+        if column.default.is_scalar:
+            value = column.default.arg
+            default = lambda: value  # noqa: E731
+        elif column.default.is_callable:
+            # Zero-argument callables are wrapped to take the statement's context; there is none here.
+            call = column.default.arg
+            default = lambda: call(None)  # noqa: E731
+        else:
+            raise _Unsupported()  # a SQL expression or a sequence: the database computes it
+    try:
+        key = _attribute(mapper, column)
+    except UnmappedColumnError:
+        key = None
+    return _ColumnPlan(
+        key=key,
+        stores_none=column.type.should_evaluate_none,
+        default=default,
+        process=column.type.dialect_impl(dialect).bind_processor(dialect),
+    )
+
+
+def _attribute(mapper: Mapper, column: Column) -> str:
+    prop = mapper.get_property_by_column(column)
+    if len(prop.columns) != 1:
+        raise _Unsupported()
+    return prop.key
+
+
+def _changes_besides_new(session: Session) -> bool:
+    """Changed or deleted objects to write as well, or listeners that expect to see a flush."""
+    dispatch = session.dispatch
+    listened = dispatch.before_flush or dispatch.after_flush or dispatch.after_flush_postexec
+    return bool(session.dirty or session.deleted or listened)
+
+
+def _writes(states: list[InstanceState], dialect: Dialect) -> list[_Write]:
+    """The tables to write, parents first, each with its objects; checks everything before changing any."""
+    by_table: dict[Table, _Write] = {}
+    plans = _plans.setdefault(dialect, {})
+    for state in states:
+        plan = _plan(state.mapper, dialect, plans)
+        if plan is None:
+            raise _Unsupported()
+        by_table.setdefault(plan.table, _Write(plan)).states.append(state)
+    order = {table: n for n, table in enumerate(sort_tables(by_table))}
+    new = {id(state) for state in states}
+
+    def check(related: Any, own_table: Table, *, before: bool) -> None:
+        state = instance_state(related)
+        if id(state) not in new:
+            if state.key is None:
+                raise _Unsupported()  # neither new here nor stored
+            if not before:
+                raise _Unsupported()  # a stored object joining a new one's collection: an UPDATE
+            return
+        related_table = state.mapper.local_table
+        if related_table not in order:
+            raise _Unsupported()
+        if (order[related_table] < order[own_table]) != before or related_table is own_table:
+            raise _Unsupported()  # an order the foreign keys do not give
+
+    for table, write in by_table.items():
+        plan = write.plan
+        for state in write.states:
+            values = state.dict
+            if any(values.get(key) for key in plan.many_to_many):
+                raise _Unsupported()
+            for key, _pairs in plan.pulls:
+                if values.get(key) is not None:
+                    check(values[key], table, before=True)
+            for key, uselist, _pairs in plan.pushes:
+                for child in _related(values.get(key), uselist):
+                    check(child, table, before=False)
+    return [by_table[table] for table in sorted(by_table, key=order.__getitem__)]
+
+
+def _rows(write: _Write, connection: Connection) -> list[list[Any]]:
+    """The table's rows, having set the objects' keys, and given their children theirs."""
+    plan = write.plan
+    for state in write.states:
+        values = state.dict
+        for key, pairs in plan.pulls:
+            if key not in values:
+                continue
+            related = values[key]
+            for theirs, ours in pairs:
+                values[ours] = _attribute_value(related, theirs)
+    if plan.serial is not None:
+        key, column = plan.serial
+        missing = [state.dict for state in write.states if state.dict.get(key) is None]
+        if missing:
+            table = connection.dialect.identifier_preparer.format_table(plan.table)
+            ids = connection.execute(_NEXT_IDS, {"table": table, "column": column, "count": len(missing)})
+            for values, new_id in zip(missing, sorted(ids.scalars()), strict=True):
+                values[key] = new_id
+    if plan.version is not None:
+        key, first = plan.version
+        for state in write.states:
+            state.dict[key] = first
+    rows = []
+    for state in write.states:
+        values = state.dict
+        for key, uselist, pairs in plan.pushes:
+            for child in _related(values.get(key), uselist):
+                theirs = instance_state(child).dict
+                for ours, their_key in pairs:
+                    theirs[their_key] = values[ours]
+        rows.append(_row(plan.columns, values))
+    return rows
+
+
+def _attribute_value(related: Any, key: str) -> Any:
+    if related is None:
+        return None
+    values = instance_state(related).dict
+    # A stored object's expired id loads, as it would for the flush.
+    return values[key] if key in values else getattr(related, key)
+
+
+def _related(value: Any, uselist: bool) -> Any:
+    if value is None:
+        return ()
+    return value if uselist else (value,)
+
+
+def _row(columns: list[_ColumnPlan], values: dict[str, Any]) -> list[Any]:
+    """An object's row; what the flush would take from the column's default is set on the object too."""
+    row = []
+    for key, stores_none, default, process in columns:
+        value = values.get(key, _NOT_SET)  # an unmapped column's key is None: never in the dict
+        if value is None and not stores_none:
+            value = _NOT_SET
+        if value is _NOT_SET:
+            if default is None:
+                if key is not None:
+                    values[key] = None
+                row.append(None)
+                continue
+            value = default()
+            if key is not None:
+                values[key] = value
+        row.append(process(value) if process is not None else value)
+    return row
+
+
+def _copy(connection: Connection, dialect: Dialect, rows: list[tuple[_Write, list[list[Any]]]]) -> None:
+    driver = connection.connection.driver_connection
+    statement = None
+    try:
+        with driver.cursor() as cursor:
+            for write, table_rows in rows:
+                statement = write.plan.statement
+                with cursor.copy(statement) as copy:
+                    for row in table_rows:
+                        copy.write_row(row)
+    except dialect.loaded_dbapi.Error as error:
+        # As the flush would raise it: IntegrityError, DataError... (the caller rolls back).
+        base = dialect.loaded_dbapi.Error
+        raise DBAPIError.instance(statement, None, error, base, dialect=dialect) from error
