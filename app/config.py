@@ -82,6 +82,8 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "switchboard@localhost"),
         "MAIL_LOG": os.environ.get("MAIL_LOG") or str(instance_dir / "mail.log"),
+        # Processes sharing a large `flask tickets import` on PostgreSQL; 0: one per CPU, at most two.
+        "TICKET_IMPORT_WORKERS": int(os.environ.get("TICKET_IMPORT_WORKERS") or 0),
     }
 
 

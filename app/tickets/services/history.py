@@ -437,8 +437,10 @@ def _worker_count(import_id: int | None) -> int:
         return 1
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    default = min(DEFAULT_WORKERS, os.cpu_count() or 1)
-    return max(1, int(current_app.config.get("TICKET_IMPORT_WORKERS", default)))
+    configured = current_app.config.get("TICKET_IMPORT_WORKERS")
+    if configured:
+        return max(1, int(configured))
+    return min(DEFAULT_WORKERS, os.cpu_count() or 1)
 
 
 def _import_in_parallel(
