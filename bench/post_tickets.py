@@ -1,9 +1,11 @@
 """Benchmark: `POST /api/v1/tickets` through a real server process on PostgreSQL.
 
-Starts gunicorn (the production server of `make run`) on a fresh PostgreSQL database, signs in one
-agent, then has `wrk` send 2,000 ticket creations at concurrency 4 and again at 32 (keep-alive
-connections, 500 distinct customers: `bench/post_tickets.lua`) and prints requests/s, p50 and p99
-latency and the error count per run.
+Starts gunicorn (the production server of `make run`, 4 workers of 2 threads) on a fresh PostgreSQL
+database, signs in one agent, then has `wrk` send 2,000 ticket creations at concurrency 4 and again at
+32 (keep-alive connections, 500 distinct customers: `bench/post_tickets.lua`) and prints requests/s, p50
+and p99 latency and the error count per run. Four single-threaded-ish workers, not two of eight
+threads: with two, four keep-alive connections often split three to one, and the process holding three
+serves them one at a time under its GIL while the other idles (measured: 2026-11-30 in RESULTS.md).
 
     make bench-tickets            # or: .venv/bin/python bench/post_tickets.py --requests 2000
 
@@ -107,8 +109,8 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[4, 32])
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per worker")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker")
     parser.add_argument("--port", type=int, default=5099)
     parser.add_argument("--client", choices=["wrk", "python"], default="wrk", help="what sends the requests")
     args = parser.parse_args()
