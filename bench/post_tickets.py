@@ -3,7 +3,7 @@
 Starts gunicorn (the production server of `make run`, 4 workers of 2 threads) on a fresh PostgreSQL
 database, signs in one agent, then has `wrk` send 2,000 ticket creations at concurrency 4 and again at
 32 (keep-alive connections, 500 distinct customers: `bench/post_tickets.lua`) and prints requests/s, p50
-and p99 latency and the error count per run. Four single-threaded-ish workers, not two of eight
+and p99 latency and the error count per run. Four workers of two threads, not two of eight
 threads: with two, four keep-alive connections often split three to one, and the process holding three
 serves them one at a time under its GIL while the other idles (measured: 2026-11-30 in RESULTS.md).
 
