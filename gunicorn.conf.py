@@ -4,6 +4,7 @@ Flask-SocketIO in threading mode needs one worker process per server (sticky ses
 scale out by running more of these behind a load balancer, not by raising `workers`.
 """
 
+import gc
 import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
@@ -16,7 +17,12 @@ accesslog = None if os.environ.get("ACCESS_LOG") == "off" else "-"
 
 
 def post_worker_init(worker):
-    """Embedded mode has no worker.py: drain the in-process queue on a thread of this process."""
+    """Set the loaded worker up for serving; in embedded mode, which has no worker.py, drain the
+    in-process queue on a thread of this process."""
+    # Everything loaded so far (the app, SQLAlchemy's mappers, phone-number metadata, catalogs) lives as
+    # long as the process: frozen, the cycle collector stops walking it again at every full collection,
+    # a pause of milliseconds in the middle of whichever request triggered it.
+    gc.freeze()
     app = worker.wsgi
     if not app.config["REDIS_URL"]:
         from app.queue import start_embedded_worker
