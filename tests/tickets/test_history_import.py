@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.customers.models import ContactPoint, Customer, CustomerEvent
 from app.extensions import db
@@ -768,16 +768,16 @@ def test_a_batch_the_database_refuses_is_replayed_line_by_line(setup, monkeypatc
 
 
 def test_a_batch_is_copied_into_postgresql_and_flushed_into_sqlite(setup, backend):
-    from sqlalchemy import event
-
     inserts = []
-    event.listen(
-        db.engine,
-        "before_cursor_execute",
-        lambda conn, cursor, statement, *args: inserts.append(statement.split("(")[0].strip()),
-    )
 
-    report = _import(_file(*_history("B-")))
+    def seen(conn, cursor, statement, *args):
+        inserts.append(statement.split("(")[0].strip())
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        report = _import(_file(*_history("B-")))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
 
     assert report.created == 6
     written_by_insert = {"INSERT INTO tickets", "INSERT INTO ticket_events", "INSERT INTO ticket_comments"}

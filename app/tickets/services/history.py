@@ -690,16 +690,8 @@ def _stage_batch(
     sla.read_policies_once()
     planned: list[tuple[_Line, _Plan]] = []
     for line in parsed:
-        if line.errors is not None or line.number in failures:
-            tally.fail(line.number, line.reference, line.errors or failures[line.number])
-            continue
-        if line.reference in batch.known:
-            tally.unchanged += 1
-            continue
-        try:
-            plan = _plan(line, batch)
-        except _LineError as error:
-            tally.fail(line.number, line.reference, error.errors)
+        plan = _triage(line, batch, tally, failed=failures.get(line.number))
+        if plan is None:
             continue
         batch.known.add(line.reference)
         planned.append((line, plan))
@@ -816,16 +808,8 @@ class _Replayer:
                 self._held[model, found.id] = found
 
     def import_line(self, batch: _Batch, line: _Line, report: HistoryReport) -> None:
-        if line.errors is not None:
-            report.fail(line.number, line.reference, line.errors)
-            return
-        if line.reference in batch.known:
-            report.unchanged += 1
-            return
-        try:
-            plan = _plan(line, batch)
-        except _LineError as error:
-            report.fail(line.number, line.reference, error.errors)
+        plan = _triage(line, batch, report)
+        if plan is None:
             return
         # The session's steps must nest inside the line's savepoint: end whatever it has open (reads).
         if self.session.in_transaction():
@@ -892,6 +876,25 @@ class _Plan:
     queue_id: int | None
     assignee_id: int | None
     authors: dict[int, int | None]  # event index -> agent id (None: the customer, or nobody)
+
+
+def _triage(
+    line: _Line, batch: _Batch, report: HistoryReport, *, failed: Mapping[str, Any] | None = None
+) -> _Plan | None:
+    """What importing a line takes, or None once the line is counted: failed (a bad line, or `failed`
+    in an earlier attempt at its batch) or unchanged (its reference is taken)."""
+    errors = line.errors if line.errors is not None else failed
+    if errors is not None:
+        report.fail(line.number, line.reference, errors)
+        return None
+    if line.reference in batch.known:
+        report.unchanged += 1
+        return None
+    try:
+        return _plan(line, batch)
+    except _LineError as error:
+        report.fail(line.number, line.reference, error.errors)
+        return None
 
 
 def _plan(line: _Line, batch: _Batch) -> _Plan:
