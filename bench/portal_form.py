@@ -26,8 +26,7 @@ from urllib.parse import urlencode
 import redis
 
 # bench/ is on the path when this runs as a script
-from databases import recreate_database
-from servers import flask, gunicorn, server_env, settings_line, timed_run
+from servers import fresh_server_env, gunicorn, server_arguments, settings_line, timed_run
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 KEY = re.compile(r'name="idempotency_key" type="hidden" value="([^"]+)"')
@@ -87,30 +86,16 @@ class Visitor:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url", default="postgresql://postgres@127.0.0.1:5432/switchboard_bench_portal"
+    server_arguments(
+        parser, database="switchboard_bench_portal", redis_db=13, port=5098, workers=2, threads=8
     )
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--submissions", type=int, default=500)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[4])
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per worker")
-    parser.add_argument("--port", type=int, default=5098)
     args = parser.parse_args()
 
-    recreate_database(args.database_url)
     # Rate-limit counters and queued e-mail jobs of an earlier run.
     redis.Redis.from_url(args.redis).flushdb()
-    env = server_env(
-        database_url=args.database_url,
-        redis_url=args.redis,
-        port=args.port,
-        workers=args.workers,
-        threads=args.threads,
-        PORTAL_RATE_LIMIT=UNLIMITED,
-        PORTAL_EMAIL_RATE_LIMIT=UNLIMITED,
-    )
-    flask(env, "db", "upgrade")
+    env = fresh_server_env(args, PORTAL_RATE_LIMIT=UNLIMITED, PORTAL_EMAIL_RATE_LIMIT=UNLIMITED)
 
     with gunicorn(env, ready_path="/complaints/new"):
         timed_run(40, 4, lambda: Visitor(args.port).submit)  # warm-up: imports, pools, template caches

@@ -28,8 +28,7 @@ import time
 from pathlib import Path
 
 # bench/ is on the path when this runs as a script
-from databases import recreate_database
-from servers import flask, gunicorn, server_env, settings_line, timed_run
+from servers import flask, fresh_server_env, gunicorn, server_arguments, settings_line, timed_run
 
 WRK_SCRIPT = Path(__file__).with_name("post_tickets.lua")
 
@@ -105,27 +104,15 @@ def client(port: int, token: str):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/switchboard_bench")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
+    server_arguments(parser, database="switchboard_bench", redis_db=14, port=5099, workers=4, threads=2)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[4, 32])
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=2, help="threads per worker")
-    parser.add_argument("--port", type=int, default=5099)
     parser.add_argument("--client", choices=["wrk", "python"], default="wrk", help="what sends the requests")
     args = parser.parse_args()
     if args.client == "wrk" and shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `make bench-tickets` installs Debian's package.")
 
-    recreate_database(args.database_url)
-    env = server_env(
-        database_url=args.database_url,
-        redis_url=args.redis,
-        port=args.port,
-        workers=args.workers,
-        threads=args.threads,
-    )
-    flask(env, "db", "upgrade")
+    env = fresh_server_env(args)
     agent = ("--email", "bench@example.com", "--name", "Bench Agent")
     flask(env, "accounts", "create", *agent, "--password", "bench-password")
     token = flask(env, "accounts", "token", "--email", "bench@example.com").strip()

@@ -3,6 +3,7 @@ timing N requests made by a few concurrent clients."""
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import os
 import platform
@@ -14,6 +15,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+# bench/ is on the path when a benchmark runs as a script
+from databases import recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -29,6 +33,32 @@ def flask(env: dict, *args: str) -> str:
         capture_output=True,
         text=True,
     ).stdout
+
+
+def server_arguments(
+    parser: argparse.ArgumentParser, *, database: str, redis_db: int, port: int, workers: int, threads: int
+) -> None:
+    """The options of every server benchmark: its own database and Redis, its port, gunicorn's shape."""
+    parser.add_argument("--database-url", default=f"postgresql://postgres@127.0.0.1:5432/{database}")
+    parser.add_argument("--redis", default=f"redis://127.0.0.1:6379/{redis_db}")
+    parser.add_argument("--workers", type=int, default=workers, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=threads, help="threads per worker")
+    parser.add_argument("--port", type=int, default=port)
+
+
+def fresh_server_env(args: argparse.Namespace, **extra) -> dict:
+    """Recreate and migrate the database `server_arguments` named; the environment of a server on it."""
+    recreate_database(args.database_url)
+    env = server_env(
+        database_url=args.database_url,
+        redis_url=args.redis,
+        port=args.port,
+        workers=args.workers,
+        threads=args.threads,
+        **extra,
+    )
+    flask(env, "db", "upgrade")
+    return env
 
 
 def server_env(*, database_url: str, redis_url: str, port: int, workers: int, threads: int, **extra) -> dict:
