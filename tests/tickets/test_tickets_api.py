@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import event
 
 from app.customers.models import Customer
 from app.extensions import db
@@ -41,6 +42,25 @@ def test_a_reference_an_imported_ticket_already_holds_gets_a_suffix(as_agent):
     assert ticket["id"] == first["id"] + 2
     assert ticket["reference"].startswith(f"{held}-")
     assert ticket["version"] == 1
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_on_postgresql_a_new_ticket_is_written_once_already_named(as_agent, backend):
+    """Its id comes from the sequence first, so no early write and no UPDATE to name it."""
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement.split(" ", 3)[:3])
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        ticket = open_ticket(as_agent)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+
+    assert ticket["reference"] == f"SB-{ticket['id']:06d}"
+    assert statements.count(["INSERT", "INTO", "tickets"]) == 1
+    assert ["UPDATE", "tickets", "SET"] not in statements
 
 
 def test_a_second_ticket_from_the_same_email_finds_the_same_customer(as_agent):
