@@ -17,7 +17,7 @@ from app.accounts.models import Agent
 from app.customers import services as customers
 from app.extensions import db
 from app.tickets import services as tickets
-from app.tickets.services import notifications, surveys
+from app.tickets.services import links, notifications, surveys
 
 demo_cli = AppGroup("demo", help="Demo data.")
 
@@ -288,7 +288,7 @@ def _load_tickets(people: dict[str, int], queues: dict[str, int]) -> None:
     )
     # Daniel answered the survey from his solve mail: less than he expected, so a supervisor calls back.
     surveys.answer_survey(
-        surveys.issue_survey_token(surveys.get_survey(password.id)),
+        links.issue_survey_token(surveys.get_survey(password.id)),
         {"csat": 3, "ces": 4, "nps": 6, "expected": 4, "experienced": 3, "comment": "Took two tries."},
     )
     outage = open_(

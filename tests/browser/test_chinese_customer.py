@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.tickets import services
 from app.tickets.models import Notification, Ticket
-from app.tickets.services import surveys
+from app.tickets.services import links
 from tests.factories import AgentFactory
 
 pytestmark = pytest.mark.browser
@@ -56,7 +56,7 @@ def test_a_chinese_speaking_customer_complains_follows_replies_and_rates(page, l
         actor=agent,
     )
     services.add_comment(ticket.id, body="新的花瓶已经寄出。", status="solved", actor=agent)
-    link = surveys.survey_link(ticket.id)
+    link = links.survey_link(ticket.id)
     db.session.commit()
 
     page.goto(urlsplit(link).path)

@@ -8,7 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.tickets import services
-from app.tickets.services import surveys
+from app.tickets.services import links
 from tests.browser.test_sign_in import sign_in
 from tests.customer_factories import CustomerFactory
 from tests.factories import AgentFactory
@@ -28,7 +28,7 @@ def test_customer_answers_the_survey_and_the_agent_sees_it_on_the_ticket(page, l
         actor=agent,
     )
     services.add_comment(ticket.id, body="A new lamp is on its way.", status="solved", actor=agent)
-    link = surveys.survey_link(ticket.id)
+    link = links.survey_link(ticket.id)
     db.session.commit()
 
     page.goto(urlsplit(link).path)

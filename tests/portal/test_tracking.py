@@ -14,7 +14,7 @@ from app.dbtypes import utcnow
 from app.extensions import db
 from app.tickets import services
 from app.tickets.models import Attachment, Comment, Ticket, TrackingToken
-from app.tickets.services import portal
+from app.tickets.services import links, portal
 from tests.helpers import csrf_token_from
 from tests.portal.conftest import PNG
 
@@ -219,7 +219,7 @@ def test_a_wrong_token_cannot_post(client, case):
 
 def test_tracking_url_is_absolute_on_the_public_base_url(app):
     app.config["PUBLIC_BASE_URL"] = "https://help.example.com/"
-    assert portal.tracking_url("abc") == "https://help.example.com/track/abc"
+    assert links.tracking_url("abc") == "https://help.example.com/track/abc"
 
 
 def test_the_page_speaks_the_customers_language(client, case):

@@ -13,7 +13,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.tickets import services
 from app.tickets.models import FollowUpTask, Survey
-from app.tickets.services import surveys
+from app.tickets.services import links, surveys
 from tests.customer_factories import CustomerFactory
 from tests.factories import PASSWORD, AgentFactory, TeamFactory
 from tests.helpers import csrf_token_from, sign_in
@@ -44,7 +44,7 @@ def solved(app, agent):
 
 
 def _new_link(ticket_id: int) -> str:
-    token = surveys.issue_survey_token(surveys.get_survey(ticket_id))
+    token = links.issue_survey_token(surveys.get_survey(ticket_id))
     db.session.commit()
     return token
 
@@ -215,7 +215,7 @@ def test_a_reopened_and_solved_again_ticket_keeps_one_survey(solved, agent):
     services.add_comment(ticket.id, body="Another one is coming.", status="solved", actor=agent)
 
     assert db.session.query(Survey).filter_by(ticket_id=ticket.id).count() == 1
-    assert surveys.survey_link(ticket.id) is None
+    assert links.survey_link(ticket.id) is None
 
 
 def test_a_supervisor_marks_a_follow_up_done(solved, supervisor):

@@ -27,7 +27,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from sqlalchemy import event, select, update
@@ -42,6 +41,7 @@ from app.queue import enqueue, get_queue
 from app.tickets import mail, sanitize
 from app.tickets.models import Notification, Ticket
 from app.tickets.models.outbox import NotificationStatus
+from app.tickets.services import links
 
 if TYPE_CHECKING:
     from app.tickets.models import Comment, SlaTarget
@@ -325,8 +325,6 @@ def render(row: Notification) -> mail.Mail:
 
 
 def _template_values(row, ticket, customer, agent) -> dict[str, Any]:
-    from app.tickets.services import portal, surveys
-
     context = row.context or {}
     values: dict[str, Any] = {
         "notification": row,
@@ -337,11 +335,11 @@ def _template_values(row, ticket, customer, agent) -> dict[str, Any]:
         "reply": context.get("reply"),
     }
     if ticket is not None and agent is None:
-        values["tracking_url"] = portal.tracking_url(portal.issue_tracking_token(ticket.id))
+        values["tracking_url"] = links.tracking_url(links.issue_tracking_token(ticket.id))
     if row.kind == "ticket_solved" and ticket is not None:
-        values["survey_url"] = surveys.survey_link(ticket.id)
+        values["survey_url"] = links.survey_link(ticket.id)
     if row.kind == "sla_breached":
-        values["ticket_url"] = public_url("tickets_pages.show", ticket_id=row.ticket_id)
+        values["ticket_url"] = links.public_url("tickets_pages.show", ticket_id=row.ticket_id)
         due = context.get("due_at")
         values["due_at"] = datetime.fromisoformat(due) if due else None
     if row.kind == "tracking_links":
@@ -349,17 +347,10 @@ def _template_values(row, ticket, customer, agent) -> dict[str, Any]:
             select(Ticket).where(Ticket.id.in_(context.get("ticket_ids") or [])).order_by(Ticket.id)
         )
         values["cases"] = [
-            {"ticket": case, "url": portal.tracking_url(portal.issue_tracking_token(case.id))}
+            {"ticket": case, "url": links.tracking_url(links.issue_tracking_token(case.id))}
             for case in tickets
         ]
     return values
-
-
-def public_url(endpoint: str, **values: Any) -> str:
-    """An absolute link for a mail, on `PUBLIC_BASE_URL` (a worker has no request to take a host from)."""
-    parts = urlsplit(current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000")
-    adapter = current_app.url_map.bind(parts.netloc, url_scheme=parts.scheme, script_name=parts.path or "/")
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def list_notifications(ticket_id: int):

@@ -47,10 +47,10 @@ from app.tickets.models import (
     WebSubmission,
 )
 from app.tickets.models.portal import IDEMPOTENCY_KEY_MAX, ORDER_NUMBER_MAX
-from app.tickets.services import attachments, tickets
+from app.tickets.services import attachments, notifications, tickets
 from app.tickets.services.attachments import UploadedFile
+from app.tickets.services.links import issue_tracking_token, token_hash
 
-TOKEN_BYTES = 32
 IDEMPOTENCY_KEY = re.compile(rf"^[A-Za-z0-9_-]{{16,{IDEMPOTENCY_KEY_MAX}}}$")
 WEB_TYPES = (TicketType.COMPLAINT, TicketType.QUESTION, TicketType.INCIDENT, TicketType.REQUEST)
 SUBJECT_LENGTH = 120
@@ -263,25 +263,6 @@ def _attach(ticket_id: int, files: Sequence[UploadedFile], comment_id: int | Non
 # -- tracking ----------------------------------------------------------------------------------------
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
-
-
-def issue_tracking_token(ticket_id: int) -> str:
-    """A new tracking token for the ticket, added to the session but not committed (the caller's use
-    case commits it, e.g. with the e-mail that carries it). Returns the plaintext, which is never
-    stored."""
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    db.session.add(TrackingToken(ticket_id=ticket_id, token_hash=_digest(token)))
-    return token
-
-
-def tracking_url(token: str) -> str:
-    """The absolute address of a tracking page, on `PUBLIC_BASE_URL` (e-mails have no request to ask)."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
-    return f"{base.rstrip('/')}/track/{token}"
-
-
 def _link_days() -> int:
     return int(current_app.config.get("PORTAL_TRACKING_LINK_DAYS", DEFAULT_LINK_DAYS))
 
@@ -294,7 +275,7 @@ def find_tracked_ticket(token: str) -> Ticket:
     """The ticket a tracking token opens, or `NotFound` (the same for a wrong, expired or withdrawn
     token). Notes when the token was last used."""
     # Bounded so nobody makes us hash megabytes; the same query runs for every token either way.
-    digest = _digest((token or "")[:200])
+    digest = token_hash((token or "")[:200])
     row = db.session.execute(
         select(TrackingToken.id, TrackingToken.last_used_at, Ticket, Customer.deleted_at)
         .join(Ticket, Ticket.id == TrackingToken.ticket_id)
@@ -376,9 +357,6 @@ def send_tracking_links(email: str) -> None:
     """E-mail the owner of `email` fresh links to their open and recently closed cases (the job of
     `request_tracking_links`): one `tracking_links` notification when there is anything to send,
     nothing otherwise. Safe to repeat: each run mails the links of that moment."""
-    # Imported here: notifications mints tracking links through this module when it renders mail.
-    from app.tickets.services import notifications
-
     try:
         address = customers.normalize_email(email)
         customer = customers.lookup_customer(email=address)

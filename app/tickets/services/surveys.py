@@ -9,8 +9,6 @@ follow-up task (the seed of complaint recovery).
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -24,16 +22,12 @@ from app.extensions import db
 from app.tickets.models import FollowUpTask, Survey, Ticket, WebSubmission
 from app.tickets.models.surveys import COMMENT_MAX, SCALES, FollowUpStatus
 from app.tickets.services import notifications
+from app.tickets.services.links import token_hash
 
 if TYPE_CHECKING:
     from app.accounts.models import Agent
 
 POOR_CSAT = 2
-TOKEN_BYTES = 32
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # -- sending ----------------------------------------------------------------------------------------
@@ -62,24 +56,6 @@ def on_solved(ticket: Ticket, *, actor_kind: str | None = None, at: datetime | N
     notifications.notify("ticket_solved", ticket=ticket)
 
 
-def survey_link(ticket_id: int) -> str | None:
-    """A fresh link to the ticket's survey (replacing any earlier one), or None when it was answered
-    or there is none. Not committed: the caller commits with the mail that carries it."""
-    survey = db.session.scalar(select(Survey).where(Survey.ticket_id == ticket_id))
-    if survey is None or survey.answered_at is not None:
-        return None
-    token = issue_survey_token(survey)
-    return notifications.public_url("surveys.answer", token=token)
-
-
-def issue_survey_token(survey: Survey) -> str:
-    """Mint the survey's link token (only its hash is kept); the previous token stops working."""
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    survey.token_hash = _hash(token)
-    survey.sent_at = survey.sent_at or utcnow()
-    return token
-
-
 # -- answering --------------------------------------------------------------------------------------
 
 
@@ -91,7 +67,7 @@ def survey_for_token(token: str) -> Survey:
         survey = db.session.scalar(
             select(Survey)
             .join(Customer, Customer.id == Survey.customer_id)
-            .where(Survey.token_hash == _hash(token), Customer.deleted_at.is_(None))
+            .where(Survey.token_hash == token_hash(token), Customer.deleted_at.is_(None))
         )
     if survey is None:
         raise NotFound("This survey link is not valid. It may have been replaced by a newer one.")

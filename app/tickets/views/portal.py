@@ -51,7 +51,7 @@ from app.tickets.portal_forms import (
     PortalReplyForm,
     PortalRequestForm,
 )
-from app.tickets.services import portal
+from app.tickets.services import links, portal
 
 bp = Blueprint("portal", __name__)
 
@@ -210,7 +210,7 @@ def _submission(form, ticket_type: str | None, order: tuple[str, ...], template:
         if form.is_bot:
             # Looks like any success to the bot: a reference and a link, neither of which exists.
             reference = f"SB-{secrets.randbelow(10**6):06d}"
-            session[SENT_KEY] = {"reference": reference, "token": secrets.token_urlsafe(portal.TOKEN_BYTES)}
+            session[SENT_KEY] = {"reference": reference, "token": secrets.token_urlsafe(links.TOKEN_BYTES)}
             return redirect(url_for("portal.sent"))
         try:
             ticket, token = portal.submit_web_form(
