@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.accounts import passwords
@@ -260,13 +260,17 @@ def create_api_token(
     return token, raw
 
 
+# Every API request runs this: built once, it costs only its execution.
+_TOKEN_BY_HASH = (
+    select(ApiToken).options(joinedload(ApiToken.agent)).where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def agent_for_token(raw_token: str) -> Agent | None:
     """The active agent behind a valid, unrevoked, unexpired token."""
     if not raw_token.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(
-        select(ApiToken).options(joinedload(ApiToken.agent)).where(ApiToken.token_hash == _digest(raw_token))
-    )
+    token = db.session.scalar(_TOKEN_BY_HASH, {"token_hash": _digest(raw_token)})
     now = utcnow()
     if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
         return None

@@ -7,12 +7,13 @@ field at once (so a caller sees all its mistakes together) without touching the 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import Select, and_, bindparam, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.customers.contacts import normalize_email, normalize_phone, phone_or_none
@@ -240,41 +241,53 @@ def contact_owners(
     pairs: Iterable[tuple[str, str]], *, exclude_id: int | None = None
 ) -> dict[tuple[str, str], set[int]]:
     """Which live customers own each `(kind, value)`."""
-    pairs = list(pairs)
-    if not pairs:
+    values = _values_by_kind(pairs)
+    if not values:
         return {}
-    query = select(ContactPoint.kind, ContactPoint.value, ContactPoint.customer_id).where(*_owning(pairs))
+    query = select(ContactPoint.kind, ContactPoint.value, ContactPoint.customer_id)
+    query = query.where(*_owning(tuple(values)))
     if exclude_id is not None:
         query = query.where(ContactPoint.customer_id != exclude_id)
     owners: dict[tuple[str, str], set[int]] = {}
-    for kind, value, owner in db.session.execute(query):
+    for kind, value, owner in db.session.execute(query, values):
         owners.setdefault((kind, value), set()).add(owner)
     return owners
 
 
 def _owners(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Customer]:
     """The live customer owning each `(kind, value)` (the newest, if several do), loaded in one query."""
-    pairs = list(pairs)
-    if not pairs:
+    values = _values_by_kind(pairs)
+    if not values:
         return {}
     owners: dict[tuple[str, str], Customer] = {}
-    for kind, value, customer in db.session.execute(
-        select(ContactPoint.kind, ContactPoint.value, Customer).where(*_owning(pairs))
-    ):
+    for kind, value, customer in db.session.execute(_owners_query(tuple(values)), values):
         if (kind, value) not in owners or owners[kind, value].id < customer.id:
             owners[kind, value] = customer
     return owners
 
 
-def _owning(pairs: list[tuple[str, str]]) -> list:
+def _values_by_kind(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """`(kind, value)` pairs as the parameters of `_owning`: each kind's values, kinds in order."""
     values: dict[str, set[str]] = {}
     for kind, value in pairs:
-        values.setdefault(kind, set()).add(value)
+        values.setdefault(str(kind), set()).add(value)
+    return {kind: sorted(values[kind]) for kind in sorted(values)}
+
+
+@functools.cache
+def _owners_query(kinds: tuple[str, ...]) -> Select:
+    # Every customer writing in runs this: built once per combination of kinds, it costs only its execution.
+    return select(ContactPoint.kind, ContactPoint.value, Customer).where(*_owning(kinds))
+
+
+@functools.cache
+def _owning(kinds: tuple[str, ...]) -> tuple:
+    """Live customers' contact points of these kinds whose value is among the parameter of its kind."""
     by_kind = (
-        and_(ContactPoint.kind == kind, ContactPoint.value.in_(sorted(values[kind])))
-        for kind in sorted(values)
+        and_(ContactPoint.kind == kind, ContactPoint.value.in_(bindparam(kind, expanding=True)))
+        for kind in kinds
     )
-    return [Customer.id == ContactPoint.customer_id, Customer.deleted_at.is_(None), or_(*by_kind)]
+    return (Customer.id == ContactPoint.customer_id, Customer.deleted_at.is_(None), or_(*by_kind))
 
 
 # -- writing -----------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -173,6 +173,20 @@ def read_policies_once() -> None:
 
 _POLICIES = "sla.policies"
 
+# The policies that could apply to a ticket: each criterion unset ("any") or the ticket's (a NULL
+# parameter matches only "any"). Built once: a ticket being opened pays only for running it. Joined,
+# not select-in: one query, policies or not.
+_CANDIDATES = (
+    select(SlaPolicy)
+    .where(
+        *(
+            or_(column.is_(None), column == bindparam(column.key))
+            for column in (SlaPolicy.queue_id, SlaPolicy.priority, SlaPolicy.ticket_type)
+        )
+    )
+    .options(joinedload(SlaPolicy.calendar))
+)
+
 
 def _choose(ticket: Ticket, *, excluding: int | None = None) -> AppliedPolicy:
     read = db.session.info.get(_POLICIES)
@@ -182,18 +196,9 @@ def _choose(ticket: Ticket, *, excluding: int | None = None) -> AppliedPolicy:
             return _default_for(ticket)
         return min(matching, key=lambda pair: _rank(pair[0]))[1]
 
-    def any_or(column, value):
-        return column.is_(None) if value is None else or_(column.is_(None), column == value)
-
-    query = select(SlaPolicy).where(
-        any_or(SlaPolicy.queue_id, ticket.queue_id),
-        any_or(SlaPolicy.priority, ticket.priority),
-        any_or(SlaPolicy.ticket_type, ticket.type),
-    )
-    if excluding is not None:
-        query = query.where(SlaPolicy.id != excluding)
-    # Joined, not select-in: a ticket being opened pays for one query, policies or not.
-    candidates = db.session.scalars(query.options(joinedload(SlaPolicy.calendar))).all()
+    query = _CANDIDATES if excluding is None else _CANDIDATES.where(SlaPolicy.id != excluding)
+    criteria = {"queue_id": ticket.queue_id, "priority": ticket.priority, "ticket_type": ticket.type}
+    candidates = db.session.scalars(query, criteria).all()
     if not candidates:
         return _default_for(ticket)
     return _applied(min(candidates, key=_rank))
