@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
 import pytest
+from werkzeug.datastructures import FileStorage
 
 from app.accounts.access import ROLE_PERMISSIONS, Permission
 from app.accounts.models import Role
@@ -13,7 +15,7 @@ from app.dbtypes import utcnow
 from app.extensions import db
 from app.tickets import services
 from app.tickets.models import Comment, SlaTarget, Ticket
-from app.tickets.services import search
+from app.tickets.services import attachments, search
 from tests.factories import PASSWORD, AgentFactory
 from tests.helpers import csrf_token_from, sign_in
 from tests.ticket_factories import QueueFactory
@@ -403,6 +405,35 @@ def test_ticket_page_shows_conversation_sla_history_and_customer(browser, agent,
     assert f'href="/customers/{ticket.customer_id}">Olivia Bennett</a>' in customer_part
     assert "mailto:olivia@example.com" in customer_part
     assert f"Customer wrote on {ticket.reference}" in customer_part
+
+
+def test_ticket_page_lists_the_files_with_download_links(browser, agent, app, tmp_path):
+    app.config["ATTACHMENTS_DIR"] = str(tmp_path / "attachments")
+    ticket = _open(agent)
+    empty = _text(browser.get(f"/tickets/{ticket.id}"))
+    assert "No files yet." in empty[empty.index('id="attachments"') :]
+    # The customer's file from the portal (no actor) and an agent's.
+    [receipt] = attachments.add_attachments(
+        ticket.id, [FileStorage(io.BytesIO(b"Paid 12.50 EUR\n"), "receipt.txt")], actor=None
+    )
+    [log] = attachments.add_attachments(
+        ticket.id, [FileStorage(io.BytesIO(b"x" * 3072), "printer.log")], actor=agent
+    )
+
+    page = _text(browser.get(f"/tickets/{ticket.id}"))
+
+    files = page[page.index('id="attachments"') : page.index("</section>", page.index('id="attachments"'))]
+    download = f"/api/v1/tickets/{ticket.id}/attachments/{receipt.id}"
+    assert f'href="{download}" download>receipt.txt</a>' in files
+    assert f'href="/api/v1/tickets/{ticket.id}/attachments/{log.id}" download>printer.log</a>' in files
+    assert files.index("receipt.txt") < files.index("printer.log")
+    assert "Customer" in files and agent.name in files
+    assert "0.1 KB" in files and "3 KB" in files
+    # The link works with the agent's session.
+    response = browser.get(download)
+    assert response.status_code == 200
+    assert response.data == b"Paid 12.50 EUR\n"
+    assert response.headers["Content-Disposition"].startswith("attachment")
 
 
 def test_times_show_in_the_agents_time_zone(client):

@@ -42,7 +42,7 @@ from app.tickets.forms import (
 from app.tickets.models import Comment, SlaTarget, Ticket, TicketEvent
 from app.tickets.models.vocabulary import UNSOLVED
 from app.tickets.search_schemas import TicketQuerySchema
-from app.tickets.services import StaleVersion, notifications, portal, sla, surveys
+from app.tickets.services import StaleVersion, attachments, notifications, portal, sla, surveys
 from app.tickets.services import search as search_services
 
 bp = Blueprint("tickets_pages", __name__)
@@ -327,6 +327,7 @@ def _render_ticket(
         "tickets/show.html",
         ticket=ticket,
         comments=comments,
+        attachments=attachments.list_attachments(ticket_id),
         recent_events=newest_first[:RECENT_EVENTS],
         older_events=newest_first[RECENT_EVENTS:],
         agent_name=agent_name,
