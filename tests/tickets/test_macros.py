@@ -77,3 +77,24 @@ def test_macro_names_are_unique(as_supervisor):
     as_supervisor.post("/api/v1/macros", json=ASK_FOR_PHOTO)
 
     assert as_supervisor.post("/api/v1/macros", json=ASK_FOR_PHOTO).status_code == 409
+
+
+def test_a_macro_cannot_name_a_queue_or_agent_that_does_not_exist(as_supervisor):
+    response = as_supervisor.post(
+        "/api/v1/macros", json={"name": "To nowhere", "actions": {"set": {"queue_id": 9999}}}
+    )
+    assert response.status_code == 422
+    assert response.json["errors"] == {"actions": {"set": {"queue_id": ["Queue 9999 not found."]}}}
+    response = as_supervisor.post(
+        "/api/v1/macros", json={"name": "To nobody", "actions": {"set": {"assignee_id": 9999}}}
+    )
+    assert response.status_code == 422
+    assert response.json["errors"] == {"actions": {"set": {"assignee_id": ["Agent 9999 not found."]}}}
+    assert as_supervisor.get("/api/v1/macros").json == []
+
+    macro = as_supervisor.post("/api/v1/macros", json=ASK_FOR_PHOTO).json
+    response = as_supervisor.patch(
+        f"/api/v1/macros/{macro['id']}", json={"actions": {"set": {"queue_id": 9999}}}
+    )
+    assert response.status_code == 422
+    assert as_supervisor.get(f"/api/v1/macros/{macro['id']}").json["actions"] == macro["actions"]

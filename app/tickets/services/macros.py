@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from app.accounts import services as accounts
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.naming import unique_name
 from app.tickets.models import Macro
+from app.tickets.services.queues import get_queue
 from app.tickets.services.tickets import (
     Change,
     apply_changes,
@@ -106,4 +108,20 @@ def _clean_actions(actions: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(cleaned.get("set") or {}) - set(SETTABLE)
     if unknown:
         raise Invalid("A macro cannot set these fields.", {"actions": {"set": sorted(unknown)}})
+    missing = _missing_references(cleaned.get("set") or {})
+    if missing:
+        raise Invalid("A macro names a queue or agent that does not exist.", {"actions": {"set": missing}})
     return cleaned
+
+
+def _missing_references(values: Mapping[str, Any]) -> dict[str, list[str]]:
+    # Checked when the macro is saved, so that it cannot fail on every ticket it is applied to later.
+    missing: dict[str, list[str]] = {}
+    lookups = (("queue_id", get_queue), ("assignee_id", accounts.get_agent))
+    for name, get in lookups:
+        if values.get(name) is not None:
+            try:
+                get(values[name])
+            except NotFound as error:
+                missing[name] = [error.message]
+    return missing
