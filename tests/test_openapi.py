@@ -27,3 +27,25 @@ def test_error_responses_use_the_envelope_schema(client):
 
     error = spec["components"]["schemas"]["Error"]
     assert set(error["properties"]) == {"code", "message", "errors"}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_ticket_endpoints_document_their_error_responses(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    one = "/api/v1/tickets/{ticket_id}"
+    expected = {
+        (one, "get"): {"404"},
+        (one, "patch"): {"404", "409", "422", "428"},
+        (f"{one}/claim", "post"): {"404", "409"},
+        (f"{one}/assign", "post"): {"403", "404", "422"},
+        (f"{one}/comments", "get"): {"404"},
+        (f"{one}/comments", "post"): {"404", "422"},
+        (f"{one}/events", "get"): {"404"},
+        (f"{one}/merge", "post"): {"404", "409", "422"},
+        (f"{one}/links", "get"): {"404"},
+        (f"{one}/links", "post"): {"404", "422"},
+        (f"{one}/macro", "post"): {"404", "409", "422"},
+        ("/api/v1/tickets/bulk", "post"): {"403", "422"},
+    }
+    for (path, method), codes in expected.items():
+        assert codes <= set(paths[path][method]["responses"]), (path, method)

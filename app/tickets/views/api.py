@@ -53,6 +53,7 @@ def open_ticket(data):
 @tickets_bp.get("/<int:ticket_id>")
 @requires(Permission.TICKETS_READ)
 @tickets_bp.response(200, schemas.TicketSchema)
+@tickets_bp.alt_response(404, description="No such ticket.")
 def get_ticket(ticket_id):
     """A ticket with its complaint record and SLA targets; `ETag` carries its version."""
     return services.get_ticket(ticket_id)
@@ -64,6 +65,7 @@ def get_ticket(ticket_id):
 @tickets_bp.response(200, schemas.TicketSchema)
 @tickets_bp.alt_response(409, description="Stale version: the body's `current` is the ticket as it is now.")
 @tickets_bp.alt_response(428, description="No version given (If-Match header or `version` field).")
+@tickets_bp.alt_response(404, description="No such ticket.")
 def update_ticket(data, ticket_id):
     """Change fields, status or complaint details of the version you read. Illegal status changes get
     422 naming the allowed ones."""
@@ -75,6 +77,7 @@ def update_ticket(data, ticket_id):
 @requires(Permission.TICKETS_WRITE)
 @tickets_bp.response(200, schemas.TicketSchema)
 @tickets_bp.alt_response(409, description="Someone else has it already.")
+@tickets_bp.alt_response(404, description="No such ticket.")
 def claim_ticket(ticket_id):
     """Take an unassigned ticket. Of many agents claiming at once, exactly one gets 200."""
     return services.claim_ticket(ticket_id, actor=current_agent())
@@ -84,6 +87,8 @@ def claim_ticket(ticket_id):
 @requires(Permission.TICKETS_ASSIGN)
 @tickets_bp.arguments(schemas.AssignSchema)
 @tickets_bp.response(200, schemas.TicketSchema)
+@tickets_bp.alt_response(403, description="Only supervisors assign tickets.")
+@tickets_bp.alt_response(404, description="No such ticket.")
 def assign_ticket(data, ticket_id):
     """Give the ticket to an agent, or `assignee_id: null` to put it back (supervisors)."""
     return services.assign_ticket(
@@ -95,6 +100,7 @@ def assign_ticket(data, ticket_id):
 @requires(Permission.TICKETS_READ)
 @tickets_bp.response(200, schemas.CommentSchema(many=True))
 @tickets_bp.paginate(SelectPage, page_size=50)
+@tickets_bp.alt_response(404, description="No such ticket.")
 def list_comments(ticket_id):
     """The conversation, oldest first: public replies, the customer's messages and internal notes."""
     return services.list_comments(ticket_id)
@@ -104,6 +110,7 @@ def list_comments(ticket_id):
 @requires(Permission.TICKETS_WRITE)
 @tickets_bp.arguments(schemas.CommentCreateSchema)
 @tickets_bp.response(201, schemas.CommentSchema)
+@tickets_bp.alt_response(404, description="No such ticket.")
 def add_comment(data, ticket_id):
     """Reply to the customer (`public: true`) or leave an internal note; HTML is sanitized. Mention
     agents with `mention_ids`; move the ticket along with `status`."""
@@ -114,6 +121,7 @@ def add_comment(data, ticket_id):
 @requires(Permission.TICKETS_READ)
 @tickets_bp.response(200, schemas.TicketEventSchema(many=True))
 @tickets_bp.paginate(SelectPage, page_size=100)
+@tickets_bp.alt_response(404, description="No such ticket.")
 def list_events(ticket_id):
     """The audit trail: who changed what, when, from which value to which. Append-only."""
     return services.list_events(ticket_id)
@@ -123,6 +131,8 @@ def list_events(ticket_id):
 @requires(Permission.TICKETS_WRITE)
 @tickets_bp.arguments(schemas.TicketMergeSchema)
 @tickets_bp.response(200, schemas.TicketSchema)
+@tickets_bp.alt_response(404, description="No such ticket.")
+@tickets_bp.alt_response(409, description="The ticket to merge into is closed or merged itself.")
 def merge_ticket(data, ticket_id):
     """Merge this ticket INTO `into` (same customer): the conversation moves over, this one closes."""
     return services.merge_tickets(ticket_id, data["into"], actor=current_agent())
@@ -131,6 +141,7 @@ def merge_ticket(data, ticket_id):
 @tickets_bp.get("/<int:ticket_id>/links")
 @requires(Permission.TICKETS_READ)
 @tickets_bp.response(200, schemas.LinkSchema(many=True))
+@tickets_bp.alt_response(404, description="No such ticket.")
 def list_links(ticket_id):
     return services.list_links(ticket_id)
 
@@ -139,6 +150,7 @@ def list_links(ticket_id):
 @requires(Permission.TICKETS_WRITE)
 @tickets_bp.arguments(schemas.LinkCreateSchema)
 @tickets_bp.response(201, schemas.LinkSchema(many=True))
+@tickets_bp.alt_response(404, description="No such ticket.")
 def link_ticket(data, ticket_id):
     """Link another ticket to this one; returns this ticket's links."""
     services.link_tickets(ticket_id, data["ticket_id"], kind=data["kind"], actor=current_agent())
@@ -149,6 +161,7 @@ def link_ticket(data, ticket_id):
 @requires(Permission.TICKETS_BULK)
 @tickets_bp.arguments(schemas.BulkUpdateSchema)
 @tickets_bp.response(200, schemas.TicketSchema(many=True))
+@tickets_bp.alt_response(403, description="Only supervisors change tickets in bulk.")
 def bulk_update(data):
     """Apply one change to many tickets: all or none (supervisors)."""
     return services.bulk_update(data["ticket_ids"], data["changes"], actor=current_agent())
@@ -159,6 +172,7 @@ def bulk_update(data):
 @tickets_bp.arguments(schemas.MacroApplySchema)
 @tickets_bp.response(200, schemas.TicketSchema)
 @tickets_bp.alt_response(409, description="Stale version: the body's `current` is the ticket as it is now.")
+@tickets_bp.alt_response(404, description="No such ticket or macro.")
 def apply_macro(data, ticket_id):
     """Apply a macro to the version you read (If-Match header or `version`): its field changes and
     reply land together, or not at all."""
