@@ -46,6 +46,7 @@ from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.tickets import audit
 from app.tickets.models import Attachment, Comment, Ticket
+from app.tickets.services.tickets import check_open
 
 if TYPE_CHECKING:
     from app.accounts.models import Agent
@@ -219,6 +220,7 @@ def add_attachments(
     event per file.
     """
     ticket = _ticket(ticket_id)
+    check_open(ticket)
     comment = _comment(ticket, comment_id)
     files = list(files)
     if not files:

@@ -16,6 +16,7 @@ from app.tickets.services.queues import get_queue
 from app.tickets.services.tickets import (
     Change,
     apply_changes,
+    check_open,
     check_version,
     commit_ticket,
     get_ticket,
@@ -78,8 +79,9 @@ def apply_macro(ticket_id: int, macro_id: int, *, expected_version: int, actor: 
     macro = get_macro(macro_id)
     ticket = get_ticket(ticket_id)
     check_version(ticket, expected_version)
-    change = Change(ticket, actor)
     actions = macro.actions
+    check_open(ticket, actions.get("set") or {})
+    change = Change(ticket, actor)
     changes: dict[str, Any] = {k: v for k, v in (actions.get("set") or {}).items() if k != "status"}
     if actions.get("add_tags") or actions.get("remove_tags"):
         tags = [t for t in ticket.tags if t not in set(actions.get("remove_tags") or ())]

@@ -354,6 +354,8 @@ def update_ticket(
     """
     ticket = get_ticket(ticket_id)
     check_version(ticket, expected_version)
+    if changes:
+        check_open(ticket, changes)
     change = Change(ticket, actor)
     _apply(change, changes, actor=actor, actor_kind=actor_kind, at=at or utcnow())
     commit_ticket(ticket)
@@ -377,6 +379,32 @@ class StaleVersion(Conflict):
             {"version": [f"Current version is {ticket.version}."]},
         )
         self.current = ticket
+
+
+class TicketClosed(Conflict):
+    """Closed is final: agents change nothing on a closed ticket. A customer writing again starts a
+    follow-up (`add_customer_message`); an agent opens a new ticket or links one."""
+
+    def __init__(self, ticket: Ticket):
+        where = (
+            f"it was merged into ticket {ticket.merged_into_id}; write there"
+            if ticket.merged_into_id is not None
+            else "open a new ticket and link it instead"
+        )
+        super().__init__(
+            f"Ticket {ticket.reference} is closed, and a closed ticket is final: {where}.",
+            {"status": ["Closed is final."]},
+        )
+
+
+def check_open(ticket: Ticket, changes: Mapping[str, Any] | None = None) -> None:
+    """Refuse to change a closed ticket. Changing its `status` is left to the transition rule, whose 422
+    names the statuses allowed from closed (none)."""
+    if ticket.status != Status.CLOSED:
+        return
+    if changes is not None and changes.get("status", Status.CLOSED) != Status.CLOSED:
+        return
+    raise TicketClosed(ticket)
 
 
 def commit_ticket(ticket: Ticket) -> None:
@@ -703,6 +731,7 @@ def assign_ticket(
     ticket = get_ticket(ticket_id)
     if expected_version is not None:
         check_version(ticket, expected_version)
+    check_open(ticket)
     change = Change(ticket, actor)
     at = utcnow()
     _assign(change, assignee_id, actor=actor, actor_kind=None, at=at)
@@ -735,6 +764,7 @@ def add_comment(
     the same moment queue up rather than fail.
     """
     ticket = get_ticket(ticket_id, for_update=True)
+    check_open(ticket)
     change = Change(ticket, actor)
     comment = reply(
         change, body=body, public=public, mention_ids=mention_ids, status=status, actor_kind=actor_kind, at=at
@@ -900,6 +930,7 @@ def merge_tickets(source_id: int, target_id: int, *, actor: Agent) -> Ticket:
         )
     if source.merged_into_id is not None:
         raise Conflict(f"Ticket {source.reference} was already merged into another ticket.")
+    check_open(source)
     if target.merged_into_id is not None or target.status == Status.CLOSED:
         raise Conflict(f"Ticket {target.reference} is closed or merged; merge into an open ticket.")
     if source.customer_id != target.customer_id:
@@ -1014,9 +1045,10 @@ def bulk_update(ticket_ids: Iterable[int], changes: Mapping[str, Any], *, actor:
             if tag_edits["add"] or tag_edits["remove"]:
                 kept = [tag for tag in ticket.tags if tag not in tag_edits["remove"]]
                 changes = {**changes, "tags": kept + [t for t in tag_edits["add"] if t not in kept]}
+            check_open(ticket, changes)
             _apply(change, changes, actor=actor, actor_kind=None, at=at)
             done.append(change)
-        except (Invalid, NotFound) as error:
+        except (Invalid, NotFound, TicketClosed) as error:
             problems[str(ticket_id)] = error.errors or [error.message]
     if problems:
         db.session.rollback()

@@ -63,7 +63,11 @@ def get_ticket(ticket_id):
 @requires(Permission.TICKETS_WRITE)
 @tickets_bp.arguments(schemas.TicketUpdateSchema)
 @tickets_bp.response(200, schemas.TicketSchema)
-@tickets_bp.alt_response(409, description="Stale version: the body's `current` is the ticket as it is now.")
+@tickets_bp.alt_response(
+    409,
+    description="Stale version: the body's `current` is the ticket as it is now; or the ticket is closed "
+    "(closed is final).",
+)
 @tickets_bp.alt_response(428, description="No version given (If-Match header or `version` field).")
 @tickets_bp.alt_response(404, description="No such ticket.")
 def update_ticket(data, ticket_id):
@@ -89,6 +93,7 @@ def claim_ticket(ticket_id):
 @tickets_bp.response(200, schemas.TicketSchema)
 @tickets_bp.alt_response(403, description="Only supervisors assign tickets.")
 @tickets_bp.alt_response(404, description="No such ticket.")
+@tickets_bp.alt_response(409, description="The ticket is closed, and closed is final.")
 def assign_ticket(data, ticket_id):
     """Give the ticket to an agent, or `assignee_id: null` to put it back (supervisors)."""
     return services.assign_ticket(
@@ -111,6 +116,9 @@ def list_comments(ticket_id):
 @tickets_bp.arguments(schemas.CommentCreateSchema)
 @tickets_bp.response(201, schemas.CommentSchema)
 @tickets_bp.alt_response(404, description="No such ticket.")
+@tickets_bp.alt_response(
+    409, description="The ticket is closed, and closed is final (a customer writing again opens a follow-up)."
+)
 def add_comment(data, ticket_id):
     """Reply to the customer (`public: true`) or leave an internal note; HTML is sanitized. Mention
     agents with `mention_ids`; move the ticket along with `status`."""
@@ -132,7 +140,7 @@ def list_events(ticket_id):
 @tickets_bp.arguments(schemas.TicketMergeSchema)
 @tickets_bp.response(200, schemas.TicketSchema)
 @tickets_bp.alt_response(404, description="No such ticket.")
-@tickets_bp.alt_response(409, description="The ticket to merge into is closed or merged itself.")
+@tickets_bp.alt_response(409, description="Either ticket is closed or already merged.")
 def merge_ticket(data, ticket_id):
     """Merge this ticket INTO `into` (same customer): the conversation moves over, this one closes."""
     return services.merge_tickets(ticket_id, data["into"], actor=current_agent())
@@ -171,7 +179,11 @@ def bulk_update(data):
 @requires(Permission.TICKETS_WRITE)
 @tickets_bp.arguments(schemas.MacroApplySchema)
 @tickets_bp.response(200, schemas.TicketSchema)
-@tickets_bp.alt_response(409, description="Stale version: the body's `current` is the ticket as it is now.")
+@tickets_bp.alt_response(
+    409,
+    description="Stale version: the body's `current` is the ticket as it is now; or the ticket is closed "
+    "(closed is final).",
+)
 @tickets_bp.alt_response(404, description="No such ticket or macro.")
 def apply_macro(data, ticket_id):
     """Apply a macro to the version you read (If-Match header or `version`): its field changes and

@@ -75,6 +75,7 @@ class AttachmentQuerySchema(Schema):
 @bp.arguments(AttachmentFilesSchema, location="files", arg_name="uploads")
 @bp.response(201, AttachmentSchema(many=True))
 @bp.alt_response(404, description="No such ticket.")
+@bp.alt_response(409, description="The ticket is closed, and closed is final.")
 def add_attachments(ticket_id, query, uploads):
     """Attach files (multipart form field `files`, repeated, or `file`). All are stored or none: a file
     that is too large, of a type not accepted, or with a name that runs when opened is a 422 naming it.
