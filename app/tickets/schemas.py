@@ -1,6 +1,6 @@
 """Request and response shapes of the tickets API."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.accounts.schemas import AgentRefSchema
 from app.tickets.models import (
@@ -211,6 +211,11 @@ class BulkUpdateSchema(Schema):
     changes = fields.Nested(
         lambda: BulkChangesSchema(), required=True, metadata={"description": "Applied to every ticket."}
     )
+
+    @validates_schema
+    def _changes_something(self, data, **_kwargs):
+        if "changes" in data and not data["changes"]:
+            raise ValidationError("Name at least one change.", "changes")
 
 
 class BulkChangesSchema(Schema):

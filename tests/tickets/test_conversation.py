@@ -163,6 +163,15 @@ def test_bulk_update_changes_all_or_none(as_supervisor):
     assert {t["priority"] for t in done.json} == {"high"}
 
 
+def test_a_bulk_update_names_at_least_one_change(as_supervisor):
+    ticket = open_ticket(as_supervisor)
+
+    response = as_supervisor.post("/api/v1/tickets/bulk", json={"ticket_ids": [ticket["id"]], "changes": {}})
+
+    assert response.status_code == 422
+    assert response.json["errors"] == {"changes": ["Name at least one change."]}
+
+
 def test_bulk_update_is_for_supervisors(as_agent):
     ticket = open_ticket(as_agent)
 
