@@ -97,3 +97,28 @@ def test_ticket_pages_fit_a_phone(page, live_app):
         page.goto(path)
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, path
+
+
+def test_ticket_pages_load_with_their_icon_and_without_console_errors(page, live_app):
+    agent = AgentFactory(email="alex@example.com")
+    ticket = services.open_ticket(
+        subject="Where is my parcel?",
+        customer={"name": "Olivia Bennett", "email": "olivia@example.com"},
+        actor=agent,
+    )
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    failed: list[str] = []
+    page.on("response", lambda response: response.status >= 400 and failed.append(response.url))
+    sign_in(page, agent.email)
+
+    for path in ("/tickets", f"/tickets/{ticket.id}", "/tickets/new"):
+        page.goto(path)
+        page.wait_for_load_state("load")
+        # Headless Chromium skips the icon a visible tab would fetch: fetch what the page names.
+        icon = page.request.get(page.locator("link[rel=icon]").get_attribute("href"))
+        assert icon.status == 200, path
+        assert icon.headers["content-type"].startswith("image/svg+xml"), path
+
+    assert failed == []
+    assert errors == []

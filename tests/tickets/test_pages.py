@@ -129,6 +129,19 @@ def test_the_navigation_links_the_ticket_list(browser):
     assert 'href="/tickets">Tickets</a>' in _text(browser.get("/customers"))
 
 
+def test_pages_name_an_icon_the_app_serves(browser, client, agent):
+    # Without an icon link, browsers ask for /favicon.ico on every page and log its 404.
+    link = '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
+    for path in ("/tickets", f"/tickets/{_open(agent).id}", "/complaints/new"):
+        assert link in _text(browser.get(path)), path
+
+    icon = client.get("/static/favicon.svg")
+
+    assert icon.status_code == 200
+    assert icon.mimetype == "image/svg+xml"
+    assert icon.get_data(as_text=True).startswith("<svg")
+
+
 # -- the list ---------------------------------------------------------------------------------------
 
 
