@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from werkzeug.datastructures import FileStorage
@@ -220,6 +220,22 @@ def test_list_highlights_a_breached_sla_target(browser, agent):
 
     row = page[page.index(late.reference) :].split("</tr>")[0]
     assert '<strong class="breached">breached</strong>' in row
+
+
+def test_list_shows_the_year_of_dates_from_other_years_only(browser, agent):
+    recent = _open(agent, subject="This year")
+    old = _open(agent, subject="Years ago")
+    old.updated_at = datetime(2021, 3, 4, 10, 0, tzinfo=UTC)
+    db.session.commit()
+
+    page = _text(browser.get("/tickets"))
+
+    def updated(ticket) -> str:
+        row = page[page.index(ticket.reference) :].split("</tr>")[0]
+        return re.findall(r"<time[^>]*>([^<]*)</time>", row)[-1]
+
+    assert updated(old) == "Mar 4, 2021, 10:00"
+    assert str(recent.updated_at.year) not in updated(recent)
 
 
 def test_built_in_view_shows_my_open_tickets(browser, agent, supervisor):
