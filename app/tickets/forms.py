@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from marshmallow import ValidationError
 from wtforms import (
     HiddenField,
     IntegerField,
@@ -27,6 +28,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from app.tickets.models import (
     ComplaintCategory,
     ComplaintStage,
+    DesiredOutcome,
     Priority,
     Severity,
     Status,
@@ -36,6 +38,7 @@ from app.tickets.models import (
 )
 from app.tickets.models.tickets import BODY_MAX, SUBJECT_MAX
 from app.tickets.models.vocabulary import TRANSITIONS
+from app.tickets.schemas import ComplaintUpdateSchema
 
 TAGS_MAX = 3000
 NOTE_MAX = 10_000
@@ -263,6 +266,9 @@ class NewTicketForm(ServiceErrorsMixin, FlaskForm):
     complaint_severity = SelectField(
         _l("Complaint severity"), choices=_choices(Severity), default=Severity.MEDIUM.value
     )
+    complaint_desired_outcome = SelectField(
+        _l("What the customer wants"), choices=_choices(DesiredOutcome, _l("Not said")), default=""
+    )
 
     ALIASES = {
         "customer": "customer_email",
@@ -275,6 +281,7 @@ class NewTicketForm(ServiceErrorsMixin, FlaskForm):
         "complaint": "complaint_category",
         "complaint.category": "complaint_category",
         "complaint.severity": "complaint_severity",
+        "complaint.desired_outcome": "complaint_desired_outcome",
     }
     NESTED = ("customer", "complaint")
 
@@ -318,6 +325,7 @@ class NewTicketForm(ServiceErrorsMixin, FlaskForm):
             fields["complaint"] = {
                 "category": self.complaint_category.data,
                 "severity": self.complaint_severity.data,
+                "desired_outcome": self.complaint_desired_outcome.data or None,
             }
         return fields
 
@@ -394,33 +402,53 @@ class TicketFieldsForm(ServiceErrorsMixin, FlaskForm):
 
 
 class ComplaintForm(ServiceErrorsMixin, FlaskForm):
-    """The complaint-handling record: stage, category, root cause, remedy, follow-up."""
+    """The whole complaint-handling record: stage, category, severity, what the customer wants, root
+    cause, remedy, compensation and follow-up.
+
+    The values go through the API's `ComplaintUpdateSchema`, so a page refuses what the API refuses,
+    with the same messages (an amount that is no number, a currency that is not three capitals).
+    """
 
     PREFIX = "complaint"
     version = IntegerField(widget=HiddenField.widget, validators=[InputRequired(), NumberRange(min=1)])
     stage = SelectField(_l("Stage"), choices=_choices(ComplaintStage))
     category = SelectField(_l("Category"), choices=_choices(ComplaintCategory))
+    severity = SelectField(_l("Severity"), choices=_choices(Severity))
+    desired_outcome = SelectField(
+        _l("What the customer wants"), choices=_choices(DesiredOutcome, _l("Not said"))
+    )
     root_cause = TextAreaField(_l("Root cause"), validators=[Optional(), Length(max=NOTE_MAX)])
     remedy = TextAreaField(_l("Remedy"), validators=[Optional(), Length(max=NOTE_MAX)])
+    # Text, not a number field: the schema reads the amount, so its message is the API's.
+    compensation_amount = StringField(_l("Compensation amount"), validators=[Length(max=40)])
+    compensation_currency = StringField(_l("Currency (ISO code, e.g. EUR)"), validators=[Length(max=40)])
+    compensation_note = TextAreaField(_l("Compensation note"), validators=[Optional(), Length(max=NOTE_MAX)])
     follow_up_note = TextAreaField(
         _l("Follow-up note (after solving)"), validators=[Optional(), Length(max=NOTE_MAX)]
     )
 
     NESTED = ("complaint",)
-    FIELDS = ("stage", "category", "root_cause", "remedy", "follow_up_note")
+    FIELDS = (
+        "stage",
+        "category",
+        "severity",
+        "desired_outcome",
+        "root_cause",
+        "remedy",
+        "compensation_amount",
+        "compensation_currency",
+        "compensation_note",
+        "follow_up_note",
+    )
+    # Left empty, these mean "none" rather than an empty text.
+    NULLABLE = ("desired_outcome", "compensation_amount", "compensation_currency")
     ALIASES = {f"complaint.{name}": name for name in FIELDS}
 
     @classmethod
     def for_ticket(cls, ticket: Ticket) -> ComplaintForm:
         complaint = ticket.complaint
-        data = {
-            "version": ticket.version,
-            "stage": complaint.stage,
-            "category": complaint.category,
-            "root_cause": complaint.root_cause,
-            "remedy": complaint.remedy,
-            "follow_up_note": complaint.follow_up_note,
-        }
+        data = {name: getattr(complaint, name) for name in cls.FIELDS}
+        data["version"] = ticket.version
         form = cls(formdata=None, data=data)
         form.offer_stages(ticket)
         return form
@@ -437,10 +465,22 @@ class ComplaintForm(ServiceErrorsMixin, FlaskForm):
             if i >= current
         ]
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        raw = {name: getattr(self, name).data or "" for name in self.FIELDS}
+        for name in self.NULLABLE:
+            raw[name] = raw[name].strip() or None
+        try:
+            self._complaint = ComplaintUpdateSchema().load(raw)
+        except ValidationError as invalid:
+            self.show_errors(invalid.normalized_messages())
+            return False
+        return valid
+
     def changes(self) -> dict[str, Any]:
         """Every field as it stands: the service records only what differs, and a stage equal to the
         current one (or a follow-up note already on record) changes nothing."""
-        return {"complaint": {name: getattr(self, name).data or "" for name in self.FIELDS}}
+        return {"complaint": self._complaint}
 
 
 class ReplyForm(ServiceErrorsMixin, FlaskForm):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from werkzeug.datastructures import FileStorage
@@ -328,6 +329,7 @@ def test_new_ticket_form_opens_a_ticket_and_shows_it(browser, agent):
             "customer_phone": "",
             "complaint_category": "billing",
             "complaint_severity": "high",
+            "complaint_desired_outcome": "refund",
         },
     )
 
@@ -340,7 +342,12 @@ def test_new_ticket_form_opens_a_ticket_and_shows_it(browser, agent):
         billing.id,
         "phone",
     )
-    assert (ticket.complaint.category, ticket.complaint.severity) == ("billing", "high")
+    complaint = ticket.complaint
+    assert (complaint.category, complaint.severity, complaint.desired_outcome) == (
+        "billing",
+        "high",
+        "refund",
+    )
     assert ticket.customer.primary_email == "olivia@example.com"
     page = _text(browser.get(response.headers["Location"]))
     assert f"Ticket {ticket.reference} was opened." in page
@@ -694,22 +701,38 @@ def test_choosing_no_macro_is_explained(browser, agent, supervisor):
     assert 'id="macro-macro_id-errors" role="alert"' in _text(response)
 
 
+def _post_complaint(client, ticket: Ticket, **changes):
+    """The complaint panel as the page fills it, with `changes` typed in."""
+    page = _text(client.get(f"/tickets/{ticket.id}"))
+    complaint = ticket.complaint
+    data = {
+        "complaint-csrf_token": csrf_token_from(page),
+        "complaint-version": _version_field(page, "complaint"),
+        "complaint-stage": complaint.stage,
+        "complaint-category": complaint.category,
+        "complaint-severity": complaint.severity,
+        "complaint-desired_outcome": complaint.desired_outcome or "",
+        "complaint-root_cause": complaint.root_cause,
+        "complaint-remedy": complaint.remedy,
+        "complaint-compensation_amount": complaint.compensation_amount or "",
+        "complaint-compensation_currency": complaint.compensation_currency or "",
+        "complaint-compensation_note": complaint.compensation_note,
+        "complaint-follow_up_note": complaint.follow_up_note,
+    }
+    data.update({f"complaint-{name}": value for name, value in changes.items()})
+    return client.post(f"/tickets/{ticket.id}/complaint", data=data)
+
+
 def test_complaint_panel_records_cause_and_remedy(browser, agent):
     ticket = _open(agent, type="complaint", complaint={"category": "delivery"})
-    page = _text(browser.get(f"/tickets/{ticket.id}"))
-    assert "Complaint handling" in page
+    assert "Complaint handling" in _text(browser.get(f"/tickets/{ticket.id}"))
 
-    response = browser.post(
-        f"/tickets/{ticket.id}/complaint",
-        data={
-            "complaint-csrf_token": csrf_token_from(page),
-            "complaint-version": _version_field(page, "complaint"),
-            "complaint-stage": "investigating",
-            "complaint-category": "delivery",
-            "complaint-root_cause": "Courier lost the parcel",
-            "complaint-remedy": "Resent with tracking",
-            "complaint-follow_up_note": "",
-        },
+    response = _post_complaint(
+        browser,
+        ticket,
+        stage="investigating",
+        root_cause="Courier lost the parcel",
+        remedy="Resent with tracking",
     )
 
     assert response.status_code == 302
@@ -719,6 +742,70 @@ def test_complaint_panel_records_cause_and_remedy(browser, agent):
         "Courier lost the parcel",
         "Resent with tracking",
     )
+
+
+def test_complaint_panel_edits_the_whole_record(browser, agent):
+    ticket = _open(agent, type="complaint", complaint={"category": "delivery", "severity": "low"})
+
+    response = _post_complaint(
+        browser,
+        ticket,
+        category="product_quality",
+        severity="critical",
+        desired_outcome="compensation",
+        compensation_amount="25.50",
+        compensation_currency="EUR",
+        compensation_note="Voucher sent by post",
+    )
+
+    assert response.status_code == 302
+    complaint = _fresh(ticket.id).complaint
+    assert (complaint.category, complaint.severity, complaint.desired_outcome) == (
+        "product_quality",
+        "critical",
+        "compensation",
+    )
+    assert (complaint.compensation_amount, complaint.compensation_currency) == (Decimal("25.50"), "EUR")
+    assert complaint.compensation_note == "Voucher sent by post"
+    page = _text(browser.get(f"/tickets/{ticket.id}"))
+    assert "€25.50" in page
+    assert '<option selected value="compensation">Compensation</option>' in page
+    assert 'name="complaint-compensation_amount" type="text" value="25.50"' in page
+
+
+def test_complaint_panel_clears_what_the_customer_wants_and_the_compensation(browser, agent):
+    ticket = _open(agent, type="complaint", complaint={"category": "billing", "desired_outcome": "refund"})
+    _post_complaint(browser, ticket, compensation_amount="10", compensation_currency="USD")
+
+    response = _post_complaint(
+        browser, _fresh(ticket.id), desired_outcome="", compensation_amount="", compensation_currency=""
+    )
+
+    assert response.status_code == 302
+    complaint = _fresh(ticket.id).complaint
+    assert (complaint.desired_outcome, complaint.compensation_amount, complaint.compensation_currency) == (
+        None,
+        None,
+        None,
+    )
+
+
+def test_complaint_panel_refuses_what_the_api_refuses_with_the_same_messages(browser, as_agent, agent):
+    ticket = _open(agent, type="complaint", complaint={"category": "billing"})
+    wrong = {"compensation_amount": "lots", "compensation_currency": "eur", "desired_outcome": "revenge"}
+    api = as_agent.patch(f"/api/v1/tickets/{ticket.id}", json={"version": ticket.version, "complaint": wrong})
+    assert api.status_code == 422
+
+    response = _post_complaint(browser, ticket, **wrong)
+
+    assert response.status_code == 422
+    page = _text(response)
+    for name, messages in api.get_json()["errors"]["complaint"].items():
+        errors = page[page.index(f'id="complaint-{name}-errors"') :].split("</ul>")[0]
+        for message in messages:
+            assert f"<li>{message}</li>" in errors, name
+    complaint = _fresh(ticket.id).complaint
+    assert (complaint.compensation_amount, complaint.desired_outcome) == (None, None)
 
 
 def test_solving_a_complaint_without_cause_and_remedy_is_explained(browser, agent):
