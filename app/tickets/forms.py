@@ -19,6 +19,7 @@ from wtforms import (
     RadioField,
     SearchField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -497,8 +498,13 @@ class ReplyForm(ServiceErrorsMixin, FlaskForm):
         default="public",
     )
     status = SelectField(_l("Then set status"), choices=_choices(Status, _l("Keep the status")))
+    # Offered: the active agents (`set_agents`); the service refuses an unknown id with its message.
+    mention_ids = SelectMultipleField(_l("Mention agents"), coerce=optional_id, validate_choice=False)
 
     ALIASES = {"public": "visibility"}
+
+    def set_agents(self, agents) -> None:
+        self.mention_ids.choices = [SelectChoice(a.id, a.name) for a in agents]
 
     def offer_statuses(self, ticket: Ticket) -> None:
         allowed = TRANSITIONS[Status(ticket.status)]
@@ -511,6 +517,7 @@ class ReplyForm(ServiceErrorsMixin, FlaskForm):
             "body": self.body.data,
             "public": self.visibility.data == "public",
             "status": self.status.data or None,
+            "mention_ids": [agent_id for agent_id in self.mention_ids.data or () if agent_id is not None],
         }
 
 
@@ -526,4 +533,21 @@ class MacroForm(ServiceErrorsMixin, FlaskForm):
     def set_macros(self, macros) -> None:
         self.macro_id.choices = [SelectChoice("", _("Choose a macro"))] + [
             SelectChoice(m.id, m.name) for m in macros
+        ]
+
+
+class AssignForm(ServiceErrorsMixin, FlaskForm):
+    """A supervisor gives the ticket to an agent, or back to nobody."""
+
+    PREFIX = "assign"
+    version = IntegerField(widget=HiddenField.widget, validators=[InputRequired(), NumberRange(min=1)])
+    assignee_id = SelectField(_l("Assign to"), coerce=optional_id, validate_choice=False)
+
+    @classmethod
+    def for_ticket(cls, ticket: Ticket) -> AssignForm:
+        return cls(formdata=None, data={"version": ticket.version, "assignee_id": ticket.assignee_id})
+
+    def set_agents(self, agents) -> None:
+        self.assignee_id.choices = [SelectChoice("", _("Nobody (unassigned)"))] + [
+            SelectChoice(a.id, a.name) for a in agents
         ]

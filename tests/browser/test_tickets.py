@@ -122,3 +122,29 @@ def test_ticket_pages_load_with_their_icon_and_without_console_errors(page, live
 
     assert failed == []
     assert errors == []
+
+
+def test_supervisor_assigns_from_the_ticket_page_and_mentions_by_typing_a_name(page, live_app):
+    supervisor = AgentFactory(name="Sam Supervisor", email="sam@example.com", role="supervisor")
+    AgentFactory(name="Alex Agent", email="alex@example.com")
+    ticket = services.open_ticket(
+        subject="Where is my parcel?",
+        customer={"name": "Olivia Bennett", "email": "olivia@example.com"},
+        actor=supervisor,
+    )
+    sign_in(page, supervisor.email)
+    page.goto(f"/tickets/{ticket.id}")
+
+    page.get_by_label("Assign to").select_option(label="Alex Agent")
+    page.get_by_role("button", name="Assign", exact=True).click()
+    page.get_by_text("The ticket was assigned.").wait_for()
+    assert page.get_by_text("Assignee: Alex Agent").is_visible()
+
+    page.get_by_label("Internal note (agents only)").check()
+    page.get_by_label("Message (plain text or simple HTML)").fill("@Alex please call her back")
+    # Typing "@Alex" picked Alex in the list beside the editor.
+    expect(page.locator("select[name='reply-mention_ids'] option:checked")).to_have_text(["Alex Agent"])
+    page.get_by_role("button", name="Add note").click()
+    page.get_by_text("Your note was added.").wait_for()
+    assert page.locator("#conversation .message-note").get_by_text("Mentioned: Alex Agent").is_visible()
+    assert page.outside_requests == []

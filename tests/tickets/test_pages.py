@@ -634,6 +634,113 @@ def test_claiming_a_taken_ticket_says_who_was_faster(browser, agent, supervisor)
     assert _fresh(ticket.id).assignee_id == supervisor.id
 
 
+def test_supervisor_assigns_the_ticket_to_an_active_agent(client, agent, supervisor):
+    browser = _signed_in(client, supervisor)
+    ticket = _open(agent)
+    AgentFactory(name="Gone Away", active=False)
+    page = _text(browser.get(f"/tickets/{ticket.id}"))
+    assign_box = page[page.index('id="assign-assignee_id"') :].split("</select>")[0]
+    assert f'<option value="{agent.id}">{agent.name}</option>' in assign_box
+    assert "Gone Away" not in assign_box
+
+    response = browser.post(
+        f"/tickets/{ticket.id}/assign",
+        data={
+            "assign-csrf_token": csrf_token_from(page),
+            "assign-version": _version_field(page, "assign"),
+            "assign-assignee_id": str(agent.id),
+        },
+    )
+
+    assert response.status_code == 302
+    assert (_fresh(ticket.id).assignee_id, _fresh(ticket.id).status) == (agent.id, "open")
+    page = _text(browser.get(f"/tickets/{ticket.id}"))
+    assert "The ticket was assigned." in page
+    assert f"Assignee: {agent.name}" in page
+
+
+def test_assigning_a_stale_version_changes_nothing(client, agent, supervisor):
+    browser = _signed_in(client, supervisor)
+    ticket = _open(agent)
+    page = _text(browser.get(f"/tickets/{ticket.id}"))
+    services.update_ticket(ticket.id, {"priority": "high"}, expected_version=ticket.version, actor=agent)
+
+    response = browser.post(
+        f"/tickets/{ticket.id}/assign",
+        data={
+            "assign-csrf_token": csrf_token_from(page),
+            "assign-version": _version_field(page, "assign"),
+            "assign-assignee_id": str(agent.id),
+        },
+    )
+
+    assert response.status_code == 409
+    assert "changed by someone else" in _text(response)
+    assert _fresh(ticket.id).assignee_id is None
+
+
+def test_an_agent_has_no_assignment_control_and_may_not_assign(browser, agent, supervisor):
+    ticket = _open(agent)
+    page = _text(browser.get(f"/tickets/{ticket.id}"))
+    assert 'id="assign-assignee_id"' not in page
+    assert ">Claim</button>" in page
+
+    response = browser.post(
+        f"/tickets/{ticket.id}/assign",
+        data={
+            "assign-csrf_token": csrf_token_from(page),
+            "assign-version": "1",
+            "assign-assignee_id": str(supervisor.id),
+        },
+    )
+
+    assert response.status_code == 403
+    assert _fresh(ticket.id).assignee_id is None
+
+
+def test_a_note_mentions_the_agents_picked_beside_the_editor(browser, agent, supervisor):
+    ticket = _open(agent)
+    page = _text(browser.get(f"/tickets/{ticket.id}"))
+    assert f'<option value="{supervisor.id}">{supervisor.name}</option>' in page
+
+    response = browser.post(
+        f"/tickets/{ticket.id}/comments",
+        data={
+            "reply-csrf_token": csrf_token_from(page),
+            "reply-body": "@Sam can you approve the refund?",
+            "reply-visibility": "internal",
+            "reply-status": "",
+            "reply-mention_ids": [str(supervisor.id)],
+        },
+    )
+
+    assert response.status_code == 302
+    note = db.session.scalar(db.select(Comment).where(Comment.ticket_id == ticket.id))
+    assert [a.id for a in note.mentions] == [supervisor.id]
+    assert f"Mentioned: {supervisor.name}" in _text(browser.get(f"/tickets/{ticket.id}"))
+
+
+def test_mentioning_an_unknown_agent_is_explained_and_keeps_the_message(browser, agent):
+    ticket = _open(agent)
+    page = _text(browser.get(f"/tickets/{ticket.id}"))
+
+    response = browser.post(
+        f"/tickets/{ticket.id}/comments",
+        data={
+            "reply-csrf_token": csrf_token_from(page),
+            "reply-body": "Who is this?",
+            "reply-visibility": "internal",
+            "reply-status": "",
+            "reply-mention_ids": ["999999"],
+        },
+    )
+
+    assert response.status_code == 422
+    assert "Agent 999999 not found." in _text(response)
+    assert "Who is this?</textarea>" in _text(response)
+    assert db.session.scalar(db.select(Comment).where(Comment.ticket_id == ticket.id)) is None
+
+
 def test_agent_applies_a_macro(browser, agent, supervisor):
     macro = services.create_macro(
         name="Ask for a photo",

@@ -39,8 +39,28 @@
     }
   }
 
+  // Reply editor: "@Name" typed in the message picks that agent in the mentions list (once, so
+  // un-picking an agent by hand sticks).
+  function pickMentionsFromText() {
+    var form = document.querySelector("form.reply-form");
+    var select = form && form.querySelector("select[multiple]");
+    var body = form && form.querySelector("textarea");
+    if (!select || !body) return;
+    var picked = {};
+    body.addEventListener("input", function () {
+      var text = body.value.toLowerCase();
+      Array.prototype.forEach.call(select.options, function (option) {
+        var name = option.text.toLowerCase();
+        var mentioned = text.indexOf("@" + name) !== -1 || text.indexOf("@" + name.split(" ")[0]) !== -1;
+        if (mentioned && !picked[option.value]) option.selected = true;
+        picked[option.value] = mentioned;
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     toggleComplaintFields();
     enhanceReplyForm();
+    pickMentionsFromText();
   });
 })();

@@ -25,13 +25,15 @@ from marshmallow import fields as ma_fields
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
-from app.accounts.access import Permission, current_agent, requires
+from app.accounts import services as accounts
+from app.accounts.access import Permission, current_agent, has_permission, requires
 from app.customers import services as customers
 from app.errors import AppError
 from app.extensions import db
 from app.i18n import COMPACT, format_datetime
 from app.tickets import services
 from app.tickets.forms import (
+    AssignForm,
     ComplaintForm,
     MacroForm,
     NewTicketForm,
@@ -305,6 +307,7 @@ def _render_ticket(
     complaint_form: ComplaintForm | None = None,
     reply_form: ReplyForm | None = None,
     macro_form: MacroForm | None = None,
+    assign_form: AssignForm | None = None,
     problem: str | None = None,
     stale: bool = False,
     wanted: list[tuple[str, str]] | None = None,
@@ -313,8 +316,11 @@ def _render_ticket(
     ticket = services.get_ticket(ticket_id)
     queues = list(db.session.scalars(services.list_queues()))
     macros = list(db.session.scalars(services.list_macros()))
+    agents = list(db.session.scalars(accounts.list_agents(active=True)))
     comments = db.session.scalars(
-        services.list_comments(ticket_id).options(selectinload(Comment.author))
+        services.list_comments(ticket_id).options(
+            selectinload(Comment.author), selectinload(Comment.mentions)
+        )
     ).all()
     events = db.session.scalars(
         services.list_events(ticket_id).options(selectinload(TicketEvent.actor))
@@ -329,11 +335,19 @@ def _render_ticket(
         complaint_form.offer_stages(ticket)
     reply_form = reply_form or ReplyForm(formdata=None)
     reply_form.offer_statuses(ticket)
+    reply_form.set_agents(agents)
+    # Agents claim; giving a ticket to someone else is for those allowed to assign.
+    if has_permission(current_agent(), Permission.TICKETS_ASSIGN):
+        assign_form = assign_form or AssignForm.for_ticket(ticket)
+        assign_form.set_agents(agents)
+    else:
+        assign_form = None
     macro_form = macro_form or MacroForm(formdata=None, data={"version": ticket.version})
     macro_form.set_macros(macros)
 
     # Names for the ids the audit trail records (assignees), from the agents the page already knows.
-    names = {event.actor.id: event.actor.name for event in events if event.actor is not None}
+    names = {agent.id: agent.name for agent in agents}
+    names.update({event.actor.id: event.actor.name for event in events if event.actor is not None})
     if ticket.assignee is not None:
         names[ticket.assignee.id] = ticket.assignee.name
 
@@ -360,6 +374,7 @@ def _render_ticket(
         complaint_form=complaint_form,
         reply_form=reply_form,
         macro_form=macro_form,
+        assign_form=assign_form,
         has_macros=bool(macros),
         problem=problem,
         stale=stale,
@@ -468,6 +483,21 @@ def claim(ticket_id):
         return _render_ticket(ticket_id, problem=error.message, status=error.status)
     flash(_("The ticket is yours now."), "success")
     return redirect(url_for("tickets_pages.show", ticket_id=ticket_id))
+
+
+@bp.post("/tickets/<int:ticket_id>/assign")
+@requires(Permission.TICKETS_ASSIGN)
+def assign(ticket_id):
+    form = AssignForm()
+    return _write(
+        ticket_id,
+        form,
+        "assign_form",
+        lambda: services.assign_ticket(
+            ticket_id, form.assignee_id.data, expected_version=form.version.data, actor=current_agent()
+        ),
+        done=_("The ticket was assigned."),
+    )
 
 
 @bp.post("/tickets/<int:ticket_id>/macro")
