@@ -234,6 +234,22 @@ class TicketSearchForm(FlaskForm):
         _l("Priority"), choices=_choices(Priority, _l("Any priority")), validate_choice=False
     )
     queue_id = SelectField(_l("Queue"), validate_choice=False)
+    type = SelectField(_l("Type"), choices=_choices(TicketType, _l("Any type")), validate_choice=False)
+    assignee_id = SelectField(_l("Assignee"), validate_choice=False)
+    customer_id = StringField(_l("Customer number"), validators=[Optional(), Length(max=10)])
+    tag = StringField(_l("Tag"), validators=[Optional(), Length(max=50)])
+    # Bare dates: the search reads them as midnight UTC, and "before" leaves that day out.
+    created_from = StringField(_l("Created on or after"), render_kw={"type": "date"})
+    created_to = StringField(_l("Created before"), render_kw={"type": "date"})
+    updated_from = StringField(_l("Updated on or after"), render_kw={"type": "date"})
+    updated_to = StringField(_l("Updated before"), render_kw={"type": "date"})
+
+    def set_agents(self, agents) -> None:
+        self.assignee_id.choices = [
+            SelectChoice("", _("Anyone")),
+            SelectChoice("me", _("Me")),
+            SelectChoice("none", _("Nobody (unassigned)")),
+        ] + [SelectChoice(str(a.id), a.name) for a in agents]
 
     def set_queues(self, queues) -> None:
         self.queue_id.choices = [

@@ -180,6 +180,64 @@ def test_list_filters_by_status_priority_queue_and_words(browser, agent):
     assert listed("q=&status=&priority=&queue_id=") == {urgent.reference, calm.reference}
 
 
+def test_list_filters_by_type_assignee_customer_tag_and_dates_from_the_form(browser, agent, supervisor):
+    complaint = _open(agent, subject="Rude courier", type="complaint", complaint={"category": "delivery"})
+    tagged = _open(
+        agent, subject="Printer jam", tags=["printer"], customer={"name": "Ben", "email": "b@example.com"}
+    )
+    services.assign_ticket(tagged.id, supervisor.id, actor=supervisor)
+    old = _open(agent, subject="Old question")
+    old.created_at = old.updated_at = datetime(2021, 3, 4, 10, 0, tzinfo=UTC)
+    db.session.commit()
+    form = _text(browser.get("/tickets"))
+    for name in (
+        "type",
+        "assignee_id",
+        "customer_id",
+        "tag",
+        "created_from",
+        "created_to",
+        "updated_from",
+        "updated_to",
+    ):
+        assert f'name="{name}"' in form, name
+
+    def listed(query: str) -> set[str]:
+        page = _text(browser.get(f"/tickets?{query}"))
+        return {t.subject for t in (complaint, tagged, old) if t.reference in page}
+
+    assert listed("type=complaint") == {"Rude courier"}
+    assert listed(f"assignee_id={supervisor.id}") == {"Printer jam"}
+    assert listed("assignee_id=none") == {"Rude courier", "Old question"}
+    assert listed(f"customer_id={tagged.customer_id}") == {"Printer jam"}
+    assert listed("tag=printer") == {"Printer jam"}
+    assert listed("created_to=2022-01-01") == {"Old question"}
+    assert listed("updated_from=2022-01-01&type=&assignee_id=&customer_id=&tag=") == {
+        "Rude courier",
+        "Printer jam",
+    }
+    # The form keeps what was asked.
+    kept = _text(browser.get(f"/tickets?tag=printer&created_from=2022-01-01&assignee_id={supervisor.id}"))
+    assert 'name="tag" size="10" type="text" value="printer"' in kept
+    assert 'name="created_from" type="date" value="2022-01-01"' in kept
+    assert f'<option selected value="{supervisor.id}">{supervisor.name}</option>' in kept
+
+
+def test_saved_view_keeps_the_new_filters(browser, agent):
+    _open(agent, subject="Printer jam", tags=["printer"])
+    _open(agent, subject="Other thing")
+    page = _text(browser.get("/tickets?tag=printer&type=question"))
+
+    response = browser.post(
+        "/tickets/views",
+        data={"csrf_token": csrf_token_from(page), "name": "Printers", "query": "tag=printer&type=question"},
+    )
+
+    assert response.status_code == 302
+    view = _text(browser.get(response.headers["Location"]))
+    assert "Printer jam" in view and "Other thing" not in view
+
+
 def test_invalid_filters_are_explained(browser, agent):
     _open(agent)
 

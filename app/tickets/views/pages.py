@@ -192,6 +192,7 @@ def _render_index(args: MultiDict, *, save_form: SaveViewForm | None = None, sta
     view_id = args.get("view") or None
     form = TicketSearchForm(formdata=None if view_id else args)
     form.set_queues(db.session.scalars(services.list_queues()))
+    form.set_agents(db.session.scalars(accounts.list_agents(active=True)))
     filters, problems = ({}, {}) if view_id else _filters_from(args)
     view = None
     if view_id:
