@@ -501,6 +501,22 @@ def test_ticket_page_shows_conversation_sla_history_and_customer(browser, agent,
     assert f"Customer wrote on {ticket.reference}" in customer_part
 
 
+def test_a_closed_ticket_page_offers_nothing_to_change(browser, supervisor, app):
+    """Closed is final (tests/tickets/test_closed_tickets.py): the page says so and shows no forms."""
+    ticket = _open(supervisor, type="complaint", complaint={"category": "billing"})
+    open_page = _text(browser.get(f"/tickets/{ticket.id}"))
+    forms = ('id="reply"', 'id="fields"', 'id="macros"', "/complaint")
+    assert all(form in open_page for form in forms)
+    ticket.status = "closed"
+    db.session.commit()
+
+    page = _text(browser.get(f"/tickets/{ticket.id}"))
+
+    assert "a closed ticket is final" in page
+    assert not [form for form in forms if form in page]
+    assert 'id="conversation"' in page and 'id="history"' in page and 'id="complaint"' in page
+
+
 def test_ticket_page_lists_the_files_with_download_links(browser, agent, app, tmp_path):
     app.config["ATTACHMENTS_DIR"] = str(tmp_path / "attachments")
     ticket = _open(agent)
