@@ -13,12 +13,21 @@ written, so no service has to remember to update an index.
 - SQLite (embedded mode): FTS5 tables `tickets_fulltext` (rowid = tickets.id) and
   `ticket_comments_fulltext` (rowid = ticket_comments.id), kept in step by triggers. SQLite's tokenizer
   would index markup as words ("p", "span", "agent" from mentions), so the triggers index the plain text
-  of the HTML through `switchboard_html_text`, a SQL function this module registers on every SQLite
-  connection the app opens (writes to those two tables from a connection without it fail loudly rather
-  than index the wrong text). A comment's ticket is looked up through `ticket_comments` at query time, so
-  merging tickets (which moves comments) needs no index change. FTS5's query language is not safe for
-  user input, so `websearch_to_fts5` translates the same websearch syntax PostgreSQL accepts (words,
-  "quoted phrases", `or`, `-exclusion`) into FTS5 expressions where every term is a quoted string.
+  of the HTML through `switchboard_html_text`, a SQL function this module registers (with
+  `switchboard_search_text`) on every SQLite connection the app opens (writes to those two tables from a
+  connection without them fail loudly rather than index the wrong text). A comment's ticket is looked up
+  through `ticket_comments` at query time, so merging tickets (which moves comments) needs no index
+  change. FTS5's query language is not safe for user input, so `websearch_to_fts5` translates the same
+  websearch syntax PostgreSQL accepts (words, "quoted phrases", `or`, `-exclusion`) into FTS5
+  expressions where every term is a quoted string.
+- Chinese and Japanese are written without spaces between words, so both tokenizers would make a whole
+  sentence one word, found only whole. Both backends therefore index such text one character per word
+  (`switchboard_search_text` puts a space on either side of every CJK character: a SQL function on
+  PostgreSQL, `search_text` registered on SQLite connections), and the query side turns each CJK word
+  into a phrase of its characters: 发票 is searched as the adjacent words "发 票" and finds
+  发票抬头需要修改, whatever the length of the word searched for. `websearch_to_fts5` quotes every term
+  anyway; `websearch_for_postgres` rewrites only the CJK words of a query, so a query without CJK
+  characters reaches `websearch_to_tsquery` unchanged, as text without them reaches the index.
 
 Everything is created with the tables (`after_create` listeners, so `db.create_all()` builds it) and is
 not part of the models' metadata: migrations create it with the same DDL (`DDL` below), and Alembic's
@@ -27,6 +36,7 @@ autogenerate must skip it (`include_name`, names registered in `db.metadata.info
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import DDL, ColumnElement, event, false, func, literal_column, or_, select, true, union
@@ -38,6 +48,7 @@ from app.tickets.models.tickets import Comment, Ticket
 from app.tickets.sanitize import html_to_text
 
 TEXT_FUNCTION = "switchboard_html_text"
+SEARCH_TEXT_FUNCTION = "switchboard_search_text"
 TICKETS_FTS = "tickets_fulltext"
 COMMENTS_FTS = "ticket_comments_fulltext"
 TICKETS_INDEX = "ix_tickets_fulltext"
@@ -51,20 +62,60 @@ EXTERNAL_TABLES = frozenset(
 )
 EXTERNAL_INDEXES = frozenset([TICKETS_INDEX, COMMENTS_INDEX])
 
-# The documents as PostgreSQL indexes them; `_ticket_document` and `_comment_document` build the same.
-_TICKET_DOCUMENT_SQL = "to_tsvector('simple', coalesce(subject, '') || ' ' || coalesce(description, ''))"
-_COMMENT_DOCUMENT_SQL = "to_tsvector('simple', body)"
+# The characters of scripts written without spaces between words (Han ideographs of Chinese and
+# Japanese, kana, bopomofo), each of which is indexed as a word of its own. The same class serves
+# Python's `re` and PostgreSQL's regular expressions, which both read \uXXXX and \UXXXXXXXX escapes, so
+# the query side (Python) and the index side (PostgreSQL) can never disagree on what a CJK character is.
+_CJK_RANGES = (
+    (0x3040, 0x30FF),  # Hiragana, Katakana
+    (0x3100, 0x312F),  # Bopomofo
+    (0x31A0, 0x31FF),  # Bopomofo Extended, CJK Strokes, Katakana Phonetic Extensions
+    (0x3400, 0x4DBF),  # CJK Unified Ideographs Extension A
+    (0x4E00, 0x9FFF),  # CJK Unified Ideographs
+    (0xF900, 0xFAFF),  # CJK Compatibility Ideographs
+    (0x20000, 0x3FFFF),  # the Supplementary and Tertiary Ideographic Planes
+)
 
-_TICKET_TEXT_SQL = f"coalesce(new.subject, '') || ' ' || {TEXT_FUNCTION}(new.description)"
-_COMMENT_TEXT_SQL = f"{TEXT_FUNCTION}(new.body)"
+
+def _escape(code: int) -> str:
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+CJK_CLASS = "[" + "".join(f"{_escape(low)}-{_escape(high)}" for low, high in _CJK_RANGES) + "]"
+_CJK = re.compile(CJK_CLASS)
+_CJK_CHARACTER = re.compile(f"({CJK_CLASS})")
+
+# PostgreSQL's twin of `search_text`: IMMUTABLE, as an index expression must be; a plain SQL function,
+# so the planner inlines it into the query and the index expression alike.
+_SEARCH_TEXT_FUNCTION_SQL = (
+    f"CREATE OR REPLACE FUNCTION {SEARCH_TEXT_FUNCTION}(text) RETURNS text "
+    f"LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+    f"AS $$ SELECT regexp_replace($1, '({CJK_CLASS})', ' \\1 ', 'g') $$"
+)
+
+# The documents as PostgreSQL indexes them; `_ticket_document` and `_comment_document` build the same.
+_TICKET_DOCUMENT_SQL = (
+    f"to_tsvector('simple', "
+    f"{SEARCH_TEXT_FUNCTION}(coalesce(subject, '') || ' ' || coalesce(description, '')))"
+)
+_COMMENT_DOCUMENT_SQL = f"to_tsvector('simple', {SEARCH_TEXT_FUNCTION}(body))"
+
+_TICKET_TEXT_SQL = (
+    f"{SEARCH_TEXT_FUNCTION}(coalesce(new.subject, '') || ' ' || {TEXT_FUNCTION}(new.description))"
+)
+_COMMENT_TEXT_SQL = f"{SEARCH_TEXT_FUNCTION}({TEXT_FUNCTION}(new.body))"
 # unicode61 without diacritics removal: like PostgreSQL's 'simple', "café" and "cafe" stay different words.
 _TOKENIZER = "tokenize = 'unicode61 remove_diacritics 0'"
 
 DDL_STATEMENTS: dict[str, dict[str, list[str]]] = {
     "postgresql": {
-        "tickets": [f"CREATE INDEX {TICKETS_INDEX} ON tickets USING gin ({_TICKET_DOCUMENT_SQL})"],
+        "tickets": [
+            _SEARCH_TEXT_FUNCTION_SQL,
+            f"CREATE INDEX {TICKETS_INDEX} ON tickets USING gin ({_TICKET_DOCUMENT_SQL})",
+        ],
         "ticket_comments": [
-            f"CREATE INDEX {COMMENTS_INDEX} ON ticket_comments USING gin ({_COMMENT_DOCUMENT_SQL})"
+            _SEARCH_TEXT_FUNCTION_SQL,
+            f"CREATE INDEX {COMMENTS_INDEX} ON ticket_comments USING gin ({_COMMENT_DOCUMENT_SQL})",
         ],
     },
     "sqlite": {
@@ -113,6 +164,12 @@ for _dialect, _by_table in DROP_STATEMENTS.items():
     for _table in (Ticket.__table__, Comment.__table__):
         for _statement in _by_table[_table.name]:
             event.listen(_table, "before_drop", DDL(_statement).execute_if(dialect=_dialect))
+# After the tickets table, the last whose index uses it (comments reference tickets, so they go first).
+event.listen(
+    Ticket.__table__,
+    "after_drop",
+    DDL(f"DROP FUNCTION IF EXISTS {SEARCH_TEXT_FUNCTION}(text)").execute_if(dialect="postgresql"),
+)
 
 # Alembic's autogenerate compares the database with the metadata; these objects are made by raw DDL, so
 # it must not propose dropping them (see `include_name`).
@@ -138,10 +195,19 @@ def _plain_text(markup: str | None) -> str:
         return markup or ""
 
 
+def search_text(text: str | None) -> str:
+    """`text` as the index reads it: a space on either side of every CJK character, so each is a word.
+
+    Exactly what PostgreSQL's `switchboard_search_text` does; text without CJK characters is unchanged.
+    """
+    return _CJK_CHARACTER.sub(r" \1 ", text or "")
+
+
 @event.listens_for(Engine, "connect")
 def _register_text_function(dbapi_connection, _record) -> None:
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.create_function(TEXT_FUNCTION, 1, _plain_text, deterministic=True)
+        dbapi_connection.create_function(SEARCH_TEXT_FUNCTION, 1, search_text, deterministic=True)
 
 
 # -- matching ----------------------------------------------------------------------------------------
@@ -157,7 +223,7 @@ def matches(q: str, dialect: str) -> ColumnElement[bool]:
 
 
 def _postgres_matches(q: str) -> ColumnElement[bool]:
-    query = func.websearch_to_tsquery(_SIMPLE, q)
+    query = func.websearch_to_tsquery(_SIMPLE, websearch_for_postgres(q))
     # One set of ids from both indexes (two bitmap index scans), rather than `document @@ q OR id IN
     # (...)`: with the OR, PostgreSQL filters every ticket row and never uses the tickets' index.
     return Ticket.id.in_(
@@ -181,11 +247,47 @@ def _ticket_document() -> ColumnElement:
         .op("||")(_SPACE)
         .op("||")(func.coalesce(Ticket.description, _EMPTY))
     )
-    return func.to_tsvector(_SIMPLE, text)
+    return func.to_tsvector(_SIMPLE, getattr(func, SEARCH_TEXT_FUNCTION)(text))
 
 
 def _comment_document() -> ColumnElement:
-    return func.to_tsvector(_SIMPLE, Comment.body)
+    return func.to_tsvector(_SIMPLE, getattr(func, SEARCH_TEXT_FUNCTION)(Comment.body))
+
+
+def websearch_for_postgres(q: str) -> str:
+    """`q` for `websearch_to_tsquery`, each CJK word made a "quoted phrase" of its characters.
+
+    The index holds CJK text one character per word, so 发票 must be searched as the phrase "发 票"
+    (two adjacent words), not as one word nor as two words anywhere. Quoted phrases keep their quotes
+    and get their characters spaced; a word's leading `-` stays outside the phrase it becomes. All else
+    is left as written, and a query without CJK characters is returned unchanged.
+    """
+    if not _CJK.search(q):
+        return q
+    parts: list[str] = []
+    i, n = 0, len(q)
+    while i < n:
+        ch = q[i]
+        if ch == '"':
+            end = q.find('"', i + 1)
+            end = n if end < 0 else end
+            parts.append('"' + search_text(q[i + 1 : end]) + q[end : end + 1])
+            i = end + 1
+        elif ch.isspace():
+            parts.append(ch)
+            i += 1
+        else:
+            end = i
+            while end < n and not q[end].isspace() and q[end] != '"':
+                end += 1
+            word = q[i:end]
+            if _CJK.search(word):
+                bare = word.lstrip("-")
+                # Spaces around it, so the phrase's quotes never touch a quote of the text.
+                word = f' {word[: len(word) - len(bare)]}"{search_text(bare)}" '
+            parts.append(word)
+            i = end
+    return "".join(parts)
 
 
 def _sqlite_matches(q: str) -> ColumnElement[bool]:
@@ -288,5 +390,6 @@ def websearch_to_fts5(q: str) -> list[Fts5Clause]:
         if is_operator:
             clauses.append(Fts5Clause())
         elif _searchable(text):
-            (current.excluded if negated else current.required).append(_fts5_string(text))
+            # CJK words become phrases of their characters, as the index holds them (see `search_text`).
+            (current.excluded if negated else current.required).append(_fts5_string(search_text(text)))
     return [clause for clause in clauses if clause.required or clause.excluded]

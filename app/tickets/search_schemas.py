@@ -103,7 +103,9 @@ class TicketQuerySchema(QuerySchema):
         metadata={
             "description": "Full text over subject, description and comments. Words must all appear (in "
             'the ticket itself or in one comment); "quoted phrase", `or` between alternatives, '
-            "`-word` to exclude. Words match whole (no stemming, no prefixes)."
+            "`-word` to exclude. Words match whole (no stemming, no prefixes); Chinese and Japanese, "
+            "written without spaces, match any run of characters inside longer text (`发票` finds "
+            "`发票抬头需要修改`)."
         },
     )
     status = _OneOrMany(_choices(Status), metadata={"description": "Any of these statuses."})
