@@ -727,6 +727,8 @@ def test_a_batch_lands_exactly_as_the_replay_through_the_use_cases(setup, monkey
             assert _outcome(f"B-{line['reference']}") == _outcome(f"R-{line['reference']}"), line["reference"]
     assert _outcome("B-W-2")["targets"][0][1] is not None  # the billing policy applied
     assert _outcome("B-W-1")["ticket"]["reopen_count"] == 1
+    # The complaint is still open: its targets overdue when the replay ended are breached as well.
+    assert all(target[6] is not None for target in _outcome("B-C-1")["targets"])
 
 
 def test_a_batch_with_a_failing_line_is_written_without_the_line_by_line_replay(setup, monkeypatch):

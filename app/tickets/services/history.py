@@ -35,6 +35,10 @@ What a line means
   of the import's agents' actions carry `actor_kind` "import"; customer messages stay "customer" and
   SLA breaches "system", as the services record them.
   The ticket's `created` event names the agent who ran the import (none from the CLI).
+- A target still running when the replay ends but already overdue (a ticket left open in the other
+  helpdesk) is recorded breached as of its due time (`sla.record_past_breaches`: `breached_at` and
+  the `sla_breached` audit event at the due time, nobody notified), as a breach met during the replay
+  is: the periodic SLA check then finds nothing of the history to flag, mail or warn about.
 - A line whose `reference` is already a ticket's is skipped and counted as `unchanged`: importing the
   same file again writes nothing. A bad line is counted as `failed`, reported as
   `{"line": <n>, "reference": ..., "errors": {field: [...]}}` (event errors under
@@ -741,6 +745,7 @@ def _stage_line(line: _Line, plan: _Plan, customer_id: int, actor: Agent | None,
                 tickets.customer_wrote(change, body=event.body or "", at=event.at)
         except AppError as error:
             raise _LineFailed(line.number, {"events": {str(event.index): _event_errors(error)}}) from error
+    sla.record_past_breaches(ticket, utcnow())
 
 
 class _Replayer:
@@ -950,12 +955,18 @@ def _replay(plan: _Plan, line: _Line, replayer: _Replayer) -> None:
         )
     except AppError as error:
         raise _LineError(_opening_errors(error)) from error
+    # The tickets the history wrote: the line's, and a follow-up its customer started after a close.
+    written = {ticket.id: ticket}
     for event in line.events:
         author = replayer.get(Agent, plan.authors[event.index])
         try:
-            _replay_event(ticket, event, author)
+            on = _replay_event(ticket, event, author)
         except AppError as error:
             raise _LineError({"events": {str(event.index): _event_errors(error)}}) from error
+        written.setdefault(on.id, on)
+    now = utcnow()
+    for replayed in written.values():
+        sla.record_past_breaches(replayed, now)
 
 
 def _opening(line: _Line, plan: _Plan, actor: Agent | None) -> dict[str, Any]:
@@ -993,7 +1004,9 @@ def _event_errors(error: AppError) -> dict[str, Any]:
     return _renamed(error.errors, _EVENT_FIELD) or {"event": [error.message]}
 
 
-def _replay_event(ticket: Ticket, event: _Event, author: Agent | None) -> None:
+def _replay_event(ticket: Ticket, event: _Event, author: Agent | None) -> Ticket:
+    """Replay one event through its use case; returns the ticket it went to (a customer's message on a
+    closed ticket goes to its follow-up)."""
     if event.kind == "status":
         tickets.update_ticket(
             ticket.id,
@@ -1016,7 +1029,9 @@ def _replay_event(ticket: Ticket, event: _Event, author: Agent | None) -> None:
             announce=False,
         )
     else:
-        tickets.add_customer_message(ticket.id, body=event.body or "", at=event.at, announce=False)
+        comment = tickets.add_customer_message(ticket.id, body=event.body or "", at=event.at, announce=False)
+        return comment.ticket
+    return ticket
 
 
 def _line_errors(error: BaseException) -> Mapping[str, Any]:

@@ -41,11 +41,13 @@ A target ends met (`met_at`) or cancelled (`cancelled_at`, when it no longer app
 when its due time passes unmet: `breached_at` is the due time itself, whoever notices first, the
 periodic `check_sla` or the change that ends the target late, and the `sla_breached` audit event is
 written once, by whoever sets `breached_at`. So the outcome never depends on when the job last ran.
+A replayed history (the import) ends with `record_past_breaches`: what was already overdue then is
+recorded breached as of its due time, silently, so the periodic check never announces old breaches.
 Breaches and targets already met or cancelled are facts: later changes leave them as they are.
 
 The clock functions (`start_clocks`, `on_status_change`, `on_agent_public_reply`,
-`on_customer_message`, `on_policy_inputs_changed`) are steps of the ticket services' use cases: they add
-to the caller's session and never commit.
+`on_customer_message`, `on_policy_inputs_changed`, `record_past_breaches`) are steps of the ticket
+services' use cases: they add to the caller's session and never commit.
 """
 
 from __future__ import annotations
@@ -349,6 +351,18 @@ def on_policy_inputs_changed(ticket: Ticket, at: datetime) -> None:
     _reapply(ticket, _choose(ticket), at)
 
 
+def record_past_breaches(ticket: Ticket, now: datetime) -> None:
+    """End a replay of the ticket's history (the history import): its running targets already overdue
+    at `now` are breached as of their due time (`breached_at` and the `sla_breached` audit event both
+    at the due time), notifying nobody, since history is no one's news. The periodic check then has
+    nothing of them to flag, announce or warn about. Paused targets (no due time) are left running.
+    A step: no query for a ticket whose targets are not yet written, no commit."""
+    overdue = [t for t in _live(ticket.sla_targets) if t.due_at is not None and t.due_at < now]
+    # In the order they happened, so the audit trail reads as the history did.
+    for target in sorted(overdue, key=lambda t: t.due_at):
+        _record_breach(ticket, target, target.due_at, notify=False)
+
+
 def ticket_sla(ticket_id: int) -> list[SlaTarget]:
     """Every SLA target of a ticket, oldest first, with its policy loaded (read-only)."""
     if db.session.get(Ticket, ticket_id) is None:
@@ -441,8 +455,9 @@ def _end(ticket: Ticket, target: SlaTarget, at: datetime, *, met: bool) -> None:
         _record_breach(ticket, target, at)
 
 
-def _record_breach(ticket: Ticket, target: SlaTarget, at: datetime) -> None:
-    """Record the breach once, whoever notices first (a late reply, or the periodic check).
+def _record_breach(ticket: Ticket, target: SlaTarget, at: datetime, *, notify: bool = True) -> None:
+    """Record the breach once, whoever notices first (a late reply, the periodic check, or the end of
+    a replayed history, which notifies nobody: `notify=False`).
 
     A stored target is claimed with a conditional UPDATE: of two transactions racing to record the same
     breach, the database lets one through, and only that one writes the audit event.
@@ -462,7 +477,8 @@ def _record_breach(ticket: Ticket, target: SlaTarget, at: datetime) -> None:
     audit.record(
         ticket, "sla_breached", actor=None, actor_kind="system", field=target.kind, new=target.due_at, at=at
     )
-    notifications.sla_breached(ticket, target, at)
+    if notify:
+        notifications.sla_breached(ticket, target, at)
 
 
 def _open(targets: Iterable[SlaTarget]) -> list[SlaTarget]:
