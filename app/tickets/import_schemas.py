@@ -34,7 +34,7 @@ class TicketImportSchema(Schema):
     unchanged = fields.Int(
         attribute="unchanged_count",
         dump_only=True,
-        metadata={"description": "Lines whose reference was already a ticket's: skipped."},
+        metadata={"description": "Lines whose reference was already an imported ticket's: skipped."},
     )
     failed = fields.Int(attribute="failed_count", dump_only=True)
     errors = fields.List(

@@ -825,6 +825,79 @@ def test_importing_the_same_file_again_changes_nothing(setup):
     assert _snapshot() == before
 
 
+@pytest.fixture(params=["batch", "line_by_line"])
+def import_path(request, monkeypatch) -> str:
+    """The batch path, or the line-by-line replay through the use cases."""
+    if request.param == "line_by_line":
+        monkeypatch.setattr(history, "_import_batch", lambda *args: False)
+    return request.param
+
+
+CLASH = {
+    "reference": [
+        "Already the reference of a ticket of this desk, not of an imported one: give the line another."
+    ]
+}
+
+
+def test_a_reference_of_a_ticket_of_this_desk_is_a_clash_not_unchanged(setup, import_path):
+    from app.tickets.services import tickets as ticket_services
+
+    live = ticket_services.open_ticket(
+        subject="Printer on fire", customer={"email": "live@example.com"}, actor=setup["ann"]
+    )
+    assert live.reference.startswith("SB-")
+    before = _snapshot()
+
+    report = _import(_file({**SOLVED, "reference": live.reference}, LATE))
+
+    assert (report.created, report.unchanged, report.failed) == (1, 0, 1)
+    assert report.errors == [{"line": 1, "reference": live.reference, "errors": CLASH}]
+    assert _ticket(live.reference).subject == "Printer on fire"
+    assert _count(Ticket) == before["Ticket"] + 1  # ZD-2 only
+    assert _count(TicketEvent, TicketEvent.ticket_id == live.id) == len(_events(live))
+    assert _events(live)[-1].kind == "created"  # nothing of the line was replayed on it
+
+
+def test_a_ticket_without_an_import_record_in_its_trail_is_not_taken_for_an_imported_one(setup):
+    from tests.ticket_factories import TicketFactory
+
+    TicketFactory(reference="ZD-1")  # no audit trail at all: nothing says an import created it
+
+    report = _import(_file(SOLVED))
+
+    assert (report.created, report.unchanged, report.failed) == (0, 0, 1)
+    assert report.errors[0]["errors"] == CLASH
+
+
+def test_importing_again_keeps_imported_tickets_unchanged_and_the_clash_reported(setup, import_path):
+    from app.tickets.services import tickets as ticket_services
+
+    live = ticket_services.open_ticket(subject="Live", customer={"email": "live@example.com"}, actor=None)
+    text = _file(SOLVED, {**LATE, "reference": live.reference}, LATE)
+    first = _import(text)
+    before = _snapshot()
+
+    again = _import(text)
+
+    assert (first.created, first.unchanged, first.failed) == (2, 0, 1)
+    assert (again.created, again.unchanged, again.failed) == (0, 2, 1)
+    assert again.errors == first.errors == [{"line": 2, "reference": live.reference, "errors": CLASH}]
+    assert _snapshot() == before
+
+
+def test_a_follow_up_started_by_a_replay_is_not_an_imported_ticket(setup):
+    line = _worked("W-9", 39)
+    line["events"].append({"at": "2024-03-09T08:00:00Z", "kind": "public_reply", "body": "Hello again"})
+    _import(_file(line))
+    follow_up = db.session.scalar(select(Ticket).where(Ticket.follow_up_of_id == _ticket("W-9").id))
+
+    report = _import(_file(line, {**SOLVED, "reference": follow_up.reference}))
+
+    assert (report.created, report.unchanged, report.failed) == (0, 1, 1)
+    assert report.errors[0]["errors"] == CLASH
+
+
 def test_a_reference_given_twice_in_one_file_lands_once(setup):
     report = _import(_file(SOLVED, {**SOLVED, "subject": "Another"}))
 

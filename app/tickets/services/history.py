@@ -39,8 +39,11 @@ What a line means
   helpdesk) is recorded breached as of its due time (`sla.record_past_breaches`: `breached_at` and
   the `sla_breached` audit event at the due time, nobody notified), as a breach met during the replay
   is: the periodic SLA check then finds nothing of the history to flag, mail or warn about.
-- A line whose `reference` is already a ticket's is skipped and counted as `unchanged`: importing the
-  same file again writes nothing. A bad line is counted as `failed`, reported as
+- A line whose `reference` is already an imported ticket's is skipped and counted as `unchanged`:
+  importing the same file again writes nothing. A ticket is an imported one when its `created` audit
+  event has actor kind "import" (the trail is append-only, so that stays true). A reference held by a
+  ticket of this desk that no import created (a live `SB-000001`, a follow-up a replay started) is a
+  clash: the line fails on its `reference`. A bad line is counted as `failed`, reported as
   `{"line": <n>, "reference": ..., "errors": {field: [...]}}` (event errors under
   `{"events": {"<index in the file's list>": {...}}}`), and leaves nothing behind: no ticket, comment,
   audit event, SLA target or new customer.
@@ -127,6 +130,7 @@ from app.tickets.models import (
     Status,
     Ticket,
     TicketChannel,
+    TicketEvent,
     TicketImport,
     TicketType,
 )
@@ -177,6 +181,7 @@ _COMPLAINT_CHOICES = {
 _MISSING = "Missing data for required field."
 _NOT_TEXT = "Not a valid string."
 _NUL = "Must not contain NUL characters."
+_CLASH = "Already the reference of a ticket of this desk, not of an imported one: give the line another."
 # Service error keys that the file calls differently.
 _LINE_FIELD = {"queue_id": "queue", "assignee_id": "assignee_email"}
 _EVENT_FIELD = {"status": "to"}
@@ -347,7 +352,8 @@ class _Batch:
 
     agents: dict[str, int]  # e-mail -> id
     queues: dict[str, int]  # lowercased name -> id
-    known: set[str]  # references already taken
+    known: set[str]  # references of tickets already imported (or imported by this batch)
+    taken: set[str]  # references of tickets no import created: a line naming one clashes
 
 
 def _import(
@@ -852,10 +858,22 @@ def _read_batch(session: Session, parsed: list[_Line]) -> _Batch:
     if emails:
         agents = dict(session.execute(select(Agent.email, Agent.id).where(Agent.email.in_(emails))).all())
     queues = {name.lower(): queue_id for name, queue_id in session.execute(select(Queue.name, Queue.id))}
-    known = set()
+    known: set[str] = set()
+    taken: set[str] = set()
     if references:
-        known = set(session.scalars(select(Ticket.reference).where(Ticket.reference.in_(references))))
-    return _Batch(agents=agents, queues=queues, known=known)
+        imported = (
+            select(TicketEvent.id)
+            .where(
+                TicketEvent.ticket_id == Ticket.id,
+                TicketEvent.kind == "created",
+                TicketEvent.actor_kind == ACTOR_KIND,
+            )
+            .exists()
+        )
+        query = select(Ticket.reference, imported).where(Ticket.reference.in_(references))
+        for reference, by_import in session.execute(query):
+            (known if by_import else taken).add(reference)
+    return _Batch(agents=agents, queues=queues, known=known, taken=taken)
 
 
 def _save_progress(session: Session, import_id: int, report: HistoryReport) -> None:
@@ -886,14 +904,18 @@ class _Plan:
 def _triage(
     line: _Line, batch: _Batch, report: HistoryReport, *, failed: Mapping[str, Any] | None = None
 ) -> _Plan | None:
-    """What importing a line takes, or None once the line is counted: failed (a bad line, or `failed`
-    in an earlier attempt at its batch) or unchanged (its reference is taken)."""
+    """What importing a line takes, or None once the line is counted: failed (a bad line, `failed` in
+    an earlier attempt at its batch, or a reference of a ticket no import created) or unchanged (its
+    reference is an imported ticket's)."""
     errors = line.errors if line.errors is not None else failed
     if errors is not None:
         report.fail(line.number, line.reference, errors)
         return None
     if line.reference in batch.known:
         report.unchanged += 1
+        return None
+    if line.reference in batch.taken:
+        report.fail(line.number, line.reference, {"reference": [_CLASH]})
         return None
     try:
         return _plan(line, batch)
