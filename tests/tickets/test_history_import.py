@@ -24,6 +24,7 @@ from tests.ticket_factories import QueueFactory, SlaPolicyFactory
 
 URL = "/api/v1/tickets/imports"
 HOUR = 3600
+FUTURE = "Lies in the future: a history holds only what has already happened."
 
 
 def utc(*args: int) -> datetime:
@@ -530,6 +531,22 @@ def test_only_the_bad_lines_are_missing(setup):
             ),
             {"events": {"0": {"body": ["Write something."]}}},
         ),
+        (_bad("A", 1, created_at="2999-01-01T00:00:00Z"), {"created_at": [FUTURE]}),
+        (
+            _bad(
+                "A",
+                1,
+                events=[
+                    {
+                        "at": "2024-03-03T10:00:00Z",
+                        "kind": "internal_note",
+                        "author_email": "ann@desk.example",
+                    },
+                    {"at": "2999-01-01T00:00:00+02:00", "kind": "public_reply", "body": "Hello from later"},
+                ],
+            ),
+            {"events": {"0": {"body": ["Missing data for required field."]}, "1": {"at": [FUTURE]}}},
+        ),
     ],
 )
 def test_each_kind_of_bad_line_is_explained(setup, line, errors):
@@ -539,6 +556,35 @@ def test_each_kind_of_bad_line_is_explained(setup, line, errors):
 
     assert report.errors == [{"line": 1, "reference": report.errors[0]["reference"], "errors": errors}]
     assert _snapshot() == before
+
+
+def test_times_later_than_now_fail_the_line_and_times_just_past_do_not(setup, import_path):
+    from datetime import timedelta, timezone
+
+    from app.dbtypes import utcnow
+
+    now = utcnow().replace(microsecond=0)
+    in_an_hour = (now + timedelta(hours=1)).replace(tzinfo=None).isoformat()  # no offset: UTC
+    # A minute ago, written in a time zone ahead of UTC: in the past, though its clock reads later.
+    a_minute_ago = (now - timedelta(minutes=1)).astimezone(timezone(timedelta(hours=5))).isoformat()
+    reply = {"kind": "public_reply", "author_email": "ann@desk.example", "body": "Hi"}
+    before = _snapshot()
+
+    report = _import(
+        _file(
+            _bad("F-1", 41, created_at=in_an_hour),
+            _bad("F-2", 42, created_at=a_minute_ago, events=[{**reply, "at": in_an_hour}]),
+            _bad("P-1", 43, created_at=a_minute_ago, events=[{**reply, "at": a_minute_ago}]),
+        )
+    )
+
+    assert (report.created, report.failed) == (1, 2)
+    assert report.errors == [
+        {"line": 1, "reference": "F-1", "errors": {"created_at": [FUTURE]}},
+        {"line": 2, "reference": "F-2", "errors": {"events": {"0": {"at": [FUTURE]}}}},
+    ]
+    assert _count(Ticket) == before["Ticket"] + 1
+    assert _ticket("P-1").first_response_at == now - timedelta(minutes=1)
 
 
 def test_a_line_failing_on_a_database_error_is_rolled_back_alone(setup, monkeypatch):

@@ -14,8 +14,9 @@ JSON Lines (UTF-8), one ticket per line; blank lines are skipped, line numbers c
 Required: `reference` (at most 40 characters; a number is taken as text), `subject`, `customer` (an
 e-mail or a phone) and `created_at`. `type`, `priority` and `channel` default as in the API (question,
 normal, api); a complaint also needs `complaint: {"category", "severity", "desired_outcome"}`. Times are
-ISO 8601; a time without an offset is UTC. Other keys are refused, so a misspelt key is reported rather
-than dropped.
+ISO 8601; a time without an offset is UTC. None may lie in the future: a `created_at` or an event's
+`at` later than the import's now fails the line (a history holds only what has happened). Other keys
+are refused, so a misspelt key is reported rather than dropped.
 
 What a line means
 -----------------
@@ -181,6 +182,7 @@ _COMPLAINT_CHOICES = {
 _MISSING = "Missing data for required field."
 _NOT_TEXT = "Not a valid string."
 _NUL = "Must not contain NUL characters."
+_FUTURE = "Lies in the future: a history holds only what has already happened."
 _CLASH = "Already the reference of a ticket of this desk, not of an imported one: give the line another."
 # Service error keys that the file calls differently.
 _LINE_FIELD = {"queue_id": "queue", "assignee_id": "assignee_email"}
@@ -1086,6 +1088,7 @@ def _renamed(errors: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, A
 def _parse(number: int, text: str) -> _Line:
     """Check a line's shape and values (no database needed); a bad line comes back with its errors."""
     line = _Line(number=number)
+    now = utcnow()
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -1117,11 +1120,11 @@ def _parse(number: int, text: str) -> _Line:
     _choice(data, "channel", [c.value for c in TicketChannel], errors)
     _text(data, "queue", errors, max_length=80)
     _email(data, "assignee_email", errors)
-    _time(data, "created_at", errors)
+    _time(data, "created_at", errors, latest=now)
     _customer(data, errors)
     _tags(data, errors)
     _complaint(data, errors)
-    line.events = _events(data, errors)
+    line.events = _events(data, errors, latest=now)
     if errors:
         line.errors = errors
     line.data = data
@@ -1161,15 +1164,17 @@ def _email(data: dict[str, Any], key: str, errors: dict[str, Any]) -> None:
         data[key] = value.strip().lower() or None
 
 
-def _time(data: dict[str, Any], key: str, errors: dict[str, Any], *, required: bool = True) -> None:
+def _time(data: dict[str, Any], key: str, errors: dict[str, Any], *, latest: datetime) -> None:
+    """A required time, parsed in place; one after `latest` (the import's now) is refused."""
     value = data.get(key)
     if value is None:
-        if required:
-            errors[key] = [_MISSING]
+        errors[key] = [_MISSING]
         return
     parsed = _datetime(value)
     if parsed is None:
         errors[key] = ["Not a valid datetime (ISO 8601, e.g. 2024-03-01T09:00:00Z)."]
+    elif parsed > latest:
+        errors[key] = [_FUTURE]
     else:
         data[key] = parsed
 
@@ -1231,7 +1236,7 @@ def _complaint(data: dict[str, Any], errors: dict[str, Any]) -> None:
         errors["complaint"] = problems
 
 
-def _events(data: dict[str, Any], errors: dict[str, Any]) -> list[_Event]:
+def _events(data: dict[str, Any], errors: dict[str, Any], *, latest: datetime) -> list[_Event]:
     """The events in time order (a stable sort: equal times keep the file's order)."""
     raw = data.get("events")
     if raw is None:
@@ -1252,7 +1257,7 @@ def _events(data: dict[str, Any], errors: dict[str, Any]) -> list[_Event]:
         kind = item.get("kind")
         if kind is None:
             event_errors["kind"] = [_MISSING]
-        _time(item, "at", event_errors)
+        _time(item, "at", event_errors, latest=latest)
         _email(item, "author_email", event_errors)
         _text(item, "body", event_errors, max_length=BODY_MAX)
         _choice(item, "to", [s.value for s in Status], event_errors)
