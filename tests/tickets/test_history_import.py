@@ -905,6 +905,30 @@ def test_a_reference_of_a_ticket_of_this_desk_is_a_clash_not_unchanged(setup, im
     assert _events(live)[-1].kind == "created"  # nothing of the line was replayed on it
 
 
+def test_an_agent_comment_after_closing_fails_its_line_on_either_path(setup, import_path):
+    """Closed is final in the history too (tests/tickets/test_closed_tickets.py): the line is refused
+    whole, the same way by the batch and by the replay through the use cases."""
+    line = _worked("W-1", 1)
+    line["events"].append(
+        {
+            "at": "2024-03-09T08:00:00Z",
+            "kind": "internal_note",
+            "author_email": "bob@desk.example",
+            "body": "PS",
+        }
+    )
+    before = _snapshot()
+
+    report = _import(_file(line, LATE))
+
+    assert (report.created, report.failed) == (1, 1)
+    index = str(len(line["events"]) - 1)
+    # Named as the events' own field for a status (`to`), as for an illegal transition.
+    assert report.errors[0]["errors"] == {"events": {index: {"to": ["Closed is final."]}}}
+    assert _ticket("W-1") is None
+    assert _count(Ticket) == before["Ticket"] + 1  # ZD-2 only
+
+
 def test_a_ticket_without_an_import_record_in_its_trail_is_not_taken_for_an_imported_one(setup):
     from tests.ticket_factories import TicketFactory
 

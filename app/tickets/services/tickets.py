@@ -764,7 +764,6 @@ def add_comment(
     the same moment queue up rather than fail.
     """
     ticket = get_ticket(ticket_id, for_update=True)
-    check_open(ticket)
     change = Change(ticket, actor)
     comment = reply(
         change, body=body, public=public, mention_ids=mention_ids, status=status, actor_kind=actor_kind, at=at
@@ -786,8 +785,10 @@ def reply(
     actor_kind: str | None = None,
     at: datetime | None = None,
 ) -> Comment:
-    """Add an agent's comment to `change.ticket` without committing (for `add_comment` and macros)."""
+    """Add an agent's comment to `change.ticket` without committing (for `add_comment`, macros and the
+    history import). A closed ticket takes none: closed is final, here as on every path."""
     ticket, actor = change.ticket, change.actor
+    check_open(ticket, None if status is None else {"status": status})
     at = at or utcnow()
     mentions = _agents_mentioned(mention_ids)
     comment = Comment(
