@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask_babel import lazy_gettext
 
+from app.customers import services as customers
 from app.customers.models import CustomerEvent
 from app.customers.signals import timeline_requested
 from app.extensions import db
 from tests.customer_factories import CustomerFactory
+from tests.factories import PASSWORD, AgentFactory
+from tests.helpers import sign_in
 
 URL = "/api/v1/customers"
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -150,3 +154,39 @@ def test_timeline_parameters_are_checked(as_agent, query):
     customer = CustomerFactory()
 
     assert as_agent.get(f"{URL}/{customer.id}/timeline", query_string=query).status_code == 422
+
+
+def test_profile_events_read_in_the_pages_language_and_stay_english_in_the_api(app, as_agent):
+    created = as_agent.post(URL, json={"name": "Jane"}).json
+    as_agent.patch(f"{URL}/{created['id']}", json={"name": "Jane Doe"})
+    client = app.test_client()
+    sign_in(client, AgentFactory(language="zh").email, PASSWORD)
+
+    page = client.get(f"/customers/{created['id']}").get_data(as_text=True)
+    titles = [i["title"] for i in client.get(f"{URL}/{created['id']}/timeline").json["items"]]
+
+    timeline = page[page.index('id="timeline-h"') :]
+    assert "客户资料已更新：name" in timeline and "客户资料已创建" in timeline  # noqa: RUF001 (Chinese punctuation)
+    assert "Profile" not in timeline
+    assert titles == ["Profile updated: name", "Profile created"]
+
+
+def test_an_entry_contributed_with_a_text_only_gets_its_english_title(app, as_agent):
+    customer = CustomerFactory()
+
+    def contributor(customer_id, **_):
+        return [
+            {"occurred_at": T0, "kind": "note", "source": "tests", "text": lazy_gettext("Profile created")}
+        ]
+
+    timeline_requested.connect(contributor)
+    try:
+        with app.test_request_context(headers={"Accept-Language": "zh"}):
+            [entry] = customers.customer_timeline(customer.id)["items"]
+            assert (entry["title"], str(entry["text"])) == ("Profile created", "客户资料已创建")
+        [item] = as_agent.get(f"{URL}/{customer.id}/timeline").json["items"]
+    finally:
+        timeline_requested.disconnect(contributor)
+
+    assert item["title"] == "Profile created"
+    assert "text" not in item

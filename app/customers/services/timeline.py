@@ -1,10 +1,17 @@
-"""The 360° timeline: this room's profile events plus whatever other rooms contribute by signal."""
+"""The 360° timeline: this room's profile events plus whatever other rooms contribute by signal.
+
+Each entry has an English `title` (the API's) and may have a `text`: the same sentence as a lazy
+translatable string, which the pages render in their own language. The title is the text rendered in
+English, so each sentence is written once.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.customers.models import Customer, CustomerEvent
@@ -82,41 +89,60 @@ def _entry(raw: dict[str, Any]) -> dict[str, Any]:
     occurred_at = raw["occurred_at"]
     if occurred_at.tzinfo is None:
         occurred_at = occurred_at.replace(tzinfo=UTC)
+    text = raw.get("text")
+    title = raw.get("title")
+    if title is None and text is not None:
+        title = in_english(text)
     return {
         "occurred_at": occurred_at,
         "kind": raw["kind"],
         "source": raw["source"],
-        "title": raw["title"],
+        "title": title,
+        "text": text,
         "data": raw.get("data") or {},
         "ref": raw.get("ref"),
     }
 
 
+def in_english(text: Any) -> str:
+    """A lazy text as the API says it, whatever the language of the request."""
+    with force_locale("en"):
+        return str(text)
+
+
 def _event_entry(event: CustomerEvent) -> dict[str, Any]:
+    text = event_text(event)
     return {
         "occurred_at": event.occurred_at,
         "kind": event.kind,
         "source": SOURCE,
-        "title": event_title(event),
+        "title": in_english(text),
+        "text": text,
         "data": event.data or {},
         "ref": {"type": "customer", "id": event.customer_id},
     }
 
 
-def event_title(event: CustomerEvent) -> str:
+def event_text(event: CustomerEvent) -> Any:
+    """What a profile event says, as a lazy text in the language it is shown in."""
     data = event.data or {}
     if event.kind == "created":
-        return "Profile created"
+        return _l("Profile created")
     if event.kind == "updated":
-        return "Profile updated: " + ", ".join(data)
+        return _l("Profile updated: %(fields)s", fields=", ".join(data))
     if event.kind == "deleted":
-        return "Profile deleted"
+        return _l("Profile deleted")
     if event.kind == "merged":
-        return f"Customer {data.get('source_id')} merged into this profile"
+        return _l("Customer %(source)s merged into this profile", source=data.get("source_id"))
     if event.kind == "merged_into":
-        return f"Merged into customer {data.get('target_id')}"
+        return _l("Merged into customer %(target)s", target=data.get("target_id"))
     if event.kind == "imported":
         if data.get("action") == "created":
-            return "Created by a CSV import"
-        return "Updated by a CSV import: " + ", ".join(data.get("changes") or {})
+            return _l("Created by a CSV import")
+        return _l("Updated by a CSV import: %(fields)s", fields=", ".join(data.get("changes") or {}))
     return event.kind.replace("_", " ").capitalize()
+
+
+def event_title(event: CustomerEvent) -> str:
+    """What a profile event says, in English."""
+    return in_english(event_text(event))

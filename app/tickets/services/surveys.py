@@ -204,23 +204,32 @@ def timeline_entries(customer_ids: list[int], *, before: datetime | None, limit:
     )
     if before is not None:
         query = query.where(Survey.answered_at < before)
-    return [
-        {
-            "occurred_at": survey.answered_at,
-            "kind": "survey_answered",
-            "source": "tickets",
-            "title": f"Survey answered on {reference}: CSAT {survey.csat} of 5",
-            "data": {
-                "reference": reference,
-                "csat": survey.csat,
-                "ces": survey.ces,
-                "nps": survey.nps,
-                "expected": survey.expected,
-                "experienced": survey.experienced,
-                "satisfaction_index": survey.satisfaction_index,
-                "comment": survey.comment,
-            },
-            "ref": {"type": "ticket", "id": survey.ticket_id},
-        }
-        for survey, reference in db.session.execute(query)
-    ]
+    return [_timeline_entry(survey, reference) for survey, reference in db.session.execute(query)]
+
+
+def _timeline_entry(survey: Survey, reference: str) -> dict[str, Any]:
+    """An answered survey on the timeline: `text` reads in the page's language, `title` in English (API)."""
+    from flask_babel import force_locale
+    from flask_babel import lazy_gettext as _l
+
+    text = _l("Survey answered on %(reference)s: CSAT %(csat)s of 5", reference=reference, csat=survey.csat)
+    with force_locale("en"):
+        title = str(text)
+    return {
+        "occurred_at": survey.answered_at,
+        "kind": "survey_answered",
+        "source": "tickets",
+        "title": title,
+        "text": text,
+        "data": {
+            "reference": reference,
+            "csat": survey.csat,
+            "ces": survey.ces,
+            "nps": survey.nps,
+            "expected": survey.expected,
+            "experienced": survey.experienced,
+            "satisfaction_index": survey.satisfaction_index,
+            "comment": survey.comment,
+        },
+        "ref": {"type": "ticket", "id": survey.ticket_id},
+    }

@@ -1103,20 +1103,44 @@ def timeline_entries(customer_ids: list[int], *, before: datetime | None, limit:
 
 
 def _timeline_entry(event, ticket: Ticket) -> dict[str, Any]:
-    what = "Complaint" if ticket.is_complaint else "Ticket"
-    titles = {
-        "created": f"{what} {ticket.reference} opened: {ticket.subject}",
-        "status": f"{what} {ticket.reference} is now {str(event.new_value).replace('_', ' ')}",
-        "customer_reply": f"Customer wrote on {ticket.reference}",
-        "reply": f"Agent replied on {ticket.reference}",
-        "merged_into": f"{ticket.reference} merged into {event.new_value}",
-        "follow_up": f"Follow-up {event.new_value} opened for {ticket.reference}",
-    }
+    """One ticket event on the timeline: `text` reads in the page's language, `title` in English (API)."""
+    from flask_babel import force_locale
+    from flask_babel import lazy_gettext as _l
+    from flask_babel.speaklater import LazyString
+
+    # The workflow's words read as the ticket pages show them (`ticket_word`), lower case inside a sentence.
+    from app.tickets.forms import label, word
+
+    what = word("complaint") if ticket.is_complaint else _l("Ticket")
+    reference = ticket.reference
+    if event.kind == "created":
+        text = _l(
+            "%(what)s %(reference)s opened: %(subject)s",
+            what=what,
+            reference=reference,
+            subject=ticket.subject,
+        )
+    elif event.kind == "status":
+        status = LazyString(lambda value: label(value).lower(), str(event.new_value))
+        text = _l("%(what)s %(reference)s is now %(status)s", what=what, reference=reference, status=status)
+    elif event.kind == "customer_reply":
+        text = _l("Customer wrote on %(reference)s", reference=reference)
+    elif event.kind == "reply":
+        text = _l("Agent replied on %(reference)s", reference=reference)
+    elif event.kind == "merged_into":
+        text = _l("%(reference)s merged into %(target)s", reference=reference, target=event.new_value)
+    else:  # follow_up
+        text = _l(
+            "Follow-up %(follow_up)s opened for %(reference)s", follow_up=event.new_value, reference=reference
+        )
+    with force_locale("en"):
+        title = str(text)
     return {
         "occurred_at": event.at,
         "kind": f"ticket_{event.kind}",
         "source": "tickets",
-        "title": titles[event.kind],
+        "title": title,
+        "text": text,
         "data": {"reference": ticket.reference, "status": ticket.status, "type": ticket.type},
         "ref": {"type": "ticket", "id": ticket.id},
     }
