@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select, update
 
 from app.customers.models import Customer
@@ -209,9 +211,6 @@ def timeline_entries(customer_ids: list[int], *, before: datetime | None, limit:
 
 def _timeline_entry(survey: Survey, reference: str) -> dict[str, Any]:
     """An answered survey on the timeline: `text` reads in the page's language, `title` in English (API)."""
-    from flask_babel import force_locale
-    from flask_babel import lazy_gettext as _l
-
     text = _l("Survey answered on %(reference)s: CSAT %(csat)s of 5", reference=reference, csat=survey.csat)
     with force_locale("en"):
         title = str(text)

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -47,6 +50,7 @@ from app.tickets.signals import (
     ticket_solved,
     ticket_updated,
 )
+from app.tickets.words import label, word
 
 if TYPE_CHECKING:
     from app.accounts.models import Agent
@@ -1103,14 +1107,8 @@ def timeline_entries(customer_ids: list[int], *, before: datetime | None, limit:
 
 
 def _timeline_entry(event, ticket: Ticket) -> dict[str, Any]:
-    """One ticket event on the timeline: `text` reads in the page's language, `title` in English (API)."""
-    from flask_babel import force_locale
-    from flask_babel import lazy_gettext as _l
-    from flask_babel.speaklater import LazyString
-
-    # The workflow's words read as the ticket pages show them (`ticket_word`), lower case inside a sentence.
-    from app.tickets.forms import label, word
-
+    """One ticket event on the timeline: `text` reads in the page's language, `title` in English (API).
+    The workflow's words read as the ticket pages show them, lower case inside a sentence."""
     what = word("complaint") if ticket.is_complaint else _l("Ticket")
     reference = ticket.reference
     if event.kind == "created":

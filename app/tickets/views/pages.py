@@ -42,13 +42,13 @@ from app.tickets.forms import (
     TicketFieldsForm,
     TicketSearchForm,
     flat_messages,
-    label,
 )
 from app.tickets.models import Comment, SlaTarget, Ticket, TicketEvent
 from app.tickets.models.vocabulary import UNSOLVED
 from app.tickets.search_schemas import TicketQuerySchema
 from app.tickets.services import StaleVersion, attachments, notifications, portal, sla, surveys
 from app.tickets.services import search as search_services
+from app.tickets.words import label
 
 bp = Blueprint("tickets_pages", __name__)
 
