@@ -20,8 +20,8 @@ Receivers run in the sender's process. Connect them in the receiving room's `ini
 
   `data` and `ref` may be left out. `text`, a lazily translated sentence (`flask_babel.lazy_gettext`),
   is what the pages show in their language; `title` is the English the API returns, and may be left out
-  when `text` is given (it is then `text` read in English). Returning None contributes nothing. The customers service merges every
-  receiver's entries with its own events, newest first.
+  when `text` is given (it is then `text` read in English). Returning None contributes nothing. The
+  customers service merges every receiver's entries with its own events, newest first.
 """
 
 from blinker import Namespace
