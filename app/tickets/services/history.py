@@ -863,18 +863,22 @@ def _read_batch(session: Session, parsed: list[_Line]) -> _Batch:
     known: set[str] = set()
     taken: set[str] = set()
     if references:
-        imported = (
-            select(TicketEvent.id)
-            .where(
-                TicketEvent.ticket_id == Ticket.id,
-                TicketEvent.kind == "created",
-                TicketEvent.actor_kind == ACTOR_KIND,
+        # Two index lookups, not one join: the planner may otherwise scan the whole audit trail per batch.
+        query = select(Ticket.id, Ticket.reference).where(Ticket.reference.in_(references))
+        held: dict[int, str] = {ticket_id: reference for ticket_id, reference in session.execute(query)}
+        imported = set()
+        if held:
+            imported = set(
+                session.scalars(
+                    select(TicketEvent.ticket_id).where(
+                        TicketEvent.ticket_id.in_(list(held)),
+                        TicketEvent.kind == "created",
+                        TicketEvent.actor_kind == ACTOR_KIND,
+                    )
+                )
             )
-            .exists()
-        )
-        query = select(Ticket.reference, imported).where(Ticket.reference.in_(references))
-        for reference, by_import in session.execute(query):
-            (known if by_import else taken).add(reference)
+        for ticket_id, reference in held.items():
+            (known if ticket_id in imported else taken).add(reference)
     return _Batch(agents=agents, queues=queues, known=known, taken=taken)
 
 
