@@ -350,18 +350,8 @@ class ComplaintForm(ServiceErrorsMixin, FlaskForm):
     )
 
     NESTED = ("complaint",)
-    FIELDS = (
-        "stage",
-        "category",
-        "severity",
-        "desired_outcome",
-        "root_cause",
-        "remedy",
-        "compensation_amount",
-        "compensation_currency",
-        "compensation_note",
-        "follow_up_note",
-    )
+    # What the API's complaint PATCH takes: the panel edits those fields and loads them with its schema.
+    FIELDS = tuple(ComplaintUpdateSchema().fields)
     # Left empty, these mean "none" rather than an empty text.
     NULLABLE = ("desired_outcome", "compensation_amount", "compensation_currency")
     ALIASES = {f"complaint.{name}": name for name in FIELDS}
