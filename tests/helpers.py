@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from app.accounts import services as accounts
 
@@ -65,3 +66,18 @@ def captured(signal):
         yield seen
     finally:
         signal.disconnect(receiver)
+
+
+@contextmanager
+def statements_seen(engine):
+    """Collect the SQL text of every statement `engine` executes inside the block."""
+    seen: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)

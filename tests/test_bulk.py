@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, func, inspect, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import DataError, IntegrityError
 
 from app.bulk import CopySession, copy_new_objects, insert_new_objects
@@ -29,6 +29,7 @@ from app.tickets.models import (
     TicketTag,
 )
 from tests.factories import AgentFactory
+from tests.helpers import statements_seen
 
 AT = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 # Rows of these tables hang off a ticket; customer events off a customer.
@@ -114,12 +115,6 @@ def _plain(name: str, value: str | None, names: dict[tuple[str, str], str], sinc
     return value
 
 
-def _statements() -> list[str]:
-    seen: list[str] = []
-    event.listen(db.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
-    return seen
-
-
 @postgresql
 @either_writer
 def test_new_objects_are_written_as_the_flush_writes_them(app, write):
@@ -130,9 +125,9 @@ def test_new_objects_are_written_as_the_flush_writes_them(app, write):
     expected = _written(flushed, since)
     db.session.rollback()
     copied = _stage("SAME", agent)
-    statements = _statements()
 
-    assert write(db.session())
+    with statements_seen(db.engine) as statements:
+        assert write(db.session())
 
     # Not one statement of the flush's: the rows went around it, their ids drawn in one query.
     assert len(statements) == 1 and "nextval" in statements[0]
@@ -175,8 +170,7 @@ def test_rolling_back_forgets_the_written_objects(app, write):
 @postgresql
 def test_a_copy_session_flushes_new_objects_by_copy(app):
     agent = AgentFactory()
-    statements = _statements()
-    with CopySession(bind=db.engine) as session:
+    with statements_seen(db.engine) as statements, CopySession(bind=db.engine) as session:
         customer = Customer(name="Customer", custom_fields={})
         session.add(customer)
         session.commit()  # expires the customer: its id is loaded again for the ticket's row
@@ -186,6 +180,9 @@ def test_a_copy_session_flushes_new_objects_by_copy(app):
         session.commit()
 
     assert not [s for s in statements if s.lstrip().upper().startswith("INSERT")]
+    assert any("nextval" in s for s in statements)
+    counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (Customer, Ticket, TicketEvent)]
+    assert counts == [1, 1, 1]
     assert db.session.scalar(select(TicketEvent.ticket_id)) == db.session.scalar(select(Ticket.id))
     assert db.session.scalar(select(Ticket.customer_id)) == db.session.scalar(select(Customer.id))
 
@@ -220,8 +217,7 @@ def test_a_row_the_database_refuses_fails_the_whole_write(app, write, stage, err
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_on_sqlite_a_copy_session_flushes_as_usual(app):
     agent = AgentFactory()
-    statements = _statements()
-    with CopySession(bind=db.engine) as session:
+    with statements_seen(db.engine) as statements, CopySession(bind=db.engine) as session:
         session.add(Customer(name="Someone", custom_fields={}))
         assert not copy_new_objects(session)
         assert not insert_new_objects(session)
@@ -238,9 +234,11 @@ def test_on_sqlite_a_copy_session_flushes_as_usual(app):
 def test_a_session_holding_changed_objects_is_flushed_as_usual(app, write):
     ticket = _stage("T-1", AgentFactory())
     ticket.customer.name = "Renamed"
-    statements = _statements()
 
-    assert not write(db.session())
+    with statements_seen(db.engine) as statements:
+        assert not write(db.session())
+        assert statements == []
+        assert ticket in db.session.new
 
-    db.session.flush()
+        db.session.flush()
     assert any(s.lstrip().upper().startswith("INSERT INTO TICKETS") for s in statements)

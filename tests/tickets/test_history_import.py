@@ -13,13 +13,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.customers.models import ContactPoint, Customer, CustomerEvent
 from app.extensions import db
 from app.tickets.models import Comment, SlaTarget, Ticket, TicketEvent, TicketImport, TicketPause
 from app.tickets.services import history
 from tests.factories import AgentFactory
+from tests.helpers import statements_seen
 from tests.ticket_factories import QueueFactory, SlaPolicyFactory
 
 URL = "/api/v1/tickets/imports"
@@ -816,16 +817,9 @@ def test_a_batch_the_database_refuses_is_replayed_line_by_line(setup, monkeypatc
 
 
 def test_a_batch_is_copied_into_postgresql_and_flushed_into_sqlite(setup, backend):
-    inserts = []
-
-    def seen(conn, cursor, statement, *args):
-        inserts.append(statement.split("(")[0].strip())
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
+    with statements_seen(db.engine) as statements:
         report = _import(_file(*_history("B-")))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
+    inserts = [statement.split("(")[0].strip() for statement in statements]
 
     assert report.created == 6
     written_by_insert = {"INSERT INTO tickets", "INSERT INTO ticket_events", "INSERT INTO ticket_comments"}

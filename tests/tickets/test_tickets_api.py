@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import event
 
 from app.customers.models import Customer
 from app.extensions import db
 from app.tickets.models import Ticket, TicketEvent
 from app.tickets.models.vocabulary import TRANSITIONS, Status
 from app.tickets.services import history
+from tests.helpers import statements_seen
 from tests.tickets.workflow import CUSTOMER, PATH_TO, move, open_ticket, patch, ticket_in
 
 
@@ -48,18 +48,12 @@ def test_a_reference_an_imported_ticket_already_holds_gets_a_suffix(as_agent):
 def test_on_postgresql_a_new_ticket_is_written_once_already_named(as_agent, backend):
     """Its id comes from the sequence first, so no early write and no UPDATE to name it; and its rows
     go to the database in one pipeline of INSERTs, past the unit of work (see `app.bulk`)."""
-    statements = []
-
-    def seen(conn, cursor, statement, *args):
-        statements.append(statement.split(" ", 3)[:3])
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
+    with statements_seen(db.engine) as seen:
         ticket = open_ticket(as_agent)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
+    statements = [statement.split(" ", 3)[:3] for statement in seen]
 
     assert ticket["reference"] == f"SB-{ticket['id']:06d}"
+    assert any("nextval" in statement for statement in seen)
     assert ["INSERT", "INTO", "tickets"] not in statements
     assert ["UPDATE", "tickets", "SET"] not in statements
     assert db.session.get(Ticket, ticket["id"]).reference == ticket["reference"]
