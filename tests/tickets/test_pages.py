@@ -225,6 +225,7 @@ def test_list_filters_by_type_assignee_customer_tag_and_dates_from_the_form(brow
 
 def test_saved_view_keeps_the_new_filters(browser, agent):
     _open(agent, subject="Printer jam", tags=["printer"])
+    _open(agent, subject="Printer broken", tags=["printer"], type="incident")
     _open(agent, subject="Other thing")
     page = _text(browser.get("/tickets?tag=printer&type=question"))
 
@@ -234,8 +235,11 @@ def test_saved_view_keeps_the_new_filters(browser, agent):
     )
 
     assert response.status_code == 302
+    [saved] = [v for v in search.list_views(actor=agent) if not v["built_in"]]
+    assert saved["filters"] == {"tag": ["printer"], "type": ["question"]}
     view = _text(browser.get(response.headers["Location"]))
-    assert "Printer jam" in view and "Other thing" not in view
+    assert "Printer jam" in view
+    assert "Other thing" not in view and "Printer broken" not in view
 
 
 def test_invalid_filters_are_explained(browser, agent):
@@ -501,12 +505,14 @@ def test_ticket_page_shows_conversation_sla_history_and_customer(browser, agent,
     assert f"Customer wrote on {ticket.reference}" in customer_part
 
 
-def test_a_closed_ticket_page_offers_nothing_to_change(browser, supervisor, app):
+def test_a_closed_ticket_page_offers_nothing_to_change(client, supervisor, app):
     """Closed is final (tests/tickets/test_closed_tickets.py): the page says so and shows no forms."""
+    browser = _signed_in(client, supervisor)  # a supervisor sees every form there is, assignment too
     ticket = _open(supervisor, type="complaint", complaint={"category": "billing"})
     open_page = _text(browser.get(f"/tickets/{ticket.id}"))
-    forms = ('id="reply"', 'id="fields"', 'id="macros"', "/complaint")
+    forms = ('id="reply"', 'id="fields"', 'id="macros"', 'id="assignment"', "/complaint")
     assert all(form in open_page for form in forms)
+    assert ">Claim</button>" in open_page
     ticket.status = "closed"
     db.session.commit()
 
@@ -514,6 +520,7 @@ def test_a_closed_ticket_page_offers_nothing_to_change(browser, supervisor, app)
 
     assert "a closed ticket is final" in page
     assert not [form for form in forms if form in page]
+    assert ">Claim</button>" not in page
     assert 'id="conversation"' in page and 'id="history"' in page and 'id="complaint"' in page
 
 
@@ -956,7 +963,14 @@ def test_complaint_panel_edits_the_whole_record(browser, agent):
 
 def test_complaint_panel_clears_what_the_customer_wants_and_the_compensation(browser, agent):
     ticket = _open(agent, type="complaint", complaint={"category": "billing", "desired_outcome": "refund"})
-    _post_complaint(browser, ticket, compensation_amount="10", compensation_currency="USD")
+    setup = _post_complaint(browser, ticket, compensation_amount="10", compensation_currency="USD")
+    assert setup.status_code == 302
+    stored = _fresh(ticket.id).complaint
+    assert (stored.desired_outcome, stored.compensation_amount, stored.compensation_currency) == (
+        "refund",
+        Decimal("10"),
+        "USD",
+    )
 
     response = _post_complaint(
         browser, _fresh(ticket.id), desired_outcome="", compensation_amount="", compensation_currency=""
