@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.factories import AgentFactory
 from tests.tickets.workflow import open_ticket, ticket_in
 
 ASK_FOR_PHOTO = {
@@ -77,6 +78,18 @@ def test_macro_names_are_unique(as_supervisor):
     as_supervisor.post("/api/v1/macros", json=ASK_FOR_PHOTO)
 
     assert as_supervisor.post("/api/v1/macros", json=ASK_FOR_PHOTO).status_code == 409
+
+
+def test_a_macro_cannot_give_tickets_to_a_disabled_agent(as_supervisor):
+    gone = AgentFactory(active=False)
+
+    response = as_supervisor.post(
+        "/api/v1/macros", json={"name": "To the past", "actions": {"set": {"assignee_id": gone.id}}}
+    )
+
+    assert response.status_code == 422
+    assert response.json["errors"] == {"actions": {"set": {"assignee_id": ["The agent is disabled."]}}}
+    assert as_supervisor.get("/api/v1/macros").json == []
 
 
 def test_a_macro_cannot_name_a_queue_or_agent_that_does_not_exist(as_supervisor):

@@ -7,16 +7,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from app.accounts import services as accounts
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.naming import unique_name
 from app.tickets.models import Macro
-from app.tickets.services.queues import get_queue
 from app.tickets.services.tickets import (
     Change,
     apply_changes,
+    check_assignee,
     check_open,
+    check_queue,
     check_version,
     commit_ticket,
     get_ticket,
@@ -112,18 +112,18 @@ def _clean_actions(actions: Mapping[str, Any]) -> dict[str, Any]:
         raise Invalid("A macro cannot set these fields.", {"actions": {"set": sorted(unknown)}})
     missing = _missing_references(cleaned.get("set") or {})
     if missing:
-        raise Invalid("A macro names a queue or agent that does not exist.", {"actions": {"set": missing}})
+        raise Invalid("A macro names a queue or agent it cannot use.", {"actions": {"set": missing}})
     return cleaned
 
 
 def _missing_references(values: Mapping[str, Any]) -> dict[str, list[str]]:
-    # Checked when the macro is saved, so that it cannot fail on every ticket it is applied to later.
-    missing: dict[str, list[str]] = {}
-    lookups = (("queue_id", get_queue), ("assignee_id", accounts.get_agent))
-    for name, get in lookups:
+    # Checked when the macro is saved, by the rules applying it will meet, so that it cannot fail on
+    # every ticket it is applied to later.
+    problems: dict[str, list[str]] = {}
+    for name, check in (("queue_id", check_queue), ("assignee_id", check_assignee)):
         if values.get(name) is not None:
             try:
-                get(values[name])
-            except NotFound as error:
-                missing[name] = [error.message]
-    return missing
+                check(values[name])
+            except Invalid as refused:
+                problems.update(refused.errors)
+    return problems

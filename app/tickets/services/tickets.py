@@ -182,9 +182,9 @@ def stage_ticket(
     at = at or utcnow()
     owner = customer_for(customer_id, customer, actor)
     if queue_id is not None:
-        _queue(queue_id)
+        check_queue(queue_id)
     if assignee_id is not None:
-        _assignee(assignee_id)
+        check_assignee(assignee_id)
         _may_assign(actor, assignee_id)
     ticket = Ticket(
         reference=reference or f"new-{secrets.token_hex(8)}",
@@ -451,7 +451,7 @@ def _apply_changes(change: Change, changes: Mapping[str, Any], *, actor, actor_k
         elif name == "description":
             new = sanitize.clean_html(new or "")
         elif name == "queue_id" and new is not None:
-            _queue(new)
+            check_queue(new)
         elif name == "type" and new != ticket.type:
             _change_type(ticket, new, changes.get("complaint") or {})
         elif name == "custom_fields":
@@ -487,14 +487,16 @@ def _subject(value: str) -> str:
     return value
 
 
-def _queue(queue_id: int) -> None:
+def check_queue(queue_id: int) -> None:
+    """A queue a ticket can be put in (422 under `queue_id` if there is none such)."""
     try:
         get_queue(queue_id)
     except NotFound as missing:
         raise Invalid("Unknown queue.", {"queue_id": [missing.message]}) from missing
 
 
-def _assignee(agent_id: int) -> None:
+def check_assignee(agent_id: int) -> None:
+    """An agent a ticket can be given to: one that exists and is active (422 under `assignee_id`)."""
     try:
         agent = accounts.get_agent(agent_id)
     except NotFound as missing:
@@ -543,7 +545,7 @@ def _assign(change: Change, assignee_id: int | None, *, actor, actor_kind, at) -
     if assignee_id == ticket.assignee_id:
         return
     if assignee_id is not None:
-        _assignee(assignee_id)
+        check_assignee(assignee_id)
     previous = ticket.assignee_id
     ticket.assignee_id = assignee_id
     change.assigned_from = previous
