@@ -865,14 +865,6 @@ def test_importing_the_same_file_again_changes_nothing(setup):
     assert _snapshot() == before
 
 
-@pytest.fixture(params=["batch", "line_by_line"])
-def import_path(request, monkeypatch) -> str:
-    """The batch path, or the line-by-line replay through the use cases."""
-    if request.param == "line_by_line":
-        monkeypatch.setattr(history, "_import_batch", lambda *args: False)
-    return request.param
-
-
 CLASH = {
     "reference": [
         "Already the reference of a ticket of this desk, not of an imported one: give the line another."

@@ -8,7 +8,7 @@ and the line-by-line replay through the use cases come out the same.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -19,21 +19,9 @@ from app.tickets.models import Notification, SlaTarget, Ticket, TicketEvent
 from app.tickets.services import history, sla
 from app.tickets.signals import sla_breached, sla_warning
 from tests.factories import AgentFactory
+from tests.helpers import captured
 from tests.ticket_factories import QueueFactory
-
-HOUR = 3600
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
-@pytest.fixture(params=["batch", "line_by_line"])
-def path(request, monkeypatch) -> str:
-    """Each test runs on the batch path and on the line-by-line replay through the use cases."""
-    if request.param == "line_by_line":
-        monkeypatch.setattr(history, "_import_batch", lambda *args: False)
-    return request.param
+from tests.tickets.sla_helpers import utc
 
 
 @pytest.fixture
@@ -80,26 +68,6 @@ def _mails(kind: str = "sla_breached") -> int:
     return db.session.scalar(select(func.count()).select_from(Notification).where(Notification.kind == kind))
 
 
-class _Heard:
-    def __init__(self) -> None:
-        self.signals: list[str] = []
-
-    def __enter__(self) -> _Heard:
-        sla_breached.connect(self._breached)
-        sla_warning.connect(self._warned)
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        sla_breached.disconnect(self._breached)
-        sla_warning.disconnect(self._warned)
-
-    def _breached(self, sender, **_) -> None:
-        self.signals.append("sla_breached")
-
-    def _warned(self, sender, **_) -> None:
-        self.signals.append("sla_warning")
-
-
 # Open since March 2024, answered once late, then the customer wrote again: nobody answered that.
 LEFT_OPEN = {
     "reference": "ZD-7",
@@ -129,8 +97,8 @@ UNANSWERED = {
 }
 
 
-def test_targets_overdue_when_the_replay_ends_are_breached_at_their_due_time(setup, path):
-    with _Heard() as heard:
+def test_targets_overdue_when_the_replay_ends_are_breached_at_their_due_time(setup, import_path):
+    with captured(sla_breached) as breached, captured(sla_warning) as warned:
         report = _import(LEFT_OPEN, UNANSWERED)
 
     assert (report.created, report.failed) == (2, 0), report.errors
@@ -158,40 +126,40 @@ def test_targets_overdue_when_the_replay_ends_are_breached_at_their_due_time(set
     ]
     # Imports are silent: no mail to the supervisors, no live signal.
     assert _mails() == 0
-    assert heard.signals == []
+    assert breached == warned == []
 
 
-def test_the_next_sla_check_finds_nothing_of_the_history_to_flag(setup, path):
+def test_the_next_sla_check_finds_nothing_of_the_history_to_flag(setup, import_path):
     _import(LEFT_OPEN, UNANSWERED)
     breaches_before = _events_of_kind("sla_breached")
 
-    with _Heard() as heard:
+    with captured(sla_breached) as breached, captured(sla_warning) as warned:
         result = sla.check_sla()
 
     assert result == {"breached": 0, "warned": 0}
-    assert heard.signals == []
+    assert breached == warned == []
     assert _events_of_kind("sla_breached") == breaches_before
     assert _events_of_kind("sla_warning") == 0
     assert _mails() == 0
 
 
-def test_a_target_overdue_by_minutes_is_recorded_silently_too(setup, path):
+def test_a_target_overdue_by_minutes_is_recorded_silently_too(setup, import_path):
     # Due half an hour ago: recent enough that a breach noticed live would be mailed.
     created = utcnow().replace(microsecond=0) - timedelta(hours=8, minutes=30)
     line = {**UNANSWERED, "priority": "normal", "created_at": created.isoformat()}
 
-    with _Heard() as heard:
+    with captured(sla_breached) as breached, captured(sla_warning) as warned:
         _import(line)
         result = sla.check_sla()
 
     first = _targets(_ticket("ZD-8"))["first_response"]
     assert first.breached_at == first.due_at == created + timedelta(hours=8)
     assert result == {"breached": 0, "warned": 0}
-    assert heard.signals == []
+    assert breached == warned == []
     assert _mails() == 0
 
 
-def test_a_target_not_yet_due_keeps_running_and_is_watched_live(setup, path):
+def test_a_target_not_yet_due_keeps_running_and_is_watched_live(setup, import_path):
     created = utcnow().replace(microsecond=0) - timedelta(hours=7, minutes=30)
     line = {**UNANSWERED, "priority": "normal", "created_at": created.isoformat()}
 
@@ -203,7 +171,7 @@ def test_a_target_not_yet_due_keeps_running_and_is_watched_live(setup, path):
     assert sla.check_sla() == {"breached": 0, "warned": 1}
 
 
-def test_a_pending_ticket_keeps_its_stopped_clocks_and_its_past_breaches(setup, path):
+def test_a_pending_ticket_keeps_its_stopped_clocks_and_its_past_breaches(setup, import_path):
     line = {
         **UNANSWERED,
         "priority": "normal",
@@ -219,12 +187,24 @@ def test_a_pending_ticket_keeps_its_stopped_clocks_and_its_past_breaches(setup, 
         ],
     }
 
-    _import(line)
-    result = sla.check_sla()
+    with captured(sla_breached) as breached, captured(sla_warning) as warned:
+        _import(line)
+        result = sla.check_sla()
 
-    resolution = _targets(_ticket("ZD-8"))["resolution"]
+    targets = _targets(_ticket("ZD-8"))
+    first = targets["first_response"]
+    assert (first.due_at, first.breached_at, first.met_at) == (
+        utc(2024, 3, 5, 18),
+        utc(2024, 3, 5, 18),
+        utc(2024, 3, 5, 19),
+    )
+    assert _breach_events(_ticket("ZD-8")) == [
+        ("first_response", utc(2024, 3, 5, 19), "system", "2024-03-05T18:00:00+00:00")
+    ]
+    resolution = targets["resolution"]
     assert (resolution.due_at, resolution.breached_at) == (None, None)  # stopped, not overdue
     assert result == {"breached": 0, "warned": 0}
+    assert breached == warned == []
     assert _mails() == 0
 
 
@@ -250,7 +230,7 @@ def test_the_follow_up_a_customer_started_after_the_close_is_breached_silently(s
         ],
     }
 
-    with _Heard() as heard:
+    with captured(sla_breached) as breached, captured(sla_warning) as warned:
         report = _import(line)
         result = sla.check_sla()
 
@@ -265,7 +245,7 @@ def test_the_follow_up_a_customer_started_after_the_close_is_breached_silently(s
         ("resolution", utc(2024, 3, 8, 8)),
     ]
     assert result == {"breached": 0, "warned": 0}
-    assert heard.signals == []
+    assert breached == warned == []
     assert _mails() == 0
 
 
@@ -275,10 +255,10 @@ def test_a_live_ticket_overdue_is_still_flagged_and_mailed_by_the_check(setup):
 
     ticket = open_ticket(utcnow() - timedelta(hours=9))
 
-    with _Heard() as heard:
+    with captured(sla_breached) as breached, captured(sla_warning) as warned:
         result = sla.check_sla()
 
     assert result["breached"] == 1
-    assert heard.signals == ["sla_breached"]
+    assert (len(breached), warned) == (1, [])
     assert _mails() == 1
     assert _targets(ticket)["first_response"].breached_at is not None
