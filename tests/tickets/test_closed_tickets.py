@@ -58,14 +58,24 @@ def test_fields_of_a_closed_ticket_do_not_change(as_agent, closed, changes):
 
 
 def test_leaving_closed_is_an_illegal_transition(as_agent, closed):
+    before = _footprint(closed["id"])
+
     response = patch(as_agent, closed, status="open")
 
     assert response.status_code == 422
     assert "none (closed is final)" in response.json["message"]
+    assert as_agent.get(f"/api/v1/tickets/{closed['id']}").json == closed
+    assert _footprint(closed["id"]) == before
 
 
 def test_a_patch_changing_nothing_is_still_answered(as_agent, closed):
-    assert patch(as_agent, closed).status_code == 200
+    before = _footprint(closed["id"])
+
+    response = patch(as_agent, closed)
+
+    assert response.status_code == 200
+    assert response.json == closed
+    assert _footprint(closed["id"]) == before
 
 
 @pytest.mark.parametrize("public", [True, False], ids=["reply", "note"])
@@ -116,6 +126,7 @@ def test_no_file_is_attached_to_a_closed_ticket(as_agent, closed):
 
 def test_a_bulk_update_touching_a_closed_ticket_changes_none(as_supervisor):
     open_one, closed = open_ticket(as_supervisor), ticket_in(as_supervisor, "closed")
+    before = _footprint(closed["id"])
 
     response = as_supervisor.post(
         "/api/v1/tickets/bulk",
@@ -125,15 +136,20 @@ def test_a_bulk_update_touching_a_closed_ticket_changes_none(as_supervisor):
     assert response.status_code == 422
     assert response.json["errors"]["tickets"] == {str(closed["id"]): {"status": ["Closed is final."]}}
     assert as_supervisor.get(f"/api/v1/tickets/{open_one['id']}").json["priority"] == "normal"
+    assert as_supervisor.get(f"/api/v1/tickets/{closed['id']}").json == closed
+    assert _footprint(closed["id"]) == before
 
 
 def test_a_closed_ticket_is_not_merged_into_another(as_agent, closed):
     keep = open_ticket(as_agent)
     before = _footprint(closed["id"])
+    keep_before = _footprint(keep["id"])
 
     response = as_agent.post(f"/api/v1/tickets/{closed['id']}/merge", json={"into": keep["id"]})
 
     _refused(response, closed, as_agent, before)
+    assert as_agent.get(f"/api/v1/tickets/{keep['id']}").json == keep
+    assert _footprint(keep["id"]) == keep_before
 
 
 def test_a_merged_ticket_takes_no_reply_and_says_where_to_write(as_agent):
