@@ -141,8 +141,3 @@ def event_text(event: CustomerEvent) -> Any:
             return _l("Created by a CSV import")
         return _l("Updated by a CSV import: %(fields)s", fields=", ".join(data.get("changes") or {}))
     return event.kind.replace("_", " ").capitalize()
-
-
-def event_title(event: CustomerEvent) -> str:
-    """What a profile event says, in English."""
-    return in_english(event_text(event))

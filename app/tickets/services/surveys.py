@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select, update
 
@@ -210,15 +209,13 @@ def timeline_entries(customer_ids: list[int], *, before: datetime | None, limit:
 
 
 def _timeline_entry(survey: Survey, reference: str) -> dict[str, Any]:
-    """An answered survey on the timeline: `text` reads in the page's language, `title` in English (API)."""
+    """An answered survey on the timeline: `text` reads in the page's language (the customers room makes
+    the API's English `title` of it)."""
     text = _l("Survey answered on %(reference)s: CSAT %(csat)s of 5", reference=reference, csat=survey.csat)
-    with force_locale("en"):
-        title = str(text)
     return {
         "occurred_at": survey.answered_at,
         "kind": "survey_answered",
         "source": "tickets",
-        "title": title,
         "text": text,
         "data": {
             "reference": reference,

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select, text, update
@@ -1109,8 +1108,9 @@ def timeline_entries(customer_ids: list[int], *, before: datetime | None, limit:
 
 
 def _timeline_entry(event, ticket: Ticket) -> dict[str, Any]:
-    """One ticket event on the timeline: `text` reads in the page's language, `title` in English (API).
-    The workflow's words read as the ticket pages show them, lower case inside a sentence."""
+    """One ticket event on the timeline: `text` reads in the page's language (the customers room makes
+    the API's English `title` of it). The workflow's words read as the ticket pages show them, lower case
+    inside a sentence."""
     what = word("complaint") if ticket.is_complaint else _l("Ticket")
     reference = ticket.reference
     if event.kind == "created":
@@ -1133,13 +1133,10 @@ def _timeline_entry(event, ticket: Ticket) -> dict[str, Any]:
         text = _l(
             "Follow-up %(follow_up)s opened for %(reference)s", follow_up=event.new_value, reference=reference
         )
-    with force_locale("en"):
-        title = str(text)
     return {
         "occurred_at": event.at,
         "kind": f"ticket_{event.kind}",
         "source": "tickets",
-        "title": title,
         "text": text,
         "data": {"reference": ticket.reference, "status": ticket.status, "type": ticket.type},
         "ref": {"type": "ticket", "id": ticket.id},
