@@ -190,6 +190,29 @@ def test_a_reply_with_a_file_attaches_it_to_the_message(client, case):
     assert (attachment.ticket_id, attachment.comment_id) == (ticket.id, comment.id)
 
 
+def test_a_case_closed_while_the_reply_is_saved_keeps_the_message_without_its_files(
+    client, case, agent, monkeypatch
+):
+    """Closed is final for files too: an agent closing the case between the saved message and its files
+    costs the files, never the message (nor an error page for a message that was taken)."""
+    token = case[1]
+    save = portal.tickets.add_customer_message
+
+    def saved_then_closed(ticket_id, **kwargs):
+        comment = save(ticket_id, **kwargs)
+        solve(ticket_id, agent)
+        solve(ticket_id, agent, "closed")
+        return comment
+
+    monkeypatch.setattr(portal.tickets, "add_customer_message", saved_then_closed)
+
+    response = reply(client, token, "Here is a photo", files=[(PNG, "crushed.png")])
+
+    assert response.status_code == 302
+    assert [c.body for c in db.session.scalars(select(Comment))] == ["<p>Here is a photo</p>"]
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
 def test_a_reply_with_a_bad_file_stores_nothing(client, case):
     response = reply(client, case[1], "Look", files=[(b"<html><script>x</script>", "a.png")])
     assert response.status_code == 422

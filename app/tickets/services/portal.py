@@ -255,8 +255,9 @@ def _attach(ticket_id: int, files: Sequence[UploadedFile], comment_id: int | Non
     """Store files the caller's check let through; the message they came with is already saved."""
     try:
         attachments.add_attachments(ticket_id, files, actor=None, comment_id=comment_id)
-    except Invalid as refused:
-        # Only the deeper checks (a macro inside an Office file) get here: the case stands without them.
+    except (Invalid, tickets.TicketClosed) as refused:
+        # Only the deeper checks (a macro inside an Office file), or an agent closing the case in the
+        # meantime, get here: the case stands without them.
         current_app.logger.warning("Portal files refused on ticket %s: %s", ticket_id, refused.errors)
 
 
