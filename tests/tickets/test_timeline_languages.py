@@ -5,13 +5,15 @@ API's timeline titles stay English, whoever asks."""
 from __future__ import annotations
 
 import pytest
+from markupsafe import escape
 
 from app.customers import services as customers
 from app.extensions import db
 from app.tickets import services
 from app.tickets.services import links, surveys
-from tests.factories import PASSWORD, AgentFactory
-from tests.helpers import ApiClient, sign_in
+from tests.factories import AgentFactory
+from tests.helpers import ApiClient
+from tests.tickets.test_pages import _signed_in
 
 
 @pytest.fixture
@@ -35,12 +37,6 @@ def history(app):
     ticket = services.get_ticket(ticket.id)
     services.update_ticket(ticket.id, {"status": "closed"}, expected_version=ticket.version, actor=agent)
     return agent, customer, services.get_ticket(ticket.id)
-
-
-def _browser(app, agent):
-    client = app.test_client()
-    assert sign_in(client, agent.email, PASSWORD).status_code == 302
-    return client
 
 
 def _ticket_side(client, ticket) -> str:
@@ -77,13 +73,9 @@ def _english(reference: str) -> list[str]:
     ]
 
 
-def _escaped(text: str) -> str:
-    return text.replace("<", "&lt;").replace(">", "&gt;")
-
-
-def test_the_chinese_ui_shows_the_timeline_in_chinese(app, history):
+def test_the_chinese_ui_shows_the_timeline_in_chinese(client, history):
     agent, customer, ticket = history
-    client = _browser(app, agent)
+    client = _signed_in(client, agent)
 
     for part in (_ticket_side(client, ticket), _profile_timeline(client, customer)):
         for sentence in _chinese(ticket.reference):
@@ -92,30 +84,30 @@ def test_the_chinese_ui_shows_the_timeline_in_chinese(app, history):
         assert "<b>arrived</b>" not in part
 
 
-def test_the_switcher_chooses_the_timeline_language(app, history):
+def test_the_switcher_chooses_the_timeline_language(client, history):
     agent, customer, ticket = history
-    client = _browser(app, agent)
+    client = _signed_in(client, agent)
 
     client.get("/language/en")
     for part in (_ticket_side(client, ticket), _profile_timeline(client, customer)):
         for sentence in _english(ticket.reference):
-            assert _escaped(sentence) in part
+            assert escape(sentence) in part
         assert "<b>arrived</b>" not in part
 
     client.get("/language/zh")
     assert f"工单 {ticket.reference} 的状态变为已关闭" in _profile_timeline(client, customer)
 
 
-def test_the_english_ui_is_unchanged(app, history):
+def test_the_english_ui_is_unchanged(client, history):
     _agent, customer, ticket = history
-    client = _browser(app, AgentFactory(language="en"))
+    client = _signed_in(client, AgentFactory(language="en"))
 
     for part in (_ticket_side(client, ticket), _profile_timeline(client, customer)):
         for sentence in _english(ticket.reference):
-            assert _escaped(sentence) in part
+            assert escape(sentence) in part
 
 
-def test_a_complaint_and_its_status_read_in_chinese(app, history):
+def test_a_complaint_and_its_status_read_in_chinese(client, history):
     agent, customer, _ticket = history
     complaint = services.open_ticket(
         subject="Rude courier",
@@ -127,7 +119,7 @@ def test_a_complaint_and_its_status_read_in_chinese(app, history):
     services.update_ticket(
         complaint.id, {"status": "on_hold"}, expected_version=complaint.version, actor=agent
     )
-    client = _browser(app, agent)
+    client = _signed_in(client, agent)
 
     part = _profile_timeline(client, customer)
 
@@ -148,10 +140,10 @@ def test_the_api_timeline_stays_english_for_a_chinese_agent(app, history):
     assert all(set(item) == {"occurred_at", "kind", "source", "title", "data", "ref"} for item in items)
 
 
-def test_api_titles_stay_english_for_a_signed_in_chinese_page_visitor(app, history):
+def test_api_titles_stay_english_for_a_signed_in_chinese_page_visitor(client, history):
     """The browser console calls the API with the session of an agent whose pages are Chinese."""
     agent, customer, ticket = history
-    client = _browser(app, agent)
+    client = _signed_in(client, agent)
     client.get("/language/zh")
 
     response = client.get(f"/api/v1/customers/{customer.id}/timeline")
