@@ -141,7 +141,11 @@ def test_supervisor_assigns_from_the_ticket_page_and_mentions_by_typing_a_name(p
     assert page.get_by_text("Assignee: Alex Agent").is_visible()
 
     page.get_by_label("Internal note (agents only)").check()
-    page.get_by_label("Message (plain text or simple HTML)").fill("@Alex please call her back")
+    message = page.get_by_label("Message (plain text or simple HTML)")
+    message.fill("@Alexandra will know")
+    # A name counts as a whole word: "@Alexandra" is not Alex.
+    expect(page.locator("select[name='reply-mention_ids'] option:checked")).to_have_count(0)
+    message.fill("@Alex please call her back")
     # Typing "@Alex" picked Alex in the list beside the editor.
     expect(page.locator("select[name='reply-mention_ids'] option:checked")).to_have_text(["Alex Agent"])
     page.get_by_role("button", name="Add note").click()

@@ -39,8 +39,14 @@
     }
   }
 
-  // Reply editor: "@Name" typed in the message picks that agent in the mentions list (once, so
-  // un-picking an agent by hand sticks).
+  // Reply editor: "@Name" (the full name, or the first name) typed in the message picks that agent in
+  // the mentions list (once, so un-picking an agent by hand sticks). A name counts only as a whole
+  // word: "@Anna" does not pick Ann.
+  function mentions(text, name) {
+    var escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return new RegExp("@" + escaped + "(?![\\p{L}\\p{N}_])", "iu").test(text);
+  }
+
   function pickMentionsFromText() {
     var form = document.querySelector("form.reply-form");
     var select = form && form.querySelector("select[multiple]");
@@ -48,10 +54,10 @@
     if (!select || !body) return;
     var picked = {};
     body.addEventListener("input", function () {
-      var text = body.value.toLowerCase();
+      var text = body.value;
       Array.prototype.forEach.call(select.options, function (option) {
-        var name = option.text.toLowerCase();
-        var mentioned = text.indexOf("@" + name) !== -1 || text.indexOf("@" + name.split(" ")[0]) !== -1;
+        var name = option.text;
+        var mentioned = mentions(text, name) || mentions(text, name.split(" ")[0]);
         if (mentioned && !picked[option.value]) option.selected = true;
         picked[option.value] = mentioned;
       });
