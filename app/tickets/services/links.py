@@ -45,8 +45,7 @@ def issue_tracking_token(ticket_id: int) -> str:
 
 def tracking_url(token: str) -> str:
     """The absolute address of a tracking page, on `PUBLIC_BASE_URL` (e-mails have no request to ask)."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
-    return f"{base.rstrip('/')}/track/{token}"
+    return public_url("portal.track", token=token)
 
 
 def survey_link(ticket_id: int) -> str | None:
