@@ -23,7 +23,8 @@ Outside a request (an RQ job rendering an e-mail), or for another person inside 
 Jinja filters, formatting for the current language and time zone (None renders as ""):
 
 - `{{ moment|datetime }}` date and time ("medium" by default; "short", "long", "full", a Babel
-  pattern, or "compact": month, day and time without the year, for lists);
+  pattern, "compact": month, day and time without the year, or "list": "compact" for this year's
+  moments and with the year for others, for lists);
 - `{{ moment|date }}` the date ("medium" by default); `{{ moment|time }}` the time ("short");
 - `{{ n|number }}` a number with the language's grouping and decimal signs;
 - `{{ amount|currency("EUR") }}` money; `{{ ratio|percent }}` a percentage;
@@ -40,7 +41,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -242,15 +243,20 @@ def _blank_none(format_function):
     return formatter
 
 
-# A format beyond Babel's short/medium/long/full: month, day and 24-hour time without the year, laid
-# out the language's way ("Nov 30, 14:05", "11月30日 14:05"), for lists.
+# Formats beyond Babel's short/medium/long/full: month, day and 24-hour time laid out the language's way
+# ("Nov 30, 14:05", "11月30日 14:05"), without the year ("compact") or with it.
 COMPACT = ("MMMd", "Hm")
+WITH_YEAR = ("yMMMd", "Hm")
 
 
 def format_datetime(value: datetime, format: str | None = None) -> str:
-    if format == "compact":
+    if format in ("compact", "list"):
         locale, local = get_locale(), to_user_timezone(value)
-        day, clock = (dates.format_skeleton(skeleton, local, locale=locale) for skeleton in COMPACT)
+        skeletons = COMPACT
+        # In a list, last March must not read as this March.
+        if format == "list" and local.year != to_user_timezone(datetime.now(UTC)).year:
+            skeletons = WITH_YEAR
+        day, clock = (dates.format_skeleton(skeleton, local, locale=locale) for skeleton in skeletons)
         return str(locale.datetime_formats["short"]).replace("{1}", day).replace("{0}", clock)
     return flask_babel.format_datetime(value, format)
 

@@ -15,9 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import dates
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -30,7 +28,6 @@ from app.accounts.access import Permission, current_agent, has_permission, requi
 from app.customers import services as customers
 from app.errors import AppError
 from app.extensions import db
-from app.i18n import COMPACT, format_datetime
 from app.tickets import services
 from app.tickets.forms import (
     AssignForm,
@@ -84,21 +81,6 @@ def agent_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M", zone: bool 
         moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(_agent_zone())
     return f"{local.strftime(fmt)} {local.tzname()}" if zone else local.strftime(fmt)
-
-
-@bp.app_template_filter("list_time")
-def list_time(moment: datetime | None) -> str:
-    """A moment in a list: month, day and time (`datetime('compact')`) when it falls in the current
-    year, with the year as well otherwise, or last March would read as this March."""
-    if moment is None:
-        return ""
-    local = to_user_timezone(moment)
-    if local.year == to_user_timezone(datetime.now(UTC)).year:
-        return format_datetime(moment, "compact")
-    locale = get_locale()
-    day = dates.format_skeleton("yMMMd", local, locale=locale)
-    clock = dates.format_skeleton(COMPACT[1], local, locale=locale)
-    return str(locale.datetime_formats["short"]).replace("{1}", day).replace("{0}", clock)
 
 
 @bp.app_template_global("agent_zone_name")
