@@ -12,6 +12,7 @@ from app.errors import Invalid
 from app.extensions import db
 from app.tickets.models import Attachment, Ticket, TrackingToken, WebSubmission
 from app.tickets.services import portal
+from tests.helpers import statements_seen
 from tests.portal.conftest import COMPLAINT, PNG, REQUEST, form_fields, submit, tracking_token
 
 
@@ -184,6 +185,27 @@ def test_a_post_without_idempotency_key_creates_nothing(client):
     response = client.post("/complaints/new", data=data)
     assert response.status_code == 422
     assert count(Ticket) == 0
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_on_postgresql_a_submission_is_written_past_the_unit_of_work(app, backend):
+    """Like a ticket opened through the API (`app.bulk.insert_new_objects`): the ticket, its complaint
+    record and its submission record go to the database in one pipeline, not through the flush."""
+    with statements_seen(db.engine) as statements:
+        ticket, _token = portal.submit_web_form(
+            type="complaint",
+            name="Rosa",
+            email="rosa@example.com",
+            phone=None,
+            description="Broken vase",
+            category="delivery",
+            idempotency_key=portal.new_idempotency_key(),
+        )
+
+    inserted = {s.split()[2] for s in statements if s.lstrip().upper().startswith("INSERT")}
+    assert not inserted & {"tickets", "complaints", "web_submissions"}
+    assert (count(Ticket), count(WebSubmission)) == (1, 1)
+    assert db.session.scalar(select(WebSubmission.ticket_id)) == ticket.id
 
 
 @pytest.mark.parametrize("backend", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=False)
