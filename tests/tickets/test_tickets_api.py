@@ -8,6 +8,7 @@ import pytest
 
 from app.customers.models import Customer
 from app.extensions import db
+from app.tickets import services
 from app.tickets.models import Ticket, TicketEvent
 from app.tickets.models.vocabulary import TRANSITIONS, Status
 from app.tickets.services import history
@@ -57,6 +58,22 @@ def test_on_postgresql_a_new_ticket_is_written_once_already_named(as_agent, back
     assert ["INSERT", "INTO", "tickets"] not in statements
     assert ["UPDATE", "tickets", "SET"] not in statements
     assert db.session.get(Ticket, ticket["id"]).reference == ticket["reference"]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_on_postgresql_a_follow_up_is_named_before_it_is_written(as_agent, backend):
+    """A customer writing on a closed ticket opens a follow-up the same way: named from the sequence
+    first, never written early and then renamed by an UPDATE."""
+    closed = ticket_in(as_agent, "closed")
+
+    with statements_seen(db.engine) as seen:
+        comment = services.add_customer_message(closed["id"], body="It broke again")
+
+    follow_up = db.session.get(Ticket, comment.ticket_id)
+    assert follow_up.follow_up_of_id == closed["id"]
+    assert follow_up.reference == f"SB-{follow_up.id:06d}"
+    assert sum(s.startswith("INSERT INTO tickets ") for s in seen) == 1
+    assert not [s for s in seen if s.startswith("UPDATE tickets SET reference")]
 
 
 def test_a_second_ticket_from_the_same_email_finds_the_same_customer(as_agent):

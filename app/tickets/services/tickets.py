@@ -214,13 +214,11 @@ def stage_ticket(
         ticket.complaint = _new_complaint(complaint or {})
     elif complaint:
         raise Invalid("Only complaints carry complaint details.", {"complaint": ["Set type to complaint."]})
-    # A given reference needs no id, so an import writes its tickets when it flushes a whole batch.
-    named = reference is not None or _name_in_advance(ticket)
-    db.session.add(ticket)
-    if not named:
-        # The reference is made from the id: write the row now to learn it.
-        db.session.flush()
-        _set_reference(ticket)
+    if reference is None:
+        _add_named(ticket)
+    else:
+        # A given reference needs no id, so an import writes its tickets when it flushes a whole batch.
+        db.session.add(ticket)
     # One flush at commit for the audit events and SLA targets: choosing the policy reads no tickets.
     with db.session.no_autoflush:
         audit.record(ticket, "created", actor=actor, actor_kind=actor_kind, new=ticket.reference, at=at)
@@ -288,6 +286,23 @@ _NEXT_NUMBER = text(
 )
 
 
+def _add_named(ticket: Ticket) -> None:
+    """Add a new ticket to the session under its `SB-<id>` name: on PostgreSQL with its id drawn first,
+    so the row is written once, at commit; elsewhere written now to learn its id, then named."""
+    named = _name_in_advance(ticket)
+    db.session.add(ticket)
+    if not named:
+        db.session.flush()
+        _set_reference(ticket)
+
+
+def _name(number: int, *, taken: bool = False) -> str:
+    """`SB-` and the number, six digits at least (as `_NEXT_NUMBER` spells it); with a random suffix when
+    an imported ticket already holds that name."""
+    reference = f"SB-{number:06d}"
+    return f"{reference}-{secrets.token_hex(3).upper()}" if taken else reference
+
+
 def _name_in_advance(ticket: Ticket) -> bool:
     """On PostgreSQL, take the ticket's id from its sequence before writing it, so the row is written
     once, already named, together with everything else at commit (one flush instead of an early flush
@@ -297,9 +312,8 @@ def _name_in_advance(ticket: Ticket) -> bool:
         return False
     with db.session.no_autoflush:  # the ticket, not yet written, must not be flushed without its id
         number, taken = db.session.execute(_NEXT_NUMBER).one()
-    reference = f"SB-{number:06d}"
     ticket.id = number
-    ticket.reference = f"{reference}-{secrets.token_hex(3).upper()}" if taken else reference
+    ticket.reference = _name(number, taken=taken)
     return True
 
 
@@ -310,14 +324,14 @@ def _set_reference(ticket: Ticket) -> None:
     anyone could have raced with. An imported ticket may already carry the name (from another helpdesk's
     numbering): then the UPDATE finds it taken and a suffix makes it unique.
     """
-    reference = f"SB-{ticket.id:06d}"
+    reference = _name(ticket.id)
     taken = select(Ticket.id).where(Ticket.reference == reference).exists()
     named = db.session.execute(
         update(Ticket).where(Ticket.id == ticket.id, ~taken).values(reference=reference),
         execution_options={"synchronize_session": False},
     ).rowcount
     if not named:
-        reference = f"{reference}-{secrets.token_hex(3).upper()}"
+        reference = _name(ticket.id, taken=True)
         db.session.execute(
             update(Ticket).where(Ticket.id == ticket.id).values(reference=reference),
             execution_options={"synchronize_session": False},
@@ -899,9 +913,7 @@ def _follow_up(closed: Ticket, at: datetime) -> Ticket:
         sla_targets=[],
         pauses=[],
     )
-    db.session.add(ticket)
-    db.session.flush()
-    _set_reference(ticket)
+    _add_named(ticket)
     db.session.add(TicketLink(ticket_id=ticket.id, linked_ticket_id=closed.id, kind="follow_up"))
     audit.record(ticket, "created", actor=None, actor_kind="customer", new=ticket.reference, at=at)
     audit.record(closed, "follow_up", actor=None, actor_kind="customer", new=ticket.reference, at=at)
