@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import config, errors, i18n, queue
+from app import config, errors, i18n, process_cache, queue
 from app.extensions import api, csrf, db, limiter, login_manager, migrate, socketio
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -33,6 +33,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     api.init_app(app)
     queue.init_app(app)
+    process_cache.init_app(app)
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],

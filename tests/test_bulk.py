@@ -140,6 +140,29 @@ def test_new_objects_are_written_as_the_flush_writes_them(app, write):
 
 
 @postgresql
+def test_rows_nothing_points_at_take_their_ids_from_their_insert(app):
+    """No round trip to draw ids that only the rows' own INSERT ... RETURNING needs to hand back."""
+    ticket = _stage("T-1", AgentFactory())
+    db.session.commit()
+    notes = [TicketEvent(ticket_id=ticket.id, kind="note", new_value=str(n), at=AT) for n in range(3)]
+    db.session.add_all(notes)
+
+    with statements_seen(db.engine) as statements:
+        assert insert_new_objects(db.session())
+
+    assert statements == []
+    stored = db.session.execute(
+        text(
+            "SELECT id, new_value FROM ticket_events WHERE ticket_id = :t AND kind = 'note' AND new_value "
+            "IS NOT NULL ORDER BY id"
+        ),
+        {"t": ticket.id},
+    ).all()
+    assert [(note.id, note.new_value) for note in notes] == [tuple(row) for row in stored]
+    assert db.session.get(TicketEvent, notes[1].id) is notes[1]
+
+
+@postgresql
 @either_writer
 def test_written_objects_are_persistent_as_after_a_flush(app, write):
     ticket = _stage("T-1", AgentFactory())

@@ -8,12 +8,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from app.accounts import passwords
 from app.accounts.models import Agent, AgentSkill, ApiToken, Role, Skill, Team
@@ -22,10 +23,13 @@ from app.dbtypes import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.naming import unique_name
+from app.process_cache import cached, watch
 
 TOKEN_PREFIX = "sb_"
 # Writing `last_used_at` on every request would turn each API read into a write.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+
+watch(Agent, ApiToken)  # for agent_for_token's cache
 
 
 def normalize_email(email: str, field: str = "email") -> str:
@@ -260,25 +264,56 @@ def create_api_token(
     return token, raw
 
 
-# Every API request runs this: built once, it costs only its execution.
+# Every API request runs this unless its token is cached: built once, it costs only its execution.
 _TOKEN_BY_HASH = (
     select(ApiToken).options(joinedload(ApiToken.agent)).where(ApiToken.token_hash == bindparam("token_hash"))
 )
 
 
+class _ValidToken(NamedTuple):
+    """What answering a request needs of a token that was valid when read, cached per process."""
+
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    agent: Agent  # detached, never used itself: each request merges it into its own session
+
+
 def agent_for_token(raw_token: str) -> Agent | None:
-    """The active agent behind a valid, unrevoked, unexpired token."""
+    """The active agent behind a valid, unrevoked, unexpired token.
+
+    Every API request asks, so the answer is kept per process (`app.process_cache`): revoking the
+    token or changing the agent is a commit to a watched table, after which every process reads again.
+    """
     if not raw_token.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(_TOKEN_BY_HASH, {"token_hash": _digest(raw_token)})
+    digest = _digest(raw_token)
+    valid = cached("accounts.token", digest, lambda: _valid_token(digest))
     now = utcnow()
-    if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
+    if valid is None or (valid.expires_at and valid.expires_at <= now):
         return None
-    if not token.agent.active:
+    if valid.last_used_at is None or now - valid.last_used_at > TOKEN_TOUCH_INTERVAL:
+        return _touched_token_agent(digest, now)
+    # Loads nothing: the cached row's values become this session's agent.
+    return db.session.merge(valid.agent, load=False)
+
+
+def _valid_token(digest: str) -> _ValidToken | None:
+    token = db.session.scalar(_TOKEN_BY_HASH, {"token_hash": digest})
+    if token is None or token.revoked_at is not None or not token.agent.active:
         return None
-    if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
-        token.last_used_at = now
-        db.session.commit()
+    columns = {attr.key: getattr(token.agent, attr.key) for attr in sa_inspect(Agent).column_attrs}
+    agent = Agent(**columns)
+    make_transient_to_detached(agent)
+    return _ValidToken(token.expires_at, token.last_used_at, agent)
+
+
+def _touched_token_agent(digest: str, now: datetime) -> Agent | None:
+    """Note that the token is in use (`last_used_at`, at most every `TOKEN_TOUCH_INTERVAL`); its agent."""
+    token = db.session.scalar(_TOKEN_BY_HASH, {"token_hash": digest})
+    if token is None or token.revoked_at is not None or not token.agent.active:
+        return None
+    token.last_used_at = now
+    db.session.commit()
     return token.agent
 
 

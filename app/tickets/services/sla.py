@@ -57,11 +57,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import Select, and_, bindparam, func, or_, select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import Agent
@@ -69,6 +69,7 @@ from app.dbtypes import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.naming import unique_name
+from app.process_cache import cached, watch
 from app.tickets import audit
 from app.tickets.business_hours import BusinessCalendar, Pause, due_at
 from app.tickets.models import (
@@ -166,48 +167,51 @@ def policy_for(ticket: Ticket) -> AppliedPolicy:
 
 
 def read_policies_once() -> None:
-    """Load every policy (with its calendar) once for the rest of the session, for a use case that
-    starts many tickets' clocks (the history import's batches): choosing is then done in Python, by the
-    same rule as the query below. Policies changed meanwhile apply from the next session on."""
-    query = select(SlaPolicy).order_by(SlaPolicy.id).options(selectinload(SlaPolicy.calendar))
-    db.session.info[_POLICIES] = [(policy, _applied(policy)) for policy in db.session.scalars(query)]
+    """Keep the policies as they are now for the rest of the session, for a use case that starts many
+    tickets' clocks (the history import's batches). Policies changed meanwhile apply from the next
+    session on."""
+    db.session.info[_POLICIES] = _read_policies()
 
 
 _POLICIES = "sla.policies"
+watch(SlaPolicy, Calendar)  # for _policies' cache
 
-# The policies that could apply to a ticket: each criterion unset ("any") or the ticket's (a NULL
-# parameter matches only "any"). Built once: a ticket being opened pays only for running it. Joined,
-# not select-in: one query, policies or not.
-_CANDIDATES = (
-    select(SlaPolicy)
-    .where(
-        *(
-            or_(column.is_(None), column == bindparam(column.key))
-            for column in (SlaPolicy.queue_id, SlaPolicy.priority, SlaPolicy.ticket_type)
-        )
-    )
-    .options(joinedload(SlaPolicy.calendar))
-)
+
+class _Choice(NamedTuple):
+    """A stored policy, as choosing needs it: its criteria (the model's names) and its targets."""
+
+    id: int
+    queue_id: int | None
+    priority: str | None
+    ticket_type: str | None
+    applied: AppliedPolicy
+
+
+def _policies() -> list[_Choice]:
+    """Every stored policy: the session's own reading (`read_policies_once`), else this process's
+    (every ticket opened asks, and policies change seldom: `app.process_cache` reads them again after
+    any process commits a change to a policy or a calendar)."""
+    read = db.session.info.get(_POLICIES)
+    return read if read is not None else cached("sla.policies", None, _read_policies)
+
+
+def _read_policies() -> list[_Choice]:
+    query = select(SlaPolicy).order_by(SlaPolicy.id).options(selectinload(SlaPolicy.calendar))
+    return [
+        _Choice(policy.id, policy.queue_id, policy.priority, policy.ticket_type, _applied(policy))
+        for policy in db.session.scalars(query)
+    ]
 
 
 def _choose(ticket: Ticket, *, excluding: int | None = None) -> AppliedPolicy:
-    read = db.session.info.get(_POLICIES)
-    if read is not None:
-        matching = [(p, a) for p, a in read if p.id != excluding and _matches(p, ticket)]
-        if not matching:
-            return _default_for(ticket)
-        return min(matching, key=lambda pair: _rank(pair[0]))[1]
-
-    query = _CANDIDATES if excluding is None else _CANDIDATES.where(SlaPolicy.id != excluding)
-    criteria = {"queue_id": ticket.queue_id, "priority": ticket.priority, "ticket_type": ticket.type}
-    candidates = db.session.scalars(query, criteria).all()
-    if not candidates:
+    matching = [p for p in _policies() if p.id != excluding and _matches(p, ticket)]
+    if not matching:
         return _default_for(ticket)
-    return _applied(min(candidates, key=_rank))
+    return min(matching, key=_rank).applied
 
 
-def _matches(policy: SlaPolicy, ticket: Ticket) -> bool:
-    """The query's criteria in Python: each of the policy's criteria is unset ("any") or the ticket's."""
+def _matches(policy: _Choice, ticket: Ticket) -> bool:
+    """Each of the policy's criteria is unset ("any") or the ticket's."""
     return all(
         criterion is None or criterion == value
         for criterion, value in (
@@ -218,12 +222,12 @@ def _matches(policy: SlaPolicy, ticket: Ticket) -> bool:
     )
 
 
-def _rank(policy: SlaPolicy) -> tuple[int, int]:
+def _rank(policy: _Choice) -> tuple[int, int]:
     """The most specific policy first; ties go to the lowest id."""
     return (-_specificity(policy), policy.id)
 
 
-def _specificity(policy: SlaPolicy) -> int:
+def _specificity(policy: _Choice) -> int:
     return (
         4 * (policy.ticket_type is not None)
         + 2 * (policy.queue_id is not None)
@@ -518,13 +522,8 @@ def _pause_rows(ticket_ids: set[int]) -> list[TicketPause]:
 def _calendars_of(policy_ids: Iterable[int | None]) -> dict[int | None, BusinessCalendar]:
     ids = {policy_id for policy_id in policy_ids if policy_id is not None}
     calendars: dict[int | None, BusinessCalendar] = {None: BusinessCalendar.always_open()}
-    read = db.session.info.get(_POLICIES)
-    if read is not None:
-        calendars.update((policy.id, applied.calendar) for policy, applied in read if policy.id in ids)
-    elif ids:
-        query = select(SlaPolicy).where(SlaPolicy.id.in_(ids)).options(selectinload(SlaPolicy.calendar))
-        for policy in db.session.scalars(query):
-            calendars[policy.id] = _business_calendar(policy.calendar)
+    if ids:
+        calendars.update((policy.id, policy.applied.calendar) for policy in _policies() if policy.id in ids)
     # A target whose policy vanished mid-transaction counts wall-clock time, like any default.
     return defaultdict(BusinessCalendar.always_open, calendars)
 
