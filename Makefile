@@ -13,6 +13,8 @@ PYBABEL_KEYWORDS := -k lazy_gettext -k _l
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/switchboard_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export TEST_DATABASE_URL TEST_REDIS_URL
+# Test processes side by side (pytest-xdist), a test file each at a time; each has its own databases.
+TEST_WORKERS ?= 2
 
 .PHONY: run test install assets catalogs translations browser lint format bench bench-tickets bench-import bench-portal clean
 
@@ -22,7 +24,7 @@ run: install assets catalogs
 test: install assets catalogs browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 install: $(INSTALLED)
 

@@ -26,10 +26,7 @@ TICKET = {"subject": "Printer on fire", "customer": {"name": "Pat", "email": "pa
 
 @pytest.fixture
 def app_config(app_config):
-    url, reason = backends.redis_url()
-    if url is None:
-        backends.unavailable(reason)
-    redis_lib.Redis.from_url(url).flushdb()
+    url = backends.empty_redis()
     return {**app_config, "REDIS_URL": url}
 
 

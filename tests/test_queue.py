@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import pytest
-import redis as redis_lib
 
 from app.queue import enqueue, make_worker, start_embedded_worker
 from tests import backends
@@ -15,10 +14,7 @@ from tests.sample_jobs import count_agents
 
 @pytest.fixture
 def real_redis_config(app_config):
-    url, reason = backends.redis_url()
-    if url is None:
-        backends.unavailable(reason)
-    redis_lib.Redis.from_url(url).flushdb()
+    url = backends.empty_redis()
     return {**app_config, "REDIS_URL": url, "RQ_ASYNC": True}
 
 

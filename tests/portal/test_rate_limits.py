@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import redis
 from sqlalchemy import func, select
 
 from app import create_app
@@ -120,10 +119,7 @@ def test_lost_link_requests_are_limited_per_e_mail_address(app, client):
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_with_redis_every_web_process_counts_against_one_limit(app_config):
     """Two app instances (two web processes) sharing Redis share the count."""
-    url, reason = backends.redis_url()
-    if url is None:
-        backends.unavailable(reason)
-    redis.Redis.from_url(url).flushdb()
+    url = backends.empty_redis()
     config = {**app_config, "RATELIMIT_STORAGE_URI": url}
     statuses = []
     for n in range(4):
