@@ -76,10 +76,10 @@ def watch(*models: type) -> None:
 
 
 def cached(name: str, key: Hashable, load: Callable[[], T]) -> T:
-    """The value cached under `name` and `key` in this process, else what `load()` returns (cached when
-    the rules in the module docstring allow). `load` reads through the request's session; what it
-    returns is shared by every thread of the process, so it must hold no session-bound objects and
-    must not be changed by whoever gets it."""
+    """The value cached under `name` and `key` in this process, else what `load()` returns (kept, unless
+    None, when the rules in the module docstring allow). `load` reads through the request's session;
+    what it returns is shared by every thread of the process, so it must hold no session-bound
+    objects and must not be changed by whoever gets it."""
     session = db.session()
     if session.get_bind().dialect.name != "postgresql" or _writing(session):
         return load()
@@ -92,7 +92,9 @@ def cached(name: str, key: Hashable, load: Callable[[], T]) -> T:
     try:
         return values.by_key[(name, key)]
     except KeyError:
-        value = values.by_key[(name, key)] = load()
+        value = load()
+        if value is not None:  # nothing found is not kept: guessed keys (tokens) cannot fill the cache
+            values.by_key[(name, key)] = value
         return value
 
 

@@ -84,6 +84,13 @@ def test_a_token_in_use_costs_no_query(other_process, agent_with_token):
     assert not [statement for statement in seen if "api_tokens" in statement]
 
 
+def test_unknown_tokens_are_not_kept(other_process):
+    """Whoever guesses tokens gets 401s, never a cache that grows with every guess."""
+    for n in range(3):
+        assert as_agent_in(other_process, f"sb_guess-{n}").get("/api/v1/tickets").status_code == 401
+    assert not other_process.extensions["process_cache"].by_key
+
+
 def test_a_redis_that_lost_its_data_brings_back_no_stale_token(other_process, agent_with_token, app_config):
     """The stamp is random: after Redis forgets it, the next change's stamp is one nobody cached under."""
     agent, token, raw = agent_with_token
