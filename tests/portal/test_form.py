@@ -16,6 +16,22 @@ from tests.helpers import statements_seen
 from tests.portal.conftest import COMPLAINT, PNG, REQUEST, form_fields, submit, tracking_token
 
 
+def submit_rosas_complaint(**details):
+    """`portal.submit_web_form` as the form calls it, for Rosa's broken vase; `details` override."""
+    return portal.submit_web_form(
+        **{
+            "type": "complaint",
+            "name": "Rosa",
+            "email": "rosa@example.com",
+            "phone": None,
+            "description": "Broken vase",
+            "category": "delivery",
+            "idempotency_key": portal.new_idempotency_key(),
+            **details,
+        }
+    )
+
+
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
@@ -192,15 +208,7 @@ def test_on_postgresql_a_submission_is_written_past_the_unit_of_work(app, backen
     """Like a ticket opened through the API (`app.bulk.insert_new_objects`): the ticket, its complaint
     record and its submission record go to the database in one pipeline, not through the flush."""
     with statements_seen(db.engine) as statements:
-        ticket, _token = portal.submit_web_form(
-            type="complaint",
-            name="Rosa",
-            email="rosa@example.com",
-            phone=None,
-            description="Broken vase",
-            category="delivery",
-            idempotency_key=portal.new_idempotency_key(),
-        )
+        ticket, _token = submit_rosas_complaint()
 
     inserted = {s.split()[2] for s in statements if s.lstrip().upper().startswith("INSERT")}
     assert not inserted & {"tickets", "complaints", "web_submissions"}
@@ -220,15 +228,7 @@ def test_racing_posts_with_one_key_open_one_ticket(app):
         with app.app_context():
             barrier.wait()
             try:
-                ticket, token = portal.submit_web_form(
-                    type="complaint",
-                    name="Rosa",
-                    email="rosa@example.com",
-                    phone=None,
-                    description="Broken vase",
-                    category="delivery",
-                    idempotency_key=key,
-                )
+                ticket, token = submit_rosas_complaint(idempotency_key=key)
                 results.append((ticket.id, token))
             except Exception as error:
                 errors.append(error)
@@ -315,14 +315,6 @@ def test_a_phone_number_the_customers_room_refuses_is_marked_on_its_field(client
 def test_the_service_refuses_values_the_form_does_not_offer(app, field, value):
     details = {"category": "delivery", "desired_outcome": "refund", "expected_satisfaction": 3, field: value}
     with pytest.raises(Invalid) as refused:
-        portal.submit_web_form(
-            type="complaint",
-            name="Rosa",
-            email="rosa@example.com",
-            phone=None,
-            description="Broken",
-            idempotency_key=portal.new_idempotency_key(),
-            **details,
-        )
+        submit_rosas_complaint(**details)
     assert field in refused.value.errors
     assert count(Ticket) == 0
