@@ -18,7 +18,8 @@ request or job on, as if each request had read the database.
 - Values are loaded again after `MAX_AGE_SECONDS` at the latest, a bound on staleness should a stamp
   ever fail to reach Redis after its commit.
 - Writes are seen when they go through the session: the flush's rows (mapper events) and ORM
-  `update()`/`delete()` statements. Raw SQL on a watched table must call `written(session)`.
+  `update()`/`delete()` statements. Raw SQL on a watched table goes unseen: write those rows through
+  the session.
 """
 
 from __future__ import annotations
@@ -96,11 +97,6 @@ def cached(name: str, key: Hashable, load: Callable[[], T]) -> T:
         if value is not None:  # nothing found is not kept: guessed keys (tokens) cannot fill the cache
             values.by_key[(name, key)] = value
         return value
-
-
-def written(session: Session) -> None:
-    """Say this transaction wrote watched rows the session could not see (raw SQL)."""
-    session.info[_WRITTEN] = True
 
 
 def _writing(session: Session) -> bool:

@@ -297,9 +297,17 @@ def agent_for_token(raw_token: str) -> Agent | None:
     return db.session.merge(valid.agent, load=False)
 
 
-def _valid_token(digest: str) -> _ValidToken | None:
+def _unrevoked_token(digest: str) -> ApiToken | None:
+    """The stored token, unless revoked or its agent disabled (expiry is the caller's check)."""
     token = db.session.scalar(_TOKEN_BY_HASH, {"token_hash": digest})
     if token is None or token.revoked_at is not None or not token.agent.active:
+        return None
+    return token
+
+
+def _valid_token(digest: str) -> _ValidToken | None:
+    token = _unrevoked_token(digest)
+    if token is None:
         return None
     columns = {attr.key: getattr(token.agent, attr.key) for attr in sa_inspect(Agent).column_attrs}
     agent = Agent(**columns)
@@ -309,8 +317,8 @@ def _valid_token(digest: str) -> _ValidToken | None:
 
 def _touched_token_agent(digest: str, now: datetime) -> Agent | None:
     """Note that the token is in use (`last_used_at`, at most every `TOKEN_TOUCH_INTERVAL`); its agent."""
-    token = db.session.scalar(_TOKEN_BY_HASH, {"token_hash": digest})
-    if token is None or token.revoked_at is not None or not token.agent.active:
+    token = _unrevoked_token(digest)
+    if token is None:
         return None
     token.last_used_at = now
     db.session.commit()
