@@ -59,6 +59,15 @@ def _empty_postgres_tables() -> None:
     db.session.commit()
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Mark every PostgreSQL run `postgres`, also where a test names its backends itself
+    (`parametrize("backend", ["postgresql"], indirect=True)`), so `-m "not postgres"` leaves them out."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("backend") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def backend(request) -> str:
     return request.param

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from app.accounts import services as accounts
+from tests.factories import PASSWORD
 
 
 class ApiClient:
@@ -51,6 +52,13 @@ def sign_in(client: FlaskClient, email: str, password: str):
     page = client.get("/login")
     token = csrf_token_from(page.get_data(as_text=True))
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+def signed_in(client: FlaskClient, agent) -> FlaskClient:
+    """The client, signed in through the login page as a factory-made agent (their factory password)."""
+    response = sign_in(client, agent.email, PASSWORD)
+    assert response.status_code == 302
+    return client
 
 
 @contextmanager

@@ -7,14 +7,12 @@ import pytest
 from app.customers import services
 from app.dbtypes import utcnow
 from tests.customer_factories import CustomerFactory, FieldDefinitionFactory, OrganizationFactory
-from tests.factories import PASSWORD
-from tests.helpers import csrf_token_from, sign_in
+from tests.helpers import csrf_token_from, signed_in
 
 
 @pytest.fixture
 def browser(client, agent):
-    sign_in(client, agent.email, PASSWORD)
-    return client
+    return signed_in(client, agent)
 
 
 def test_pages_send_strangers_to_sign_in(client):

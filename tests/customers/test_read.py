@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import event
 
 from app.customers import services
 from app.customers.schemas import CustomerSchema
 from app.dbtypes import utcnow
 from app.extensions import db
 from tests.customer_factories import CustomerFactory, OrganizationFactory
+from tests.helpers import statements_seen
 
 URL = "/api/v1/customers"
 
@@ -152,17 +152,9 @@ def test_lookup_is_a_single_sql_statement(app):
         emails=["jane@example.com"], phones=["+12015550123"], tags=["vip"], organization=OrganizationFactory()
     )
     db.session.expire_all()
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements_seen(db.engine) as statements:
         found = services.lookup_customer(phone="(201) 555-0123")
         dumped = CustomerSchema().dump(found)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
     assert dumped["id"] == customer.id
     assert dumped["organization"]["name"] and dumped["tags"] == ["vip"] and dumped["emails"]

@@ -17,22 +17,16 @@ from app.extensions import db
 from app.tickets import services
 from app.tickets.models import Comment, SlaTarget, Ticket
 from app.tickets.services import attachments, search
-from tests.factories import PASSWORD, AgentFactory
-from tests.helpers import csrf_token_from, sign_in
+from tests.factories import AgentFactory
+from tests.helpers import csrf_token_from, signed_in
 from tests.ticket_factories import QueueFactory
 from tests.tickets.workflow import CUSTOMER
-
-
-def _signed_in(client, agent):
-    response = sign_in(client, agent.email, PASSWORD)
-    assert response.status_code == 302
-    return client
 
 
 @pytest.fixture
 def browser(client, agent):
     """The test client, signed in as the agent (the pages' usual visitor)."""
-    return _signed_in(client, agent)
+    return signed_in(client, agent)
 
 
 def _open(actor, **fields):
@@ -507,7 +501,7 @@ def test_ticket_page_shows_conversation_sla_history_and_customer(browser, agent,
 
 def test_a_closed_ticket_page_offers_nothing_to_change(client, supervisor, app):
     """Closed is final (tests/tickets/test_closed_tickets.py): the page says so and shows no forms."""
-    browser = _signed_in(client, supervisor)  # a supervisor sees every form there is, assignment too
+    browser = signed_in(client, supervisor)  # a supervisor sees every form there is, assignment too
     ticket = _open(supervisor, type="complaint", complaint={"category": "billing"})
     open_page = _text(browser.get(f"/tickets/{ticket.id}"))
     forms = ('id="reply"', 'id="fields"', 'id="macros"', 'id="assignment"', "/complaint")
@@ -556,7 +550,7 @@ def test_ticket_page_lists_the_files_with_download_links(browser, agent, app, tm
 def test_times_show_in_the_agents_time_zone(client):
     tokyo = AgentFactory(timezone="Asia/Tokyo")
     ticket = _open(tokyo)
-    _signed_in(client, tokyo)
+    signed_in(client, tokyo)
 
     page = _text(client.get(f"/tickets/{ticket.id}"))
 
@@ -716,7 +710,7 @@ def test_claiming_a_taken_ticket_says_who_was_faster(browser, agent, supervisor)
 
 
 def test_supervisor_assigns_the_ticket_to_an_active_agent(client, agent, supervisor):
-    browser = _signed_in(client, supervisor)
+    browser = signed_in(client, supervisor)
     ticket = _open(agent)
     AgentFactory(name="Gone Away", active=False)
     page = _text(browser.get(f"/tickets/{ticket.id}"))
@@ -741,7 +735,7 @@ def test_supervisor_assigns_the_ticket_to_an_active_agent(client, agent, supervi
 
 
 def test_assigning_a_stale_version_changes_nothing(client, agent, supervisor):
-    browser = _signed_in(client, supervisor)
+    browser = signed_in(client, supervisor)
     ticket = _open(agent)
     page = _text(browser.get(f"/tickets/{ticket.id}"))
     services.update_ticket(ticket.id, {"priority": "high"}, expected_version=ticket.version, actor=agent)

@@ -12,8 +12,7 @@ from app.extensions import db
 from app.tickets import services
 from app.tickets.services import links, surveys
 from tests.factories import AgentFactory
-from tests.helpers import ApiClient
-from tests.tickets.test_pages import _signed_in
+from tests.helpers import ApiClient, signed_in
 
 
 @pytest.fixture
@@ -75,7 +74,7 @@ def _english(reference: str) -> list[str]:
 
 def test_the_chinese_ui_shows_the_timeline_in_chinese(client, history):
     agent, customer, ticket = history
-    client = _signed_in(client, agent)
+    client = signed_in(client, agent)
 
     for part in (_ticket_side(client, ticket), _profile_timeline(client, customer)):
         for sentence in _chinese(ticket.reference):
@@ -86,7 +85,7 @@ def test_the_chinese_ui_shows_the_timeline_in_chinese(client, history):
 
 def test_the_switcher_chooses_the_timeline_language(client, history):
     agent, customer, ticket = history
-    client = _signed_in(client, agent)
+    client = signed_in(client, agent)
 
     client.get("/language/en")
     for part in (_ticket_side(client, ticket), _profile_timeline(client, customer)):
@@ -100,7 +99,7 @@ def test_the_switcher_chooses_the_timeline_language(client, history):
 
 def test_the_english_ui_is_unchanged(client, history):
     _agent, customer, ticket = history
-    client = _signed_in(client, AgentFactory(language="en"))
+    client = signed_in(client, AgentFactory(language="en"))
 
     for part in (_ticket_side(client, ticket), _profile_timeline(client, customer)):
         for sentence in _english(ticket.reference):
@@ -119,7 +118,7 @@ def test_a_complaint_and_its_status_read_in_chinese(client, history):
     services.update_ticket(
         complaint.id, {"status": "on_hold"}, expected_version=complaint.version, actor=agent
     )
-    client = _signed_in(client, agent)
+    client = signed_in(client, agent)
 
     part = _profile_timeline(client, customer)
 
@@ -143,7 +142,7 @@ def test_the_api_timeline_stays_english_for_a_chinese_agent(app, history):
 def test_api_titles_stay_english_for_a_signed_in_chinese_page_visitor(client, history):
     """The browser console calls the API with the session of an agent whose pages are Chinese."""
     agent, customer, ticket = history
-    client = _signed_in(client, agent)
+    client = signed_in(client, agent)
     client.get("/language/zh")
 
     response = client.get(f"/api/v1/customers/{customer.id}/timeline")
