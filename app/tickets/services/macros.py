@@ -110,13 +110,13 @@ def _clean_actions(actions: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(cleaned.get("set") or {}) - set(SETTABLE)
     if unknown:
         raise Invalid("A macro cannot set these fields.", {"actions": {"set": sorted(unknown)}})
-    missing = _missing_references(cleaned.get("set") or {})
-    if missing:
-        raise Invalid("A macro names a queue or agent it cannot use.", {"actions": {"set": missing}})
+    unusable = _unusable_references(cleaned.get("set") or {})
+    if unusable:
+        raise Invalid("A macro names a queue or agent it cannot use.", {"actions": {"set": unusable}})
     return cleaned
 
 
-def _missing_references(values: Mapping[str, Any]) -> dict[str, list[str]]:
+def _unusable_references(values: Mapping[str, Any]) -> dict[str, list[str]]:
     # Checked when the macro is saved, by the rules applying it will meet, so that it cannot fail on
     # every ticket it is applied to later.
     problems: dict[str, list[str]] = {}

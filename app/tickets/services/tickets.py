@@ -186,7 +186,7 @@ def stage_ticket(
         check_assignee(assignee_id)
         _may_assign(actor, assignee_id)
     ticket = Ticket(
-        reference=reference or f"new-{secrets.token_hex(8)}",
+        reference=reference,
         subject=_subject(subject),
         description=sanitize.clean_html(description or ""),
         type=type,
@@ -292,6 +292,7 @@ def _add_named(ticket: Ticket) -> None:
     named = _name_in_advance(ticket)
     db.session.add(ticket)
     if not named:
+        ticket.reference = f"new-{secrets.token_hex(8)}"  # unique until the row has its id
         db.session.flush()
         _set_reference(ticket)
 
@@ -898,7 +899,6 @@ def _ticket_for_customer_message(ticket: Ticket, at: datetime) -> tuple[Ticket, 
 
 def _follow_up(closed: Ticket, at: datetime) -> Ticket:
     ticket = Ticket(
-        reference=f"new-{secrets.token_hex(8)}",
         subject=f"Follow-up: {closed.subject}"[:250],
         description="",
         type=closed.type if closed.type != TicketType.COMPLAINT else TicketType.QUESTION,
