@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from app.accounts import schemas, services
 from app.accounts.access import Permission, current_agent, public, requires, signed_in
 from app.accounts.views import login_rate_limit
-from app.extensions import limiter
+from app.extensions import ApiBlueprint, limiter
 from app.pagination import SelectPage
 
-auth_bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-in tokens.")
-agents_bp = Blueprint("agents", __name__, url_prefix="/api/v1/agents", description="People who sign in.")
-teams_bp = Blueprint("teams", __name__, url_prefix="/api/v1/teams", description="Teams of agents.")
-skills_bp = Blueprint("skills", __name__, url_prefix="/api/v1/skills", description="Routing skills.")
+auth_bp = ApiBlueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-in tokens.")
+agents_bp = ApiBlueprint("agents", __name__, url_prefix="/api/v1/agents", description="People who sign in.")
+teams_bp = ApiBlueprint("teams", __name__, url_prefix="/api/v1/teams", description="Teams of agents.")
+skills_bp = ApiBlueprint("skills", __name__, url_prefix="/api/v1/skills", description="Routing skills.")
 
 blueprints = (auth_bp, agents_bp, teams_bp, skills_bp)
 

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from app.accounts.access import Permission, current_agent, requires
 from app.customers import schemas, services
+from app.extensions import ApiBlueprint
 from app.pagination import SelectPage
 
-bp = Blueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customer profiles.")
-fields_bp = Blueprint(
+bp = ApiBlueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customer profiles.")
+fields_bp = ApiBlueprint(
     "customer_fields",
     __name__,
     url_prefix="/api/v1/customers/fields",
     description="Custom field definitions.",
 )
-imports_bp = Blueprint(
+imports_bp = ApiBlueprint(
     "customer_imports",
     __name__,
     url_prefix="/api/v1/customers/imports",

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from flask import request
-from flask_smorest import Blueprint
 
 from app.accounts.access import Permission, current_agent, requires
 from app.errors import AppError
+from app.extensions import ApiBlueprint
 from app.pagination import SelectPage
 from app.tickets import schemas, services
 
-tickets_bp = Blueprint(
+tickets_bp = ApiBlueprint(
     "tickets", __name__, url_prefix="/api/v1/tickets", description="Tickets and complaints."
 )
-queues_bp = Blueprint("queues", __name__, url_prefix="/api/v1/queues", description="Ticket queues.")
-macros_bp = Blueprint("macros", __name__, url_prefix="/api/v1/macros", description="Canned responses.")
+queues_bp = ApiBlueprint("queues", __name__, url_prefix="/api/v1/queues", description="Ticket queues.")
+macros_bp = ApiBlueprint("macros", __name__, url_prefix="/api/v1/macros", description="Canned responses.")
 
 blueprints = (tickets_bp, queues_bp, macros_bp)
 

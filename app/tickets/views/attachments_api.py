@@ -9,14 +9,14 @@ browser were to show it.
 from __future__ import annotations
 
 from flask import send_file, url_for
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from app.accounts.access import Permission, current_agent, requires
+from app.extensions import ApiBlueprint
 from app.tickets.services import attachments
 
-bp = Blueprint(
+bp = ApiBlueprint(
     "ticket_attachments",
     __name__,
     url_prefix="/api/v1/tickets",

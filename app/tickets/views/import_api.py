@@ -7,14 +7,13 @@ general request limit: up to `TICKET_IMPORT_MAX_BYTES` (50 MiB unless configured
 from __future__ import annotations
 
 from flask import request
-from flask_smorest import Blueprint
 
 from app.accounts.access import Permission, current_agent, requires
-from app.extensions import ErrorSchema
+from app.extensions import ApiBlueprint, ErrorSchema
 from app.tickets import import_schemas as schemas
 from app.tickets.services import history as services
 
-imports_bp = Blueprint(
+imports_bp = ApiBlueprint(
     "ticket_imports",
     __name__,
     url_prefix="/api/v1/tickets/imports",

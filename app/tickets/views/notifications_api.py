@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from app.accounts.access import Permission, requires
 from app.errors import NotFound
+from app.extensions import ApiBlueprint
 from app.pagination import SelectPage
 from app.tickets import notification_schemas as schemas
 from app.tickets import services
 from app.tickets.services import notifications, surveys
 
-bp = Blueprint(
+bp = ApiBlueprint(
     "ticket_notifications",
     __name__,
     url_prefix="/api/v1/tickets",

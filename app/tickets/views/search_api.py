@@ -7,22 +7,20 @@ view here needs `Permission.TICKETS_READ`; saved views are the caller's own, and
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from app.accounts.access import Permission, current_agent, requires
-from app.extensions import ErrorSchema
+from app.extensions import ApiBlueprint, ErrorSchema
 from app.pagination import SelectPage
 from app.tickets.schemas import TicketSchema
 from app.tickets.search_schemas import SavedViewCreateSchema, SavedViewSchema, TicketQuerySchema
 from app.tickets.services import search as services
 
-search_bp = Blueprint(
+search_bp = ApiBlueprint(
     "ticket_search",
     __name__,
     url_prefix="/api/v1/tickets",
     description="Searching tickets: filters, full text over subject, description and comments, sorting.",
 )
-views_bp = Blueprint(
+views_bp = ApiBlueprint(
     "ticket_views",
     __name__,
     url_prefix="/api/v1/views",

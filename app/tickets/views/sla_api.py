@@ -6,22 +6,20 @@ Everyone signed in with directory access reads them; changing them takes `Permis
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from app.accounts.access import Permission, current_agent, requires
-from app.extensions import ErrorSchema
+from app.extensions import ApiBlueprint, ErrorSchema
 from app.pagination import SelectPage
 from app.tickets import sla_schemas as schemas
 from app.tickets.services import sla as services
 
-calendars_bp = Blueprint(
+calendars_bp = ApiBlueprint(
     "business_calendars",
     __name__,
     url_prefix="/api/v1/calendars",
     description="Business-hours calendars: weekly opening hours in a time zone, minus holidays. SLA policies "
     "with a calendar count business time only.",
 )
-policies_bp = Blueprint(
+policies_bp = ApiBlueprint(
     "sla_policies",
     __name__,
     url_prefix="/api/v1/sla-policies",
