@@ -217,6 +217,31 @@ def test_list_filters_by_type_assignee_customer_tag_and_dates_from_the_form(brow
     assert f'<option selected value="{supervisor.id}">{supervisor.name}</option>' in kept
 
 
+def test_the_lists_dates_are_days_of_the_agents_time_zone(browser, agent):
+    agent.timezone = "Asia/Shanghai"  # UTC+8
+    created = {
+        "late on the 30th, Shanghai": datetime(2026, 11, 30, 15, 30, tzinfo=UTC),
+        "early on the 1st, Shanghai": datetime(2026, 11, 30, 16, 30, tzinfo=UTC),
+        "late on the 1st, Shanghai": datetime(2026, 12, 1, 15, 30, tzinfo=UTC),
+        "early on the 2nd, Shanghai": datetime(2026, 12, 1, 16, 30, tzinfo=UTC),
+    }
+    tickets = {subject: _open(agent, subject=subject) for subject in created}
+    for subject, moment in created.items():
+        tickets[subject].created_at = moment
+    db.session.commit()
+
+    def listed(query: str) -> set[str]:
+        page = _text(browser.get(f"/tickets?{query}"))
+        return {subject for subject, ticket in tickets.items() if ticket.reference in page}
+
+    assert listed("created_from=2026-12-01&created_to=2026-12-02") == {
+        "early on the 1st, Shanghai",
+        "late on the 1st, Shanghai",
+    }
+    # A moment with its offset is taken as written, as the API takes it.
+    assert listed("created_from=2026-12-01T16:00:00%2B00:00") == {"early on the 2nd, Shanghai"}
+
+
 def test_saved_view_keeps_the_new_filters(browser, agent):
     _open(agent, subject="Printer jam", tags=["printer"])
     _open(agent, subject="Printer broken", tags=["printer"], type="incident")

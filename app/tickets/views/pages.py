@@ -10,7 +10,7 @@ Bodies are stored as sanitized HTML (`app.tickets.sanitize`); templates mark onl
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -56,6 +56,7 @@ TIMELINE_SIZE = 10
 RECENT_EVENTS = 15
 # Query-string keys the list page uses for itself rather than as filters.
 _PAGE_KEYS = ("page", "view")
+_DATE_KEYS = tuple(f"{name}_{end}" for name in search_services.DATE_FILTERS for end in ("from", "to"))
 
 
 # -- presentation helpers ---------------------------------------------------------------------------
@@ -151,12 +152,26 @@ def _filters_from(args: MultiDict) -> tuple[dict[str, Any], dict[str, str]]:
         if values:
             raw[key] = values if isinstance(schema.fields.get(key), ma_fields.List) else values[0]
     try:
-        return schema.load(raw), {}
+        return schema.load(_agents_days(raw)), {}
     except ValidationError as invalid:
         return {}, {
             name: " ".join(flat_messages(messages))
             for name, messages in invalid.normalized_messages().items()
         }
+
+
+def _agents_days(raw: dict[str, Any]) -> dict[str, Any]:
+    """The list's date inputs send days (`2026-12-01`), which the API's schema reads as UTC days; the
+    agent means their own: each day becomes its midnight in the agent's time zone."""
+    local = dict(raw)
+    for key in _DATE_KEYS:
+        if isinstance(value := raw.get(key), str):
+            try:
+                day = date.fromisoformat(value.strip())
+            except ValueError:
+                continue  # a moment with its time, or nonsense for the schema to name
+            local[key] = datetime.combine(day, time(), tzinfo=_agent_zone()).isoformat()
+    return local
 
 
 def _filter_args(args: MultiDict) -> dict[str, list[str]]:
