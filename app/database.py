@@ -26,7 +26,7 @@ def ping_idle_connections(engine: Engine) -> None:
     """Check a pooled connection before handing it out when it has sat idle for a second or more.
 
     SQLAlchemy's `pool_pre_ping` checks every checkout: one more round trip to the database for every
-    request, a tenth of a ticket creation's time. A connection given back less than a second ago was
+    request (a sixth of a ticket creation's). A connection given back less than a second ago was
     working then (the same bypass window as HikariCP's); one idle for longer may have been closed by a
     database restart or a firewall, and is replaced before anyone uses it. If the ping finds it dead,
     the whole pool is dropped, so a restart costs no request. Only a connection that dies within the

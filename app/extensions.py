@@ -53,8 +53,8 @@ class SwitchboardApi(Api):
 class ApiBlueprint(Blueprint):
     """flask-smorest's Blueprint, parsing every request to an endpoint with one schema instance.
 
-    Given a schema class, webargs makes a new instance for each request, copying every field: a
-    twentieth of a ticket creation's CPU. A marshmallow 4 schema keeps no state between loads, so one
+    Given a schema class, webargs makes a new instance for each request, copying every field: about a
+    tenth of a ticket creation's instructions. A marshmallow 4 schema keeps no state between loads, so one
     instance serves every request and thread.
     """
 
