@@ -92,6 +92,29 @@ WORDS = {
 }
 
 
+# The built-in saved views by id, as the list page names them; the API keeps the names of
+# `services.search.BUILT_IN_VIEWS`, in English.
+BUILT_IN_VIEWS = {
+    "my-open": (_l("My open"), _l("Unsolved tickets assigned to you.")),
+    "unassigned-in-my-queues": (
+        _l("Unassigned in my queues"),
+        _l("Unsolved tickets nobody has taken, in the queues your teams serve."),
+    ),
+    "breaching-soon": (
+        _l("Breaching soon"),
+        _l("Unsolved tickets with an SLA target due soon or already overdue, soonest first."),
+    ),
+}
+
+
+def shown_view(view: dict[str, Any]) -> dict[str, Any]:
+    """A saved view as a page shows it: a built-in one under its translated name and description."""
+    if view["id"] not in BUILT_IN_VIEWS:
+        return view
+    name, description = BUILT_IN_VIEWS[view["id"]]
+    return {**view, "name": str(name), "description": str(description)}
+
+
 def word(value: str | None) -> Any:
     """`on_hold` -> `On hold`, translated when it is shown (lazy: forms are built at import time)."""
     return WORDS.get(value or "") or (value or "").replace("_", " ").capitalize()

@@ -9,12 +9,12 @@ import pytest
 
 from app.dbtypes import utcnow
 from app.extensions import db
-from app.tickets import services
+from app.tickets import services, words
 from app.tickets.models import SavedView
 from app.tickets.services import search
 from app.tickets.services.search import MAX_SAVED_VIEWS
 from tests.factories import AgentFactory, TeamFactory
-from tests.helpers import ApiClient
+from tests.helpers import ApiClient, signed_in
 from tests.ticket_factories import QueueFactory
 from tests.tickets.workflow import CUSTOMER, open_ticket, ticket_in
 
@@ -54,6 +54,31 @@ def test_the_list_starts_with_the_built_in_views(as_agent):
     assert all(view["built_in"] for view in views)
     assert views[0]["filters"] == {"assignee_id": ["me"], "status": ["new", "open", "pending", "on_hold"]}
     assert views[2]["filters"]["breaching_within_seconds"] == 7200
+
+
+def test_an_agent_reads_the_built_in_views_in_their_language_while_the_api_keeps_english(client):
+    agent = AgentFactory(language="zh")
+    api = ApiClient.for_agent(client.application, agent)
+    page = signed_in(client, agent).get("/tickets").get_data(as_text=True)
+
+    for name, description in (
+        ("我的未解决工单", "分配给你的未解决工单。"),
+        ("我的队列中未分配", "你的团队所服务的队列中无人认领的未解决工单。"),
+        ("SLA 即将超时", "SLA 目标即将到期或已超时的未解决工单，最早到期的排在前面。"),  # noqa: RUF001 (Chinese punctuation)
+    ):
+        assert f'title="{description}">{name}</a>' in page
+    assert "My open" not in page
+    assert [view["name"] for view in api.get("/api/v1/views").json[:3]] == [
+        "My open",
+        "Unassigned in my queues",
+        "Breaching soon",
+    ]
+
+
+def test_the_pages_name_every_built_in_view_as_the_api_does_in_english(app):
+    for view in search.BUILT_IN_VIEWS.values():
+        name, description = words.BUILT_IN_VIEWS[view.id]
+        assert (str(name), str(description)) == (view.name, view.description)
 
 
 def test_views_need_a_signed_in_caller(client):

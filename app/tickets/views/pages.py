@@ -45,7 +45,7 @@ from app.tickets.models.vocabulary import UNSOLVED
 from app.tickets.search_schemas import TicketQuerySchema
 from app.tickets.services import StaleVersion, attachments, notifications, portal, sla, surveys
 from app.tickets.services import search as search_services
-from app.tickets.words import label
+from app.tickets.words import label, shown_view
 
 bp = Blueprint("tickets_pages", __name__)
 
@@ -185,7 +185,7 @@ def _filter_args(args: MultiDict) -> dict[str, list[str]]:
 
 def _render_index(args: MultiDict, *, save_form: SaveViewForm | None = None, status: int = 200):
     actor = current_agent()
-    views = search_services.list_views(actor=actor)
+    views = [shown_view(view) for view in search_services.list_views(actor=actor)]
     view_id = args.get("view") or None
     form = TicketSearchForm(formdata=None if view_id else args)
     form.set_queues(db.session.scalars(services.list_queues()))
