@@ -5,6 +5,7 @@
 2. The kernel imports no room (except the factory, which lists them).
 3. Foreign keys follow imports: a table points only at tables of its own room or lower ones.
 4. Every endpoint declares an access rule.
+5. Every API blueprint parses its arguments with one schema instance per endpoint.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import ast
 import importlib
 from pathlib import Path
 
+import flask_smorest as smorest
 import pytest
 from sqlalchemy import Table
 
 from app.accounts.access import _EXTENSION_ENDPOINTS, rule_of
-from app.extensions import db
+from app.extensions import ApiBlueprint, db
 
 APP = Path(__file__).resolve().parent.parent / "app"
 
@@ -136,3 +138,13 @@ def test_every_endpoint_declares_an_access_rule(app):
         if rule.endpoint not in _EXTENSION_ENDPOINTS and rule_of(app.view_functions[rule.endpoint]) is None
     ]
     assert missing == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_every_api_blueprint_parses_with_one_schema_instance(app):
+    plain = [
+        name
+        for name, blueprint in app.blueprints.items()
+        if isinstance(blueprint, smorest.Blueprint) and not isinstance(blueprint, ApiBlueprint)
+    ]
+    assert plain == [], "declare API blueprints as app.extensions.ApiBlueprint"
