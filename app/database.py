@@ -33,13 +33,12 @@ def ping_idle_connections(engine: Engine) -> None:
     second fails its next request, which also drops the pool.
     """
 
-    @event.listens_for(engine, "connect")
-    def _opened(_dbapi_connection, record) -> None:
+    def _working_now(_dbapi_connection, record) -> None:
         record.info[_GIVEN_BACK_AT] = time.monotonic()
 
-    @event.listens_for(engine, "checkin")
-    def _given_back(_dbapi_connection, record) -> None:
-        record.info[_GIVEN_BACK_AT] = time.monotonic()
+    # A connection just opened is as alive as one just given back.
+    event.listen(engine, "connect", _working_now)
+    event.listen(engine, "checkin", _working_now)
 
     @event.listens_for(engine, "checkout")
     def _handed_out(dbapi_connection, record, _proxy) -> None:
