@@ -146,6 +146,19 @@ def test_a_missing_choice_is_linked_to_its_first_button(client):
     assert 'href="#desired_outcome-0"' in response.get_data(as_text=True)
 
 
+class TestWithCsrfSwitchedOffByConfiguration:
+    @pytest.fixture
+    def app_config(self, app_config):
+        return {**app_config, "WTF_CSRF_ENABLED": False}
+
+    def test_the_form_is_still_shown(self, client):
+        # The form then has no token field, which its error summary used to read unconditionally.
+        response = client.get("/complaints/new")
+
+        assert response.status_code == 200
+        assert 'name="description"' in response.get_data(as_text=True)
+
+
 # -- protections -----------------------------------------------------------------------------------------
 
 
