@@ -16,6 +16,7 @@ from pathlib import Path
 
 import flask_smorest as smorest
 import pytest
+from marshmallow import Schema
 from sqlalchemy import Table
 
 from app.accounts.access import _EXTENSION_ENDPOINTS, rule_of
@@ -148,3 +149,20 @@ def test_every_api_blueprint_parses_with_one_schema_instance(app):
         if isinstance(blueprint, smorest.Blueprint) and not isinstance(blueprint, ApiBlueprint)
     ]
     assert plain == [], "declare API blueprints as app.extensions.ApiBlueprint"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_request_is_parsed_without_building_a_schema(as_agent, monkeypatch):
+    ticket = {"subject": "Printer on fire", "customer": {"name": "Pat", "email": "pat@example.com"}}
+    assert as_agent.post("/api/v1/tickets", json=ticket).status_code == 201  # nested schemas built once
+    built = []
+    build = Schema.__init__
+
+    def counted(schema, *args, **kwargs):
+        built.append(type(schema).__name__)
+        build(schema, *args, **kwargs)
+
+    monkeypatch.setattr(Schema, "__init__", counted)
+
+    assert as_agent.post("/api/v1/tickets", json=ticket).status_code == 201
+    assert built == []
