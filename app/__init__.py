@@ -43,9 +43,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     errors.init_app(app)
 
-    from app import accounts, callcenter, customers, demo, kpi, tickets
+    from app import accounts, callcenter, customers, demo, kpi, notifications, portal, tickets
 
-    for room in (accounts, customers, tickets, callcenter, kpi, demo):
+    for room in (accounts, customers, tickets, notifications, portal, callcenter, kpi, demo):
         room.init_app(app)
     app.after_request(_security_headers)
     return app

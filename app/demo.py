@@ -16,8 +16,10 @@ from app.accounts import services as accounts
 from app.accounts.models import Agent
 from app.customers import services as customers
 from app.extensions import db
+from app.notifications import services as notifications
+from app.portal import links
+from app.portal.surveys import services as surveys
 from app.tickets import services as tickets
-from app.tickets.services import links, notifications, surveys
 
 demo_cli = AppGroup("demo", help="Demo data.")
 

@@ -86,7 +86,8 @@ def _children_cpu() -> float:
 
 
 def row_counts(url: str) -> dict[str, int]:
-    from app.tickets.models import Comment, SlaTarget, Ticket, TicketEvent
+    from app.tickets.models import Comment, Ticket, TicketEvent
+    from app.tickets.sla.models import SlaTarget
 
     engine = create_engine(url)
     with engine.connect() as conn:

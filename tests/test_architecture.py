@@ -1,32 +1,44 @@
 """The room rules of docs/architecture.md, checked by reading the code.
 
 1. Imports point down the levels; a room imports only a lower room's models, services, schemas,
-   signals (and the accounts room's access rules); nothing imports `kpi`.
-2. The kernel imports no room (except the factory, which lists them).
-3. Foreign keys follow imports: a table points only at tables of its own room or lower ones.
-4. Every endpoint declares an access rule.
-5. Every API blueprint parses its arguments with one schema instance per endpoint.
+   signals (and the accounts room's access rules, the tickets room's words); nothing imports `kpi`.
+2. Inside a room, a feature package (`tickets.sla`, `portal.surveys`, ...) and the room's core use
+   each other's public parts only, as rooms do; the room's `__init__` wires every package.
+3. The kernel imports no room (except the factory, which lists them).
+4. Foreign keys follow imports: a table points only at tables of its own room or lower ones.
+5. Every endpoint declares an access rule.
+6. Every API blueprint parses its arguments with one schema instance per endpoint.
 """
 
 from __future__ import annotations
 
 import ast
-import importlib
 from pathlib import Path
 
 import flask_smorest as smorest
 import pytest
 from marshmallow import Schema
-from sqlalchemy import Table
 
 from app.accounts.access import _EXTENSION_ENDPOINTS, rule_of
 from app.extensions import ApiBlueprint, db
 
 APP = Path(__file__).resolve().parent.parent / "app"
 
-LEVELS = {"accounts": 0, "customers": 1, "tickets": 2, "callcenter": 3, "kpi": 4}
+LEVELS = {
+    "accounts": 0,
+    "customers": 1,
+    "tickets": 2,
+    "notifications": 3,
+    "portal": 4,
+    "callcenter": 5,
+    "kpi": 6,
+}
 TOOLING = {"demo"}  # loads data through every room's services; nothing imports it
-PUBLIC_PARTS = {"models", "services", "schemas", "signals", "access"}
+PUBLIC_PARTS = {"models", "services", "schemas", "signals", "access", "words"}
+# Feature packages inside rooms: each keeps its models, services and adapters side by side.
+FEATURES = {"tickets": {"sla", "history", "search", "attachments"}, "portal": {"surveys"}}
+# Steps of a room's core that its packages build on: the tickets' audit trail, the portal's links.
+CORE_STEPS = {"tickets": {"audit"}, "portal": {"links"}}
 
 
 def _room_of(module: str) -> str | None:
@@ -81,13 +93,49 @@ def _violations():
             elif LEVELS[target_room] >= LEVELS[source_room]:
                 yield f"{module} imports {imported}: same or higher level"
             else:
-                part = imported.split(".")[2] if imported.count(".") >= 2 else None
+                parts = imported.split(".")
+                depth = 3 if len(parts) > 2 and parts[2] in FEATURES.get(target_room, ()) else 2
+                part = parts[depth] if len(parts) > depth else None
                 if part is not None and part not in PUBLIC_PARTS and not part[0].isupper():
                     yield f"{module} imports {imported}: only models, services, schemas, signals are public"
 
 
+def _package_of(module: str) -> tuple[str, str | None] | None:
+    """(room, feature package or None for the room's core) of a module inside a room."""
+    parts = module.split(".")
+    room = _room_of(module)
+    if room is None or room in TOOLING:
+        return None
+    if len(parts) >= 3 and parts[2] in FEATURES.get(room, ()):
+        return room, parts[2]
+    return room, None
+
+
+def _package_violations():
+    for module, path in _modules():
+        source = _package_of(module)
+        if source is None or module == f"app.{source[0]}":
+            continue  # the room's __init__ wires all of its packages
+        for imported in _imports(path):
+            target = _package_of(imported)
+            if target is None or target[0] != source[0] or target == source:
+                continue
+            room, feature = target
+            parts = imported.split(".")
+            depth = 3 if feature else 2
+            part = parts[depth] if len(parts) > depth else None
+            allowed = PUBLIC_PARTS | (set() if feature else CORE_STEPS.get(room, set()))
+            if part is not None and part not in allowed and not part[0].isupper():
+                where = f"{room}.{feature}" if feature else f"{room} core"
+                yield f"{module} imports {imported}: reaches into the internals of {where}"
+
+
 def test_rooms_import_only_downward_and_only_public_parts():
     assert sorted(set(_violations())) == []
+
+
+def test_packages_of_a_room_use_only_each_others_public_parts():
+    assert sorted(set(_package_violations())) == []
 
 
 def test_the_checker_catches_an_upward_import(tmp_path, monkeypatch):
@@ -101,19 +149,40 @@ def test_the_checker_catches_an_upward_import(tmp_path, monkeypatch):
     assert any("same or higher level" in v for v in found)
 
 
+def test_the_checker_catches_a_package_reaching_into_a_sibling(tmp_path, monkeypatch):
+    sla = tmp_path / "app" / "tickets" / "sla"
+    sla.mkdir(parents=True)
+    (sla / "bad.py").write_text(
+        "from app.tickets.search import services\n"  # a sibling's use cases: allowed
+        "from app.tickets.search.api import bp\n"  # a sibling's adapter: not
+        "from app.tickets.views import pages\n"  # the core's adapter: not
+    )
+    monkeypatch.setattr(f"{__name__}.APP", tmp_path / "app")
+
+    found = list(_package_violations())
+
+    assert found == [
+        "app.tickets.sla.bad imports app.tickets.search.api: reaches into the internals of tickets.search",
+        "app.tickets.sla.bad imports app.tickets.search.api.bp: reaches into the internals of tickets.search",
+        "app.tickets.sla.bad imports app.tickets.views: reaches into the internals of tickets core",
+        "app.tickets.sla.bad imports app.tickets.views.pages: reaches into the internals of tickets core",
+    ]
+
+
 def _table_rooms() -> dict[str, str]:
-    """Table name -> room, from what each room's models module defines (mapped classes and tables)."""
+    """Table name -> room, from the module that maps or declares each table."""
     rooms = {}
-    for room in LEVELS:
-        try:
-            models = importlib.import_module(f"app.{room}.models")
-        except ModuleNotFoundError:
+    for mapper in db.Model.registry.mappers:
+        rooms[mapper.local_table.name] = _room_of(mapper.class_.__module__)
+    for module, path in _modules():
+        room = _room_of(module)
+        if room is None:
             continue
-        for value in vars(models).values():
-            table = getattr(value, "__table__", value)
-            module = getattr(value, "__module__", "") or ""
-            if isinstance(table, Table) and (value is table or module.startswith(models.__name__)):
-                rooms[table.name] = room
+        for node in ast.walk(ast.parse(path.read_text())):
+            # Association tables: `name = Table("table_name", ...)`
+            is_table = isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Table"
+            if is_table and node.args and isinstance(node.args[0], ast.Constant):
+                rooms.setdefault(node.args[0].value, room)
     return rooms
 
 

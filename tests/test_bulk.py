@@ -19,15 +19,8 @@ from app.bulk import CopySession, copy_new_objects, insert_new_objects
 from app.customers.models import Customer, CustomerEvent
 from app.dbtypes import UTCDateTime
 from app.extensions import db
-from app.tickets.models import (
-    Comment,
-    Complaint,
-    SlaTarget,
-    Ticket,
-    TicketEvent,
-    TicketPause,
-    TicketTag,
-)
+from app.tickets.models import Comment, Complaint, Ticket, TicketEvent, TicketTag
+from app.tickets.sla.models import SlaTarget, TicketPause
 from tests.factories import AgentFactory
 from tests.helpers import statements_seen
 

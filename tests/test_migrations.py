@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
-from app.tickets.search_index import include_name
+from app.tickets.search.index import include_name
 from tests import backends
 from tests.conftest import BASE_CONFIG
 

@@ -12,8 +12,9 @@ from flask import Flask
 from app import create_app, process_cache
 from app.accounts import services as accounts
 from app.extensions import db
-from app.tickets.models import SlaPolicy, Ticket
-from app.tickets.services import sla
+from app.tickets.models import Ticket
+from app.tickets.sla import services as sla
+from app.tickets.sla.models import SlaPolicy
 from tests import backends
 from tests.conftest import FreshContextClient
 from tests.factories import AgentFactory

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import factory
 
-from app.tickets.models import Calendar, Queue, SlaPolicy, Ticket
+from app.tickets.models import Queue, Ticket
+from app.tickets.sla.models import Calendar, SlaPolicy
 from tests.customer_factories import CustomerFactory
 from tests.factories import BaseFactory, register
 

@@ -24,6 +24,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.naming import unique_name
 from app.process_cache import cached, watch
+from app.records import get_or_404, is_storable_id
 
 TOKEN_PREFIX = "sb_"
 # Writing `last_used_at` on every request would turn each API read into a write.
@@ -57,10 +58,7 @@ def _check_role(role: str) -> str:
 
 
 def get_agent(agent_id: int) -> Agent:
-    agent = db.session.get(Agent, agent_id)
-    if agent is None:
-        raise NotFound(f"Agent {agent_id} not found.")
-    return agent
+    return get_or_404(Agent, agent_id)
 
 
 def find_agent_by_email(email: str) -> Agent | None:
@@ -331,7 +329,7 @@ def list_tokens(*, actor: Agent):
 
 def revoke_token(token_id: int, *, actor: Agent) -> ApiToken:
     """Revoke one of the actor's own tokens (admins may revoke anyone's). Revoking twice is harmless."""
-    token = db.session.get(ApiToken, token_id)
+    token = db.session.get(ApiToken, token_id) if is_storable_id(token_id) else None
     if token is None or (token.agent_id != actor.id and actor.role != Role.ADMIN):
         raise NotFound(f"Token {token_id} not found.")
     if token.revoked_at is None:
@@ -344,10 +342,7 @@ def revoke_token(token_id: int, *, actor: Agent) -> ApiToken:
 
 
 def get_team(team_id: int) -> Team:
-    team = db.session.get(Team, team_id)
-    if team is None:
-        raise NotFound(f"Team {team_id} not found.")
-    return team
+    return get_or_404(Team, team_id)
 
 
 def list_teams():

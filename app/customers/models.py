@@ -32,7 +32,6 @@ CURRENCY = re.compile(r"^[A-Z]{3}\Z")
 FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}\Z")
 MAX_CHOICES = 100
 # Ids are 32-bit integers on PostgreSQL; asking it for a larger one is an error, not an empty result.
-MAX_ID = 2**31 - 1
 
 
 class ContactKind(StrEnum):

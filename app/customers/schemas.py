@@ -18,7 +18,6 @@ from app.customers.models import (
     LANGUAGE,
     MAX_CHOICES,
     MAX_CONTACTS,
-    MAX_ID,
     MAX_MONEY,
     MAX_TAGS,
     NAME_MAX,
@@ -31,6 +30,7 @@ from app.customers.models import (
 )
 from app.i18n import TIMEZONE_MAX
 from app.pagination import QuerySchema
+from app.records import MAX_ID
 
 _NAME = validate.Length(min=1, max=NAME_MAX)
 _LANGUAGE = [

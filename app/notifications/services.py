@@ -32,26 +32,29 @@ from flask import current_app, render_template
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from app import sanitize
 from app.accounts.models import Agent, Role, team_members
 from app.customers.models import Customer
 from app.dbtypes import utcnow
 from app.extensions import db
 from app.i18n import DEFAULT_LANGUAGE, customer_locale, normalize_language
+from app.notifications import mail
+from app.notifications.models import Notification, NotificationStatus
+from app.notifications.signals import mail_values_requested
 from app.queue import enqueue, get_queue
-from app.tickets import mail, sanitize
-from app.tickets.models import Notification, Ticket
-from app.tickets.models.outbox import NotificationStatus
-from app.tickets.services import links
+from app.tickets.models import Ticket
+from app.urls import public_url
 
 if TYPE_CHECKING:
-    from app.tickets.models import Comment, SlaTarget
+    from app.tickets.models import Comment
+    from app.tickets.sla.models import SlaTarget
 
 log = logging.getLogger(__name__)
 
 KINDS = ("ticket_received", "public_reply", "ticket_solved", "sla_breached", "tracking_links")
 # Channels on which the customer reached us themselves, so a confirmation tells them it arrived.
 CONFIRMED_CHANNELS = frozenset({"web", "email"})
-DELIVERY_JOB = "app.tickets.jobs.deliver_notification"
+DELIVERY_JOB = "app.notifications.jobs.deliver_notification"
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_RETRY_BASE_SECONDS = 60
 # How long a worker may take to send one mail before the row counts as abandoned.
@@ -334,22 +337,14 @@ def _template_values(row, ticket, customer, agent) -> dict[str, Any]:
         "context": context,
         "reply": context.get("reply"),
     }
-    if ticket is not None and agent is None:
-        values["tracking_url"] = links.tracking_url(links.issue_tracking_token(ticket.id))
-    if row.kind == "ticket_solved" and ticket is not None:
-        values["survey_url"] = links.survey_link(ticket.id)
     if row.kind == "sla_breached":
-        values["ticket_url"] = links.public_url("tickets_pages.show", ticket_id=row.ticket_id)
+        values["ticket_url"] = public_url("tickets_pages.show", ticket_id=row.ticket_id)
         due = context.get("due_at")
         values["due_at"] = datetime.fromisoformat(due) if due else None
-    if row.kind == "tracking_links":
-        tickets = db.session.scalars(
-            select(Ticket).where(Ticket.id.in_(context.get("ticket_ids") or [])).order_by(Ticket.id)
-        )
-        values["cases"] = [
-            {"ticket": case, "url": links.tracking_url(links.issue_tracking_token(case.id))}
-            for case in tickets
-        ]
+    # Links to the customers' own pages (tracking, survey) belong to the rooms that serve them; they
+    # mint them here, at delivery, so that only a mail that goes out carries a working link.
+    for _receiver, more in mail_values_requested.send(row, ticket=ticket, customer=customer, agent=agent):
+        values.update(more or {})
     return values
 
 

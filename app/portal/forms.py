@@ -24,9 +24,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
-from app.tickets.forms import ServiceErrorsMixin
+from app.forms import ServiceErrorsMixin
+from app.portal.models import IDEMPOTENCY_KEY_MAX, ORDER_NUMBER_MAX
 from app.tickets.models import ComplaintCategory, DesiredOutcome, TicketType
-from app.tickets.models.portal import IDEMPOTENCY_KEY_MAX, ORDER_NUMBER_MAX
+from app.tickets.words import label
 
 NAME_MAX = 200
 TEXT_MAX = 20_000
@@ -82,6 +83,8 @@ def _files_field() -> MultipleFileField:
 
 class _SubmissionForm(ServiceErrorsMixin, FlaskForm):
     """What every submission asks: who you are, how to reach you, what happened, files."""
+
+    name_label = staticmethod(label)
 
     name = StringField(
         _l("Your name"),

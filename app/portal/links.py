@@ -1,23 +1,23 @@
 """The links we mail customers: their case's tracking page and its survey.
 
 A link carries a random token of which only the SHA-256 is stored, so a leaked database opens no case.
-Links are minted while a mail is written (the outbox renders them as it delivers), which is why they
-live here, below `notifications`, `portal` and `surveys`, each of which needs them.
+Links are minted while a mail is written: the outbox asks for them as it delivers
+(`notifications.signals.mail_values_requested`, answered in `portal.receivers`). The portal's pages and
+the surveys look presented tokens up by their hash here.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Any
-from urllib.parse import urlsplit
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.dbtypes import utcnow
 from app.extensions import db
-from app.tickets.models import Survey, TrackingToken
+from app.portal.models import TrackingToken
+from app.portal.surveys.models import Survey
+from app.urls import public_url
 
 TOKEN_BYTES = 32
 
@@ -25,13 +25,6 @@ TOKEN_BYTES = 32
 def token_hash(token: str) -> str:
     """What is stored of a token, and what a presented token is looked up by."""
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
-
-
-def public_url(endpoint: str, **values: Any) -> str:
-    """An absolute link for a mail, on `PUBLIC_BASE_URL` (a worker has no request to take a host from)."""
-    parts = urlsplit(current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000")
-    adapter = current_app.url_map.bind(parts.netloc, url_scheme=parts.scheme, script_name=parts.path or "/")
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def issue_tracking_token(ticket_id: int) -> str:

@@ -40,10 +40,11 @@ from app.accounts.access import public
 from app.customers import services as customers
 from app.errors import AppError, Invalid, NotFound
 from app.extensions import csrf, db, limiter
+from app.forms import error_summary
 from app.i18n import current_language, use_customer
-from app.tickets.forms import error_summary
-from app.tickets.models import ComplaintStage, Status, TicketType
-from app.tickets.portal_forms import (
+from app.portal import links
+from app.portal import services as portal
+from app.portal.forms import (
     COMPLAINT_FIELDS,
     REQUEST_FIELDS,
     LostLinksForm,
@@ -51,9 +52,9 @@ from app.tickets.portal_forms import (
     PortalReplyForm,
     PortalRequestForm,
 )
-from app.tickets.services import links, portal
+from app.tickets.models import ComplaintStage, Status, TicketType
 
-bp = Blueprint("portal", __name__)
+bp = Blueprint("portal", __name__, template_folder="templates")
 
 SENT_KEY = "portal_sent"
 TRACKING_HEADERS = {

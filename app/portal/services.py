@@ -30,27 +30,20 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import bulk
+from app import bulk, sanitize
 from app.customers import services as customers
 from app.customers.models import Customer
 from app.dbtypes import utcnow
 from app.errors import Invalid, NotFound
 from app.extensions import db
+from app.notifications import services as notifications
+from app.portal.links import issue_tracking_token, token_hash
+from app.portal.models import IDEMPOTENCY_KEY_MAX, ORDER_NUMBER_MAX, TrackingToken, WebSubmission
 from app.queue import enqueue
-from app.tickets import sanitize
-from app.tickets.models import (
-    ComplaintCategory,
-    DesiredOutcome,
-    Status,
-    Ticket,
-    TicketType,
-    TrackingToken,
-    WebSubmission,
-)
-from app.tickets.models.portal import IDEMPOTENCY_KEY_MAX, ORDER_NUMBER_MAX
-from app.tickets.services import attachments, notifications, tickets
-from app.tickets.services.attachments import UploadedFile
-from app.tickets.services.links import issue_tracking_token, token_hash
+from app.tickets.attachments import services as attachments
+from app.tickets.attachments.services import UploadedFile
+from app.tickets.models import ComplaintCategory, DesiredOutcome, Status, Ticket, TicketType
+from app.tickets.services import tickets
 
 IDEMPOTENCY_KEY = re.compile(rf"^[A-Za-z0-9_-]{{16,{IDEMPOTENCY_KEY_MAX}}}$")
 WEB_TYPES = (TicketType.COMPLAINT, TicketType.QUESTION, TicketType.INCIDENT, TicketType.REQUEST)
@@ -354,7 +347,7 @@ def request_tracking_links(email: str) -> None:
     Always the same work, whether the address is known or not: one job is enqueued, and the lookup
     happens there (`send_tracking_links`), so neither the answer nor its timing tells who is a customer.
     """
-    enqueue("app.tickets.jobs.send_tracking_links", email)
+    enqueue("app.portal.jobs.send_tracking_links", email)
 
 
 def send_tracking_links(email: str) -> None:

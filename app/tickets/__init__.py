@@ -1,4 +1,6 @@
-"""Tickets and complaints: workflow, comments, SLA clocks, audit trail, public portal (level 2)."""
+"""Tickets and complaints (level 2): workflow, comments, queues, macros, the audit trail, and the
+packages that grew inside the room: `sla` (calendars, policies, clocks, the check), `history` (the
+import of another helpdesk's tickets), `search` (filters, full text, saved views) and `attachments`."""
 
 from flask import Flask
 
@@ -8,32 +10,28 @@ from app.extensions import api, csrf
 
 
 def init_app(app: Flask) -> None:
-    from app.tickets import jobs, receivers
-    from app.tickets.cli import tickets_cli
+    from app.tickets import receivers
+    from app.tickets.attachments import api as attachments_api
+    from app.tickets.history import api as history_api
+    from app.tickets.history.cli import tickets_cli
     from app.tickets.schemas import TicketSchema
+    from app.tickets.search import api as search_api
     from app.tickets.services import StaleVersion
+    from app.tickets.sla import api as sla_api
+    from app.tickets.sla import jobs as sla_jobs
     from app.tickets.views import api as api_views
-    from app.tickets.views import attachments_api, import_api, pages, portal, search_api, sla_api
-    from app.tickets.views.follow_ups import bp as follow_ups_bp
-    from app.tickets.views.notifications_api import blueprints as notification_api_blueprints
-    from app.tickets.views.surveys import bp as surveys_bp
+    from app.tickets.views import pages
 
     for blueprint in (
         *api_views.blueprints,
         *sla_api.blueprints,
         *attachments_api.blueprints,
-        *import_api.blueprints,
+        *history_api.blueprints,
         *search_api.blueprints,
-        *notification_api_blueprints,
     ):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     app.register_blueprint(pages.bp)
-    app.register_blueprint(surveys_bp)
-    app.register_blueprint(follow_ups_bp)
-    # The portal checks CSRF inside its rate limits (see `portal.csrf_inside_limits`).
-    csrf.exempt(portal.bp)
-    app.register_blueprint(portal.bp)
 
     @app.errorhandler(StaleVersion)
     def _stale_version(error: StaleVersion):
@@ -44,5 +42,4 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(tickets_cli)
     receivers.connect()
-    queue.register_periodic(app, jobs.schedule_periodic_jobs)
-    queue.register_periodic(app, jobs.schedule_outbox_jobs)
+    queue.register_periodic(app, sla_jobs.schedule_periodic_jobs)

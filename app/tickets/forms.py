@@ -26,6 +26,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from app.forms import ServiceErrorsMixin
 from app.tickets.models import (
     ComplaintCategory,
     ComplaintStage,
@@ -65,66 +66,6 @@ def optional_id(value: Any) -> int | None:
 
 def comma_list(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").replace("\n", ",").split(",") if part.strip()]
-
-
-def flat_messages(messages: Any) -> list[str]:
-    """A service's messages for one field, flattened (list items come as {"0": [...]})."""
-    if isinstance(messages, dict):
-        # List items are keyed by position; the form has one box per field, so the position says nothing.
-        return [
-            " ".join(flat_messages(inner))
-            if str(name).isdigit()
-            else f"{label(str(name))}: {' '.join(flat_messages(inner))}"
-            for name, inner in messages.items()
-        ]
-    if isinstance(messages, list | tuple):
-        return [str(m) for m in messages]
-    return [str(messages)]
-
-
-class ServiceErrorsMixin:
-    """Put a service's field messages next to the fields; `ALIASES` maps service names to field names.
-
-    Several forms share the ticket page, so each has a `PREFIX`: its controls get distinct names and ids.
-    """
-
-    ALIASES: dict[str, str] = {}
-    NESTED: tuple[str, ...] = ()
-    PREFIX = ""
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        kwargs.setdefault("prefix", self.PREFIX)
-        super().__init__(*args, **kwargs)
-
-    def show_errors(self, errors: dict[str, Any], prefix: str = "") -> bool:
-        """False if some messages belong to no field of this form (the caller shows them elsewhere)."""
-        shown = True
-        for name, messages in errors.items():
-            key = f"{prefix}{name}"
-            if isinstance(messages, dict) and key in self.NESTED:
-                shown = self.show_errors(messages, prefix=f"{key}.") and shown
-                continue
-            field = getattr(self, self.ALIASES.get(key, key), None)
-            if field is None or not hasattr(field, "errors"):
-                shown = False
-                continue
-            field.errors = [*field.errors, *flat_messages(messages)]
-        return shown
-
-
-def error_summary(form: FlaskForm, order: tuple[str, ...], expired: str) -> list[tuple[str, str, str]]:
-    """The error summary at the top of a public form: (field id, label, first message) in the order the
-    fields are shown, led by `expired` when the CSRF token was refused (the page was open too long)."""
-    summary = []
-    for name in order:
-        field = form[name]
-        if field.errors:
-            # A group of radio buttons is reached through its first button.
-            target = f"{field.id}-0" if field.type == "RadioField" else field.id
-            summary.append((target, field.label.text, str(field.errors[0])))
-    if "csrf_token" in form and form.csrf_token.errors:  # no token field where CSRF is switched off
-        summary.insert(0, ("", "", expired))
-    return summary
 
 
 class TicketSearchForm(FlaskForm):
@@ -170,7 +111,12 @@ class SaveViewForm(FlaskForm):
     query = HiddenField(validators=[Length(max=4000)])
 
 
-class NewTicketForm(ServiceErrorsMixin, FlaskForm):
+class _ServiceErrors(ServiceErrorsMixin):
+    # The services name nested fields by their API names; the pages show the agent's words for them.
+    name_label = staticmethod(label)
+
+
+class NewTicketForm(_ServiceErrors, FlaskForm):
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=SUBJECT_MAX)])
     description = TextAreaField(
         _l("Description (plain text or simple HTML)"), validators=[Optional(), Length(max=BODY_MAX)]
@@ -252,7 +198,7 @@ class NewTicketForm(ServiceErrorsMixin, FlaskForm):
         return fields
 
 
-class TicketFieldsForm(ServiceErrorsMixin, FlaskForm):
+class TicketFieldsForm(_ServiceErrors, FlaskForm):
     """Status, priority, queue and tags of the version the agent is looking at."""
 
     PREFIX = "fields"
@@ -323,7 +269,7 @@ class TicketFieldsForm(ServiceErrorsMixin, FlaskForm):
         return differences
 
 
-class ComplaintForm(ServiceErrorsMixin, FlaskForm):
+class ComplaintForm(_ServiceErrors, FlaskForm):
     """The whole complaint-handling record: stage, category, severity, what the customer wants, root
     cause, remedy, compensation and follow-up.
 
@@ -395,7 +341,7 @@ class ComplaintForm(ServiceErrorsMixin, FlaskForm):
         return {"complaint": self._complaint}
 
 
-class ReplyForm(ServiceErrorsMixin, FlaskForm):
+class ReplyForm(_ServiceErrors, FlaskForm):
     PREFIX = "reply"
     body = TextAreaField(
         _l("Message (plain text or simple HTML)"), validators=[DataRequired(), Length(max=BODY_MAX)]
@@ -432,7 +378,7 @@ class ReplyForm(ServiceErrorsMixin, FlaskForm):
         }
 
 
-class MacroForm(ServiceErrorsMixin, FlaskForm):
+class MacroForm(_ServiceErrors, FlaskForm):
     PREFIX = "macro"
     version = IntegerField(widget=HiddenField.widget, validators=[InputRequired(), NumberRange(min=1)])
     macro_id = SelectField(
@@ -447,7 +393,7 @@ class MacroForm(ServiceErrorsMixin, FlaskForm):
         ]
 
 
-class AssignForm(ServiceErrorsMixin, FlaskForm):
+class AssignForm(_ServiceErrors, FlaskForm):
     """A supervisor gives the ticket to an agent, or back to nobody."""
 
     PREFIX = "assign"

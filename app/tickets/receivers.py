@@ -5,7 +5,6 @@ from __future__ import annotations
 from app.customers.signals import customers_merged, timeline_requested
 from app.queue import enqueue
 from app.tickets import services
-from app.tickets.services import surveys
 
 
 def _tickets_on_the_timeline(customer_id, *, before=None, limit=50, customer_ids=None, **_):
@@ -14,15 +13,10 @@ def _tickets_on_the_timeline(customer_id, *, before=None, limit=50, customer_ids
     return services.timeline_entries(customer_ids or [customer_id], before=before, limit=limit)
 
 
-def _surveys_on_the_timeline(customer_id, *, before=None, limit=50, customer_ids=None, **_):
-    return surveys.timeline_entries(customer_ids or [customer_id], before=before, limit=limit)
-
-
 def _tickets_follow_merged_customer(target, *, source_id, target_id, **_):
     enqueue("app.tickets.jobs.move_customer_tickets", source_id, target_id)
 
 
 def connect() -> None:
     timeline_requested.connect(_tickets_on_the_timeline)
-    timeline_requested.connect(_surveys_on_the_timeline)
     customers_merged.connect(_tickets_follow_merged_customer)

@@ -14,7 +14,7 @@ from app.tickets.models import (
     TicketType,
 )
 from app.tickets.models.tickets import BODY_MAX, SUBJECT_MAX
-from app.tickets.sla_schemas import SlaTargetSchema
+from app.tickets.sla.schemas import SlaTargetSchema
 
 _NAME = validate.Length(min=1, max=80)
 _DESCRIPTION = validate.Length(max=2000)

@@ -93,7 +93,7 @@ WORDS = {
 
 
 # The built-in saved views by id, as the list page names them; the API keeps the names of
-# `services.search.BUILT_IN_VIEWS`, in English.
+# `search.services.BUILT_IN_VIEWS`, in English.
 BUILT_IN_VIEWS = {
     "my-open": (_l("My open"), _l("Unsolved tickets assigned to you.")),
     "unassigned-in-my-queues": (

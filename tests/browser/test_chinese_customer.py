@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.notifications.models import Notification
+from app.portal import links
 from app.tickets import services
-from app.tickets.models import Notification, Ticket
-from app.tickets.services import links
+from app.tickets.models import Ticket
 from tests.factories import AgentFactory
 
 pytestmark = pytest.mark.browser

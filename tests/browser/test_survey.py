@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from app.extensions import db
+from app.portal import links
 from app.tickets import services
-from app.tickets.services import links
 from tests.browser.test_sign_in import sign_in
 from tests.customer_factories import CustomerFactory
 from tests.factories import AgentFactory

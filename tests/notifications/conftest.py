@@ -7,7 +7,7 @@ import json
 import pytest
 
 from app.extensions import db
-from app.tickets.models import Notification
+from app.notifications.models import Notification
 from tests.customer_factories import CustomerFactory
 
 

@@ -11,8 +11,8 @@ from email import policy
 import pytest
 
 from app.extensions import db
+from app.notifications import services as notifications
 from app.tickets import services
-from app.tickets.services import notifications
 from tests.customer_factories import CustomerFactory
 from tests.factories import PASSWORD
 from tests.helpers import sign_in

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.extensions import db
-from app.tickets.models import FollowUpTask, Survey
+from app.portal.surveys.models import FollowUpTask, Survey
 from tests.notifications.conftest import outbox
 
 

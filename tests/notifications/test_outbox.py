@@ -10,8 +10,10 @@ import pytest
 from app.dbtypes import utcnow
 from app.errors import Invalid
 from app.extensions import db
-from app.tickets import mail, services
-from app.tickets.services import notifications
+from app.notifications import mail
+from app.notifications import services as notifications
+from app.tickets import services
+from app.tickets.sla import services as sla
 from tests.customer_factories import CustomerFactory
 from tests.factories import PASSWORD, AgentFactory, TeamFactory
 from tests.helpers import sign_in
@@ -123,7 +125,7 @@ def test_supervisors_of_the_assignees_team_hear_of_a_breach(customer, agent):
         target.due_at = utcnow() - timedelta(minutes=5)
     db.session.commit()
 
-    services.sla.check_sla()
+    sla.check_sla()
 
     rows = outbox(kind="sla_breached")
     assert {row.recipient for row in rows} == {"own@example.com"}
@@ -139,7 +141,7 @@ def test_every_supervisor_hears_of_a_breach_when_nobody_shares_a_team(customer):
     ticket.sla_targets[0].due_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
 
-    services.sla.check_sla()
+    sla.check_sla()
 
     recipients = sorted(row.recipient for row in outbox(kind="sla_breached"))
     assert recipients == ["s1@example.com", "s2@example.com"]
@@ -244,7 +246,7 @@ def test_the_sweep_delivers_a_row_whose_enqueue_was_lost(app, customer, monkeypa
 
 
 def test_the_sweep_is_booked_once_per_interval(app):
-    from app.tickets import jobs
+    from app.notifications import jobs
 
     first = jobs.schedule_outbox_sweep()
     again = jobs.schedule_outbox_sweep()

@@ -61,7 +61,7 @@ def tracking_token(html: str) -> str:
 @pytest.fixture
 def outbox(monkeypatch):
     """What `notifications.notify` was asked to send, instead of sending it."""
-    from app.tickets.services import notifications
+    from app.notifications import services as notifications
 
     sent = []
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from app.portal import services as portal
 from app.tickets import services
-from app.tickets.services import portal
 from tests.factories import PASSWORD
 from tests.helpers import sign_in
 

@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 from app.customers.models import Customer
 from app.errors import Invalid
 from app.extensions import db
-from app.tickets.models import Attachment, Ticket, TrackingToken, WebSubmission
-from app.tickets.services import portal
+from app.portal import services as portal
+from app.portal.models import TrackingToken, WebSubmission
+from app.tickets.attachments.models import Attachment
+from app.tickets.models import Ticket
 from tests.helpers import statements_seen
 from tests.portal.conftest import COMPLAINT, PNG, REQUEST, form_fields, submit, tracking_token
 

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.extensions import db
+from app.portal import services as portal
 from app.tickets.models import Ticket
-from app.tickets.services import portal
 from tests import backends
 from tests.portal.conftest import COMPLAINT, submit
 

@@ -12,9 +12,12 @@ from sqlalchemy import func, select, update
 from app.customers import services as customers
 from app.dbtypes import utcnow
 from app.extensions import db
+from app.portal import links
+from app.portal import services as portal
+from app.portal.models import TrackingToken
 from app.tickets import services
-from app.tickets.models import Attachment, Comment, Ticket, TrackingToken
-from app.tickets.services import links, portal
+from app.tickets.attachments.models import Attachment
+from app.tickets.models import Comment, Ticket
 from tests.helpers import csrf_token_from
 from tests.portal.conftest import PNG
 
@@ -300,7 +303,7 @@ def test_closed_cases_past_their_link_time_are_not_sent(client, case, agent, out
 
 def test_lost_links_write_one_outbox_row(app, case):
     """Against the real notifications module: one `tracking_links` row, committed."""
-    from app.tickets.models import Notification
+    from app.notifications.models import Notification
 
     portal.request_tracking_links("rosa@example.com")
     rows = db.session.scalars(select(Notification).where(Notification.kind == "tracking_links")).all()
@@ -327,7 +330,7 @@ def test_a_reply_on_a_merged_case_never_opens_the_ticket_it_went_into(client, ca
 
 
 def test_lost_links_go_to_the_address_as_the_profile_stores_it(app, case):
-    from app.tickets.models import Notification
+    from app.notifications.models import Notification
 
     portal.request_tracking_links("ROSA@ｅxample.com ")  # noqa: RUF001 (a full-width letter, on purpose)
 
@@ -359,6 +362,6 @@ def test_asking_for_lost_links_does_the_same_work_for_known_and_unknown_addresse
     portal.request_tracking_links("nobody@example.com")
 
     assert enqueued == [
-        ("app.tickets.jobs.send_tracking_links", ("rosa@example.com",)),
-        ("app.tickets.jobs.send_tracking_links", ("nobody@example.com",)),
+        ("app.portal.jobs.send_tracking_links", ("rosa@example.com",)),
+        ("app.portal.jobs.send_tracking_links", ("nobody@example.com",)),
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.tickets.services import history
+from app.tickets.history import services as history
 
 
 @pytest.fixture(params=["batch", "line_by_line"])

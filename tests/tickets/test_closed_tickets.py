@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.tickets.models import Comment, Notification, TicketEvent
+from app.notifications.models import Notification
+from app.tickets.models import Comment, TicketEvent
 from tests.tickets.workflow import open_ticket, patch, ticket_in
 
 

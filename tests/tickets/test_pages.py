@@ -15,8 +15,10 @@ from app.accounts.models import Role
 from app.dbtypes import utcnow
 from app.extensions import db
 from app.tickets import services
-from app.tickets.models import Comment, SlaTarget, Ticket
-from app.tickets.services import attachments, search
+from app.tickets.attachments import services as attachments
+from app.tickets.models import Comment, Ticket
+from app.tickets.search import services as search
+from app.tickets.sla.models import SlaTarget
 from tests.factories import AgentFactory
 from tests.helpers import csrf_token_from, signed_in
 from tests.ticket_factories import QueueFactory

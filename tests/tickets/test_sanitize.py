@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from app.tickets.sanitize import (
+from app.sanitize import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
     clean_html,

@@ -9,9 +9,9 @@ import pytest
 from app.customers.models import Customer
 from app.extensions import db
 from app.tickets import services
+from app.tickets.history import services as history
 from app.tickets.models import Ticket, TicketEvent
 from app.tickets.models.vocabulary import TRANSITIONS, Status
-from app.tickets.services import history
 from tests.helpers import statements_seen
 from tests.tickets.workflow import CUSTOMER, PATH_TO, move, open_ticket, patch, ticket_in
 

@@ -9,8 +9,9 @@ from markupsafe import escape
 
 from app.customers import services as customers
 from app.extensions import db
+from app.portal import links
+from app.portal.surveys import services as surveys
 from app.tickets import services
-from app.tickets.services import links, surveys
 from tests.factories import AgentFactory
 from tests.helpers import ApiClient, signed_in
 

@@ -14,7 +14,7 @@ from app.errors import AppError
 from app.extensions import limiter
 from app.i18n import LANGUAGES, remember_language, safe_local_path
 
-bp = Blueprint("accounts_pages", __name__)
+bp = Blueprint("accounts_pages", __name__, template_folder="../templates")
 
 
 def _safe_next(target: str | None) -> str:

@@ -25,7 +25,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.customers.models import (
-    MAX_ID,
     ContactKind,
     Customer,
     CustomerImport,
@@ -41,9 +40,10 @@ from app.customers.services.profiles import (
     record_event,
 )
 from app.dbtypes import utcnow
-from app.errors import AppError, Invalid, NotFound
+from app.errors import AppError, Invalid
 from app.extensions import db
 from app.queue import enqueue
+from app.records import get_or_404
 
 if TYPE_CHECKING:
     from app.accounts.models import Agent
@@ -131,10 +131,7 @@ def create_import(*, filename: str, content: bytes, actor: Agent) -> CustomerImp
 
 def get_import(import_id: int) -> CustomerImport:
     """An import with its status, counts and per-row errors."""
-    record = db.session.get(CustomerImport, import_id) if 0 < import_id <= MAX_ID else None
-    if record is None:
-        raise NotFound(f"Import {import_id} not found.")
-    return record
+    return get_or_404(CustomerImport, import_id, what="Import")
 
 
 def run_import(import_id: int) -> CustomerImport:

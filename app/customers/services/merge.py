@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
-from app.customers.models import MAX_ID, Customer, CustomerTag
+from app.customers.models import Customer, CustomerTag
 from app.customers.services.profiles import record_event
 from app.customers.signals import customers_merged
 from app.dbtypes import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
+from app.records import MAX_ID
 
 if TYPE_CHECKING:
     from app.accounts.models import Agent

@@ -21,7 +21,6 @@ from app.customers.models import (
     CURRENCY,
     LANGUAGE,
     MAX_CONTACTS,
-    MAX_ID,
     MAX_MONEY,
     MAX_TAGS,
     NAME_MAX,
@@ -42,6 +41,7 @@ from app.dbtypes import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.i18n import LANGUAGES, normalize_language, valid_timezone
+from app.records import get_or_404
 
 if TYPE_CHECKING:
     from app.accounts.models import Agent
@@ -103,9 +103,7 @@ def record_event(customer: Customer, kind: str, data: dict[str, Any], actor: Age
 
 def get_customer(customer_id: int) -> Customer:
     """A live customer by id; deleted ones are 404 too (merged ones say where they went)."""
-    customer = db.session.get(Customer, customer_id) if 0 < customer_id <= MAX_ID else None
-    if customer is None:
-        raise NotFound(f"Customer {customer_id} not found.")
+    customer = get_or_404(Customer, customer_id)
     if customer.deleted_at is not None:
         if customer.merged_into_id is not None:
             raise CustomerMerged(customer_id, customer.merged_into_id)

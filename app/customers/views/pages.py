@@ -11,7 +11,7 @@ from app.customers.forms import CustomerForm, CustomerSearchForm
 from app.errors import AppError
 from app.extensions import db
 
-bp = Blueprint("customers_pages", __name__)
+bp = Blueprint("customers_pages", __name__, template_folder="../templates")
 
 PAGE_SIZE = 25
 

@@ -11,8 +11,9 @@ from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from app.tickets.forms import ServiceErrorsMixin
-from app.tickets.models.surveys import COMMENT_MAX, SCALES
+from app.forms import ServiceErrorsMixin
+from app.portal.surveys.models import COMMENT_MAX, SCALES
+from app.tickets.words import label
 
 
 def _scale(name: str, low_label, high_label) -> list[SelectChoice]:
@@ -25,6 +26,7 @@ def _scale(name: str, low_label, high_label) -> list[SelectChoice]:
 
 
 class SurveyForm(ServiceErrorsMixin, FlaskForm):
+    name_label = staticmethod(label)
     csat = RadioField(
         _l("How satisfied are you with how we handled your request?"),
         choices=_scale("csat", _l("very dissatisfied"), _l("very satisfied")),

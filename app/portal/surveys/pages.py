@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 from app.accounts.access import public
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db, limiter
+from app.forms import error_summary
 from app.i18n import use_customer
-from app.tickets.forms import error_summary
-from app.tickets.services import surveys
-from app.tickets.survey_forms import SurveyForm
+from app.portal.surveys import services as surveys
+from app.portal.surveys.forms import SurveyForm
 
-bp = Blueprint("surveys", __name__)
+bp = Blueprint("surveys", __name__, template_folder="templates")
 
 DEFAULT_RATE_LIMIT = "10 per minute;100 per hour"
 # A token in the address must not leak to other sites or linger in caches.

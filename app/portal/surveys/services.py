@@ -20,10 +20,11 @@ from app.customers.models import Customer
 from app.dbtypes import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
-from app.tickets.models import FollowUpTask, Survey, Ticket, WebSubmission
-from app.tickets.models.surveys import COMMENT_MAX, SCALES, FollowUpStatus
-from app.tickets.services import notifications
-from app.tickets.services.links import token_hash
+from app.notifications import services as notifications
+from app.portal.links import token_hash
+from app.portal.models import WebSubmission
+from app.portal.surveys.models import COMMENT_MAX, SCALES, FollowUpStatus, FollowUpTask, Survey
+from app.tickets.models import Ticket
 
 if TYPE_CHECKING:
     from app.accounts.models import Agent

@@ -14,7 +14,7 @@ from marshmallow import Schema, fields, validate
 
 from app.accounts.access import Permission, current_agent, requires
 from app.extensions import ApiBlueprint
-from app.tickets.services import attachments
+from app.tickets.attachments import services as attachments
 
 bp = ApiBlueprint(
     "ticket_attachments",

@@ -44,14 +44,15 @@ from sqlalchemy import func, select
 
 from app.errors import Invalid, NotFound
 from app.extensions import db
+from app.records import get_or_404, is_storable_id
 from app.tickets import audit
-from app.tickets.models import Attachment, Comment, Ticket
+from app.tickets.attachments.models import Attachment
+from app.tickets.models import Comment, Ticket
 from app.tickets.services.tickets import check_open
 
 if TYPE_CHECKING:
     from app.accounts.models import Agent
 
-MAX_ID = 2**31 - 1
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_PER_TICKET = 20
 DEFAULT_MAX_FILES_PER_UPLOAD = 10
@@ -297,7 +298,7 @@ def list_attachments(ticket_id: int) -> list[Attachment]:
 def get_attachment(ticket_id: int, attachment_id: int) -> Attachment:
     """One attachment of one ticket: 404 for a missing ticket, and for an id of another ticket's file."""
     _ticket(ticket_id)
-    attachment = db.session.get(Attachment, attachment_id) if 0 < attachment_id <= MAX_ID else None
+    attachment = db.session.get(Attachment, attachment_id) if is_storable_id(attachment_id) else None
     if attachment is None or attachment.ticket_id != ticket_id:
         raise NotFound(f"Attachment {attachment_id} not found on this ticket.")
     return attachment
@@ -320,16 +321,13 @@ def open_attachment(attachment: Attachment) -> Path:
 
 
 def _ticket(ticket_id: int) -> Ticket:
-    ticket = db.session.get(Ticket, ticket_id) if 0 < ticket_id <= MAX_ID else None
-    if ticket is None:
-        raise NotFound(f"Ticket {ticket_id} not found.")
-    return ticket
+    return get_or_404(Ticket, ticket_id)
 
 
 def _comment(ticket: Ticket, comment_id: int | None) -> Comment | None:
     if comment_id is None:
         return None
-    comment = db.session.get(Comment, comment_id) if 0 < comment_id <= MAX_ID else None
+    comment = db.session.get(Comment, comment_id) if is_storable_id(comment_id) else None
     if comment is None or comment.ticket_id != ticket.id:
         raise Invalid(
             "The comment is not on this ticket.", {"comment_id": ["No such comment on this ticket."]}

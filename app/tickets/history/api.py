@@ -10,8 +10,7 @@ from flask import request
 
 from app.accounts.access import Permission, current_agent, requires
 from app.extensions import ApiBlueprint, ErrorSchema
-from app.tickets import import_schemas as schemas
-from app.tickets.services import history as services
+from app.tickets.history import schemas, services
 
 imports_bp = ApiBlueprint(
     "ticket_imports",

@@ -9,7 +9,7 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from app.tickets.services import history
+from app.tickets.history import services as history
 
 tickets_cli = AppGroup("tickets", help="Tickets and complaints.")
 

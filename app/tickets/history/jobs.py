@@ -1,6 +1,6 @@
 """Background job of the ticket history import (an id in; running it again changes nothing)."""
 
-from app.tickets.services import history
+from app.tickets.history import services as history
 
 
 def run_ticket_import(import_id: int) -> None:

@@ -119,9 +119,11 @@ from app.bulk import CopySession
 from app.customers import services as customers
 from app.customers.models import ContactKind, ContactPoint, ImportStatus
 from app.dbtypes import utcnow
-from app.errors import AppError, Invalid, NotFound
+from app.errors import AppError, Invalid
 from app.extensions import db
 from app.queue import enqueue
+from app.records import get_or_404
+from app.tickets.history.models import TicketImport
 from app.tickets.models import (
     ComplaintCategory,
     DesiredOutcome,
@@ -132,13 +134,12 @@ from app.tickets.models import (
     Ticket,
     TicketChannel,
     TicketEvent,
-    TicketImport,
     TicketType,
 )
 from app.tickets.models.tickets import BODY_MAX, REFERENCE_MAX, SUBJECT_MAX
-from app.tickets.services import sla, tickets
+from app.tickets.services import tickets
+from app.tickets.sla import services as sla
 
-MAX_ID = 2**31 - 1
 ACTOR_KIND = "import"
 # Lines per transaction: large enough that commits cost little, small enough that a batch holds little
 # memory and a stopped import loses little work.
@@ -152,7 +153,7 @@ MAX_REPORTED_ERRORS = 1000
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 FILE_SUFFIXES = (".jsonl", ".ndjson")
 # The job runs by dotted path: services must not import the room's job modules (jobs import services).
-IMPORT_JOB = "app.tickets.import_jobs.run_ticket_import"
+IMPORT_JOB = "app.tickets.history.jobs.run_ticket_import"
 # RQ's default (180 s) is far too short for a big file; a stopped job leaves whole batches behind anyway.
 IMPORT_JOB_TIMEOUT = 4 * 3600
 
@@ -266,10 +267,7 @@ def create_history_import(*, filename: str, content: bytes, actor: Agent) -> Tic
 
 def get_history_import(import_id: int) -> TicketImport:
     """An import with its status, progress, counts and per-line errors."""
-    record = db.session.get(TicketImport, import_id) if 0 < import_id <= MAX_ID else None
-    if record is None:
-        raise NotFound(f"Import {import_id} not found.")
-    return record
+    return get_or_404(TicketImport, import_id, what="Import")
 
 
 def run_history_import(import_id: int) -> TicketImport:

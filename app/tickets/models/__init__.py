@@ -1,20 +1,17 @@
-"""Models of the tickets room: queues, tickets and complaints, their conversation, audit trail and SLA."""
+"""Models of the tickets room: queues, tickets and complaints, their conversation and audit trail.
 
-from app.tickets import search_index  # noqa: F401
-from app.tickets.models.imports import TicketImport as TicketImport
-from app.tickets.models.outbox import Notification as Notification
-from app.tickets.models.portal import TrackingToken as TrackingToken
-from app.tickets.models.portal import WebSubmission as WebSubmission
+The packages of the room keep their own models (`sla.models`, `attachments.models`, `search.models`,
+`history.models`); they are imported here because tickets and comments hold collections of them, and
+a mapper needs every class it names.
+"""
+
+from app.tickets.attachments import models as _attachments  # noqa: F401
+from app.tickets.history import models as _history  # noqa: F401
 from app.tickets.models.queues import Queue, queue_skills
-from app.tickets.models.sla import Calendar, SlaPolicy, SlaTarget, TicketPause
-from app.tickets.models.surveys import FollowUpTask as FollowUpTask
-from app.tickets.models.surveys import Survey as Survey
 from app.tickets.models.tickets import (
-    Attachment,
     Comment,
     Complaint,
     Macro,
-    SavedView,
     Ticket,
     TicketEvent,
     TicketLink,
@@ -31,10 +28,10 @@ from app.tickets.models.vocabulary import (
     TicketChannel,
     TicketType,
 )
+from app.tickets.search import models as _search  # noqa: F401
+from app.tickets.sla import models as _sla  # noqa: F401
 
 __all__ = [
-    "Attachment",
-    "Calendar",
     "Comment",
     "Complaint",
     "ComplaintCategory",
@@ -43,16 +40,12 @@ __all__ = [
     "Macro",
     "Priority",
     "Queue",
-    "SavedView",
     "Severity",
-    "SlaPolicy",
-    "SlaTarget",
     "Status",
     "Ticket",
     "TicketChannel",
     "TicketEvent",
     "TicketLink",
-    "TicketPause",
     "TicketTag",
     "TicketType",
     "comment_mentions",

@@ -1,4 +1,4 @@
-"""Tickets and complaints, their conversation, links, the append-only audit trail, macros and views."""
+"""Tickets and complaints, their conversation, links, the append-only audit trail and macros."""
 
 from __future__ import annotations
 
@@ -30,8 +30,9 @@ from app.tickets.models.vocabulary import ComplaintStage, Priority, Status, Tick
 if TYPE_CHECKING:
     from app.accounts.models import Agent
     from app.customers.models import Customer
+    from app.tickets.attachments.models import Attachment
     from app.tickets.models.queues import Queue
-    from app.tickets.models.sla import SlaTarget, TicketPause
+    from app.tickets.sla.models import SlaTarget, TicketPause
 
 SUBJECT_MAX = 250
 BODY_MAX = 100_000
@@ -166,25 +167,6 @@ class Comment(db.Model):
     attachments: Mapped[list[Attachment]] = relationship(back_populates="comment", order_by="Attachment.id")
 
 
-class Attachment(db.Model):
-    """A file stored under ATTACHMENTS_DIR by a random name; only ever served as a download."""
-
-    __tablename__ = "ticket_attachments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
-    comment_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_comments.id", ondelete="SET NULL"))
-    filename: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
-    storage_name: Mapped[str] = mapped_column(String(64), unique=True)
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    comment: Mapped[Comment | None] = relationship(back_populates="attachments")
-
-
 class TicketEvent(db.Model):
     """One line of the audit trail: who changed what, when, from which value to which.
 
@@ -264,17 +246,4 @@ class Macro(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     actions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class SavedView(db.Model):
-    """An agent's own saved ticket filter (the built-in views are computed, not stored)."""
-
-    __tablename__ = "saved_views"
-    __table_args__ = (UniqueConstraint("agent_id", "name"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(80))
-    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

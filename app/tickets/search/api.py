@@ -11,8 +11,8 @@ from app.accounts.access import Permission, current_agent, requires
 from app.extensions import ApiBlueprint, ErrorSchema
 from app.pagination import SelectPage
 from app.tickets.schemas import TicketSchema
-from app.tickets.search_schemas import SavedViewCreateSchema, SavedViewSchema, TicketQuerySchema
-from app.tickets.services import search as services
+from app.tickets.search import services
+from app.tickets.search.schemas import SavedViewCreateSchema, SavedViewSchema, TicketQuerySchema
 
 search_bp = ApiBlueprint(
     "ticket_search",

@@ -44,8 +44,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql import column, table
 
 from app.extensions import db
+from app.sanitize import html_to_text
 from app.tickets.models.tickets import Comment, Ticket
-from app.tickets.sanitize import html_to_text
 
 TEXT_FUNCTION = "switchboard_html_text"
 SEARCH_TEXT_FUNCTION = "switchboard_search_text"

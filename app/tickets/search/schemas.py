@@ -15,11 +15,11 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from app.pagination import QuerySchema
+from app.records import MAX_ID
 from app.tickets.models import Priority, Status, TicketChannel, TicketType
-from app.tickets.services.search import (
+from app.tickets.search.services import (
     DATE_FILTERS,
     MAX_BREACHING_WINDOW_SECONDS,
-    MAX_ID,
     Q_MAX,
     SORT_KEYS,
     VIEW_NAME_MAX,

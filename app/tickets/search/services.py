@@ -2,7 +2,7 @@
 
 `search_tickets` turns filters (as `TicketQuerySchema` loads them from a query string, or as it dumps them
 into a saved view) into a `select(Ticket)` for the API to page through. The full-text part lives in
-`app.tickets.search_index`, next to the database structures it relies on.
+`app.tickets.search.index`, next to the database structures it relies on.
 
 The built-in views are filters computed for the caller (`me`, the queues of the caller's teams, the
 configured breaching window); a saved view is an agent's own named filters, visible to nobody else.
@@ -23,14 +23,16 @@ from app.accounts.models import team_members
 from app.dbtypes import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
-from app.tickets import search_index
-from app.tickets.models import Priority, Queue, SavedView, SlaTarget, Status, Ticket, TicketTag
+from app.records import MAX_ID
+from app.tickets.models import Priority, Queue, Status, Ticket, TicketTag
 from app.tickets.models.vocabulary import UNSOLVED
+from app.tickets.search import index as search_index
+from app.tickets.search.models import SavedView
+from app.tickets.sla.models import SlaTarget
 
 if TYPE_CHECKING:
     from app.accounts.models import Agent
 
-MAX_ID = 2**31 - 1
 Q_MAX = 200
 VIEW_NAME_MAX = 80
 MAX_SAVED_VIEWS = 100

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from app.errors import Invalid, NotFound
+from app.errors import Invalid
 from app.extensions import db
 from app.naming import unique_name
+from app.records import get_or_404
 from app.tickets.models import Macro
 from app.tickets.services.tickets import (
     Change,
@@ -36,10 +37,7 @@ def list_macros():
 
 
 def get_macro(macro_id: int) -> Macro:
-    macro = db.session.get(Macro, macro_id) if 0 < macro_id <= 2**31 - 1 else None
-    if macro is None:
-        raise NotFound(f"Macro {macro_id} not found.")
-    return macro
+    return get_or_404(Macro, macro_id)
 
 
 def create_macro(*, name: str, description: str = "", actions: Mapping[str, Any], actor: Agent) -> Macro:

@@ -12,6 +12,7 @@ from app.accounts.models import Agent, Skill
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.naming import unique_name
+from app.records import get_or_404
 from app.tickets.models import Queue
 
 
@@ -20,10 +21,7 @@ def list_queues():
 
 
 def get_queue(queue_id: int) -> Queue:
-    queue = db.session.get(Queue, queue_id)
-    if queue is None:
-        raise NotFound(f"Queue {queue_id} not found.")
-    return queue
+    return get_or_404(Queue, queue_id)
 
 
 def create_queue(

@@ -18,16 +18,17 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import bulk
+from app import bulk, sanitize
 from app.accounts import services as accounts
 from app.accounts.access import Permission, has_permission
 from app.customers import services as customers
 from app.dbtypes import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
-from app.tickets import audit, sanitize
+from app.records import get_or_404
+from app.tickets import audit
+from app.tickets.attachments.models import Attachment
 from app.tickets.models import (
-    Attachment,
     Comment,
     Complaint,
     ComplaintStage,
@@ -39,22 +40,24 @@ from app.tickets.models import (
     TicketType,
 )
 from app.tickets.models.vocabulary import COMPLAINT_STAGES, TRANSITIONS, UNSOLVED
-from app.tickets.services import notifications, sla, surveys
 from app.tickets.services.queues import get_queue
 from app.tickets.signals import (
+    public_reply_staged,
     ticket_assigned,
     ticket_commented,
+    ticket_open_staged,
     ticket_opened,
     ticket_reopened,
+    ticket_solve_staged,
     ticket_solved,
     ticket_updated,
 )
+from app.tickets.sla import services as sla
 from app.tickets.words import label, word
 
 if TYPE_CHECKING:
     from app.accounts.models import Agent
 
-MAX_ID = 2**31 - 1
 TAG_MAX = 50
 MAX_TAGS = 30
 # Fields a PATCH may change directly; status, assignee and complaint details have their own rules.
@@ -101,11 +104,7 @@ class Change:
 def get_ticket(ticket_id: int, *, for_update: bool = False) -> Ticket:
     """The ticket, or 404. `for_update` locks its row until the commit (PostgreSQL; SQLite serializes
     writers anyway), for changes that must not lose a race they did not start."""
-    found = 0 < ticket_id <= MAX_ID
-    ticket = db.session.get(Ticket, ticket_id, with_for_update=for_update) if found else None
-    if ticket is None:
-        raise NotFound(f"Ticket {ticket_id} not found.")
-    return ticket
+    return get_or_404(Ticket, ticket_id, for_update=for_update)
 
 
 def find_ticket_by_reference(reference: str) -> Ticket | None:
@@ -233,7 +232,7 @@ def stage_ticket(
                 at=at,
             )
         sla.start_clocks(ticket, at)
-    notifications.ticket_opened(ticket, customer=owner, actor_kind=actor_kind, at=at)
+    ticket_open_staged.send(ticket, customer=owner, actor_kind=actor_kind, at=at)
     return ticket
 
 
@@ -602,7 +601,7 @@ def _transition(change: Change, new_status: str, *, actor, actor_kind, at) -> No
     if new == Status.SOLVED:
         ticket.solved_at = at
         change.solved = True
-        surveys.on_solved(ticket, actor_kind=actor_kind, at=at)
+        ticket_solve_staged.send(ticket, actor_kind=actor_kind, at=at)
         if ticket.complaint is not None and _stage_index(ticket.complaint.stage) < _stage_index("resolved"):
             _set_stage(ticket, ComplaintStage.RESOLVED, actor=actor, actor_kind=actor_kind, at=at)
     elif new == Status.CLOSED:
@@ -827,7 +826,7 @@ def reply(
         elif public and ticket.status == Status.NEW:
             _transition(change, Status.OPEN, actor=actor, actor_kind=actor_kind, at=at)
         ticket.updated_at = at
-    notifications.public_reply(ticket, comment, solved=change.solved, actor_kind=actor_kind, at=at)
+    public_reply_staged.send(ticket, comment=comment, solved=change.solved, actor_kind=actor_kind, at=at)
     return comment
 
 

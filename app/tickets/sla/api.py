@@ -9,8 +9,7 @@ from __future__ import annotations
 from app.accounts.access import Permission, current_agent, requires
 from app.extensions import ApiBlueprint, ErrorSchema
 from app.pagination import SelectPage
-from app.tickets import sla_schemas as schemas
-from app.tickets.services import sla as services
+from app.tickets.sla import schemas, services
 
 calendars_bp = ApiBlueprint(
     "business_calendars",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.tickets.models import Priority, TicketType
-from app.tickets.services.sla import (
+from app.tickets.sla.services import (
     DEFAULT_WARNING_SECONDS,
     MAX_HOLIDAYS,
     MAX_TARGET_SECONDS,

@@ -70,21 +70,12 @@ from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.naming import unique_name
 from app.process_cache import cached, watch
+from app.records import get_or_404
 from app.tickets import audit
-from app.tickets.business_hours import BusinessCalendar, Pause, due_at
-from app.tickets.models import (
-    Calendar,
-    Priority,
-    Queue,
-    SlaPolicy,
-    SlaTarget,
-    Status,
-    Ticket,
-    TicketPause,
-    TicketType,
-)
-from app.tickets.services import notifications
-from app.tickets.signals import sla_breached, sla_warning
+from app.tickets.models import Priority, Queue, Status, Ticket, TicketType
+from app.tickets.signals import sla_breach_staged, sla_breached, sla_warning
+from app.tickets.sla.business_hours import BusinessCalendar, Pause, due_at
+from app.tickets.sla.models import Calendar, SlaPolicy, SlaTarget, TicketPause
 
 HOUR = 3600
 DAY = 24 * HOUR
@@ -482,7 +473,7 @@ def _record_breach(ticket: Ticket, target: SlaTarget, at: datetime, *, notify: b
         ticket, "sla_breached", actor=None, actor_kind="system", field=target.kind, new=target.due_at, at=at
     )
     if notify:
-        notifications.sla_breached(ticket, target, at)
+        sla_breach_staged.send(ticket, target=target, at=at)
 
 
 def _open(targets: Iterable[SlaTarget]) -> list[SlaTarget]:
@@ -640,10 +631,7 @@ def list_calendars() -> Select:
 
 
 def get_calendar(calendar_id: int) -> Calendar:
-    calendar = db.session.get(Calendar, calendar_id)
-    if calendar is None:
-        raise NotFound(f"Calendar {calendar_id} not found.")
-    return calendar
+    return get_or_404(Calendar, calendar_id)
 
 
 def create_calendar(
@@ -748,10 +736,7 @@ def list_policies() -> Select:
 
 
 def get_policy(policy_id: int) -> SlaPolicy:
-    policy = db.session.get(SlaPolicy, policy_id)
-    if policy is None:
-        raise NotFound(f"SLA policy {policy_id} not found.")
-    return policy
+    return get_or_404(SlaPolicy, policy_id, what="SLA policy")
 
 
 def create_policy(

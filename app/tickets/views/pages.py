@@ -4,7 +4,7 @@ ticket page (conversation, fields, complaint record, SLA, audit history, the cus
 Each page that changes something calls one use case and redirects; when the use case refuses (a stale
 version, a step the workflow forbids, an empty reply), the ticket page is rendered again with the
 reason in an alert, the fields' messages beside them, and what the agent typed still in place.
-Bodies are stored as sanitized HTML (`app.tickets.sanitize`); templates mark only those as safe.
+Bodies are stored as sanitized HTML (`app.sanitize`); templates mark only those as safe.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from marshmallow import ValidationError
 from marshmallow import fields as ma_fields
 from sqlalchemy.orm import selectinload
@@ -28,7 +29,9 @@ from app.accounts.access import Permission, current_agent, has_permission, requi
 from app.customers import services as customers
 from app.errors import AppError
 from app.extensions import db
+from app.forms import flat_messages
 from app.tickets import services
+from app.tickets.attachments import services as attachments
 from app.tickets.forms import (
     AssignForm,
     ComplaintForm,
@@ -38,16 +41,18 @@ from app.tickets.forms import (
     SaveViewForm,
     TicketFieldsForm,
     TicketSearchForm,
-    flat_messages,
 )
-from app.tickets.models import Comment, SlaTarget, Ticket, TicketEvent
+from app.tickets.models import Comment, Ticket, TicketEvent
 from app.tickets.models.vocabulary import UNSOLVED
-from app.tickets.search_schemas import TicketQuerySchema
-from app.tickets.services import StaleVersion, attachments, notifications, portal, sla, surveys
-from app.tickets.services import search as search_services
+from app.tickets.search import services as search_services
+from app.tickets.search.schemas import TicketQuerySchema
+from app.tickets.services import StaleVersion
+from app.tickets.signals import Section, ticket_sections_requested
+from app.tickets.sla import services as sla
+from app.tickets.sla.models import SlaTarget
 from app.tickets.words import label, shown_view
 
-bp = Blueprint("tickets_pages", __name__)
+bp = Blueprint("tickets_pages", __name__, template_folder="../templates")
 
 PAGE_SIZE = 25
 MAX_PAGE = 100_000
@@ -125,6 +130,18 @@ def _next_due(ticket: Ticket) -> dict[str, Any] | None:
     return None
 
 
+def _sections(ticket: Ticket) -> dict[str, Markup]:
+    """What rooms above add to the page (the web form's answers, the survey, the outbox), by place."""
+    found: dict[str, list[Section]] = {}
+    for _receiver, answer in ticket_sections_requested.send(ticket):
+        for section in answer or ():
+            found.setdefault(section.place, []).append(section)
+    return {
+        place: Markup("").join(section.html for section in sorted(sections, key=lambda s: s.rank))
+        for place, sections in found.items()
+    }
+
+
 def _sla_rows(targets: Iterable[SlaTarget]) -> list[dict[str, Any]]:
     now = datetime.now(UTC)
     return [
@@ -155,7 +172,7 @@ def _filters_from(args: MultiDict) -> tuple[dict[str, Any], dict[str, str]]:
         return schema.load(_agents_days(raw)), {}
     except ValidationError as invalid:
         return {}, {
-            name: " ".join(flat_messages(messages))
+            name: " ".join(flat_messages(messages, label))
             for name, messages in invalid.normalized_messages().items()
         }
 
@@ -363,9 +380,7 @@ def _render_ticket(
         agent_name=agent_name,
         can_claim=ticket.assignee_id is None and ticket.status in UNSOLVED,
         sla_rows=_sla_rows(sla.ticket_sla(ticket_id)),
-        notifications=db.session.scalars(notifications.list_notifications(ticket_id)).all(),
-        survey=surveys.get_survey(ticket_id),
-        web_submission=portal.get_web_submission(ticket_id),
+        sections=_sections(ticket),
         customer=customer,
         timeline=timeline,
         fields_form=fields_form,

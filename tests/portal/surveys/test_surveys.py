@@ -11,9 +11,10 @@ import pytest
 from app.customers import services as customers
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
+from app.portal import links
+from app.portal.surveys import services as surveys
+from app.portal.surveys.models import FollowUpTask, Survey
 from app.tickets import services
-from app.tickets.models import FollowUpTask, Survey
-from app.tickets.services import links, surveys
 from tests.customer_factories import CustomerFactory
 from tests.factories import PASSWORD, AgentFactory, TeamFactory
 from tests.helpers import csrf_token_from, sign_in
@@ -338,7 +339,7 @@ def test_an_unknown_link_is_a_404(client):
 
 
 def test_the_form_expectation_prefills_a(app, client, agent):
-    from app.tickets.services import portal
+    from app.portal import services as portal
 
     key = portal.new_idempotency_key()
     ticket, _token = portal.submit_web_form(

@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
-from app.tickets.models import Attachment, Comment, Ticket, TicketEvent
-from app.tickets.services import attachments as service
+from app.tickets.attachments import services as service
+from app.tickets.attachments.models import Attachment
+from app.tickets.models import Comment, Ticket, TicketEvent
 from tests.customer_factories import CustomerFactory
 from tests.helpers import ApiClient
 

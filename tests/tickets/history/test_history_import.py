@@ -17,8 +17,10 @@ from sqlalchemy import func, select
 
 from app.customers.models import ContactPoint, Customer, CustomerEvent
 from app.extensions import db
-from app.tickets.models import Comment, SlaTarget, Ticket, TicketEvent, TicketImport, TicketPause
-from app.tickets.services import history
+from app.tickets.history import services as history
+from app.tickets.history.models import TicketImport
+from app.tickets.models import Comment, Ticket, TicketEvent
+from app.tickets.sla.models import SlaTarget, TicketPause
 from tests.factories import AgentFactory
 from tests.helpers import statements_seen
 from tests.ticket_factories import QueueFactory, SlaPolicyFactory

@@ -15,13 +15,16 @@ from sqlalchemy import func, select
 
 from app.dbtypes import utcnow
 from app.extensions import db
-from app.tickets.models import Notification, SlaTarget, Ticket, TicketEvent
-from app.tickets.services import history, sla
+from app.notifications.models import Notification
+from app.tickets.history import services as history
+from app.tickets.models import Ticket, TicketEvent
 from app.tickets.signals import sla_breached, sla_warning
+from app.tickets.sla import services as sla
+from app.tickets.sla.models import SlaTarget
 from tests.factories import AgentFactory
 from tests.helpers import captured
 from tests.ticket_factories import QueueFactory
-from tests.tickets.sla_helpers import utc
+from tests.tickets.sla.sla_helpers import utc
 
 
 @pytest.fixture
@@ -251,7 +254,7 @@ def test_the_follow_up_a_customer_started_after_the_close_is_breached_silently(s
 
 def test_a_live_ticket_overdue_is_still_flagged_and_mailed_by_the_check(setup):
     """The import's silence is its own: the check still announces live tickets' breaches."""
-    from tests.tickets.sla_helpers import open_ticket
+    from tests.tickets.sla.sla_helpers import open_ticket
 
     ticket = open_ticket(utcnow() - timedelta(hours=9))
 

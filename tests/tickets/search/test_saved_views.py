@@ -10,9 +10,9 @@ import pytest
 from app.dbtypes import utcnow
 from app.extensions import db
 from app.tickets import services, words
-from app.tickets.models import SavedView
-from app.tickets.services import search
-from app.tickets.services.search import MAX_SAVED_VIEWS
+from app.tickets.search import services as search
+from app.tickets.search.models import SavedView
+from app.tickets.search.services import MAX_SAVED_VIEWS
 from tests.factories import AgentFactory, TeamFactory
 from tests.helpers import ApiClient, signed_in
 from tests.ticket_factories import QueueFactory

@@ -12,8 +12,9 @@ from sqlalchemy import update
 
 from app.dbtypes import utcnow
 from app.extensions import db
-from app.tickets import search_index, services
+from app.tickets import services
 from app.tickets.models import Comment, Ticket
+from app.tickets.search import index as search_index
 from tests.factories import AgentFactory, TeamFactory
 from tests.helpers import ApiClient
 from tests.ticket_factories import QueueFactory

@@ -17,14 +17,15 @@ from sqlalchemy import text, update
 
 from app import create_app
 from app.extensions import db
-from app.tickets import search_index, services
+from app.tickets import services
 from app.tickets.models import Ticket
-from app.tickets.services.search import search_tickets
+from app.tickets.search import index as search_index
+from app.tickets.search.services import search_tickets
 from tests.conftest import BASE_CONFIG
 from tests.factories import PASSWORD, AgentFactory, bind_factories
 from tests.helpers import sign_in
 from tests.test_migrations import empty_database  # noqa: F401 (a fixture)
-from tests.tickets.test_search import HOSTILE, comment, found, found_set
+from tests.tickets.search.test_search import HOSTILE, comment, found, found_set
 from tests.tickets.workflow import CUSTOMER, open_ticket
 
 # -- words inside longer text ------------------------------------------------------------------------

@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from app.extensions import db
-from app.tickets.models import SlaTarget, Ticket, TicketEvent
-from app.tickets.services import sla
+from app.tickets.models import Ticket, TicketEvent
+from app.tickets.sla import services as sla
+from app.tickets.sla.models import SlaTarget
 from tests.ticket_factories import TicketFactory
 
 HOUR = 3600

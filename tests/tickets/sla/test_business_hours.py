@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.tickets.business_hours import BusinessCalendar, Pause, due_at, elapsed
+from app.tickets.sla.business_hours import BusinessCalendar, Pause, due_at, elapsed
 
 HOUR = 3600
 MINUTE = 60

@@ -13,11 +13,11 @@ from rq.registry import ScheduledJobRegistry
 
 from app.extensions import db
 from app.queue import get_queue, make_worker
-from app.tickets import jobs
-from app.tickets.services import sla
 from app.tickets.signals import sla_breached, sla_warning
+from app.tickets.sla import jobs
+from app.tickets.sla import services as sla
 from tests.ticket_factories import SlaPolicyFactory
-from tests.tickets.sla_helpers import (
+from tests.tickets.sla.sla_helpers import (
     HOUR,
     agent_replies,
     audit_events,

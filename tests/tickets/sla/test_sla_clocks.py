@@ -10,11 +10,11 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db
-from app.tickets.business_hours import BusinessCalendar
-from app.tickets.services import sla
-from app.tickets.sla_schemas import SlaTargetSchema
+from app.tickets.sla import services as sla
+from app.tickets.sla.business_hours import BusinessCalendar
+from app.tickets.sla.schemas import SlaTargetSchema
 from tests.ticket_factories import CalendarFactory, QueueFactory, SlaPolicyFactory
-from tests.tickets.sla_helpers import (
+from tests.tickets.sla.sla_helpers import (
     HOUR,
     agent_replies,
     audit_events,

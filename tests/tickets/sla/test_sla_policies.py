@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from app.tickets.services import sla
-from app.tickets.sla_schemas import SlaTargetSchema
+from app.tickets.sla import services as sla
+from app.tickets.sla.schemas import SlaTargetSchema
 from tests.ticket_factories import CalendarFactory, QueueFactory, SlaPolicyFactory
-from tests.tickets.sla_helpers import DAY, HOUR, agent_replies, customer_writes, open_ticket, target, utc
+from tests.tickets.sla.sla_helpers import DAY, HOUR, agent_replies, customer_writes, open_ticket, target, utc
 
 MONDAY_9 = utc(2026, 1, 5, 9)
 

@@ -1,0 +1,44 @@
+"""How the outbox hears of changes in the tickets room: staged signals, answered inside the change's
+own transaction, so a notice commits with its cause or not at all; and the outbox's section of the
+agent's ticket page."""
+
+from __future__ import annotations
+
+from flask import render_template
+from markupsafe import Markup
+
+from app.extensions import db
+from app.notifications import services
+from app.tickets.signals import (
+    BELOW_SLA,
+    Section,
+    public_reply_staged,
+    sla_breach_staged,
+    ticket_open_staged,
+    ticket_sections_requested,
+)
+
+
+def _confirm_receipt(ticket, *, customer, actor_kind=None, at=None, **_):
+    services.ticket_opened(ticket, customer=customer, actor_kind=actor_kind, at=at)
+
+
+def _pass_on_reply(ticket, *, comment, solved, actor_kind=None, at=None, **_):
+    services.public_reply(ticket, comment, solved=solved, actor_kind=actor_kind, at=at)
+
+
+def _tell_supervisors_of_breach(ticket, *, target, at, **_):
+    services.sla_breached(ticket, target, at)
+
+
+def _outbox_section(ticket, **_):
+    rows = db.session.scalars(services.list_notifications(ticket.id)).all()
+    html = render_template("notifications/_ticket_panel.html", notifications=rows)
+    return [Section(BELOW_SLA, 20, Markup(html))]
+
+
+def connect() -> None:
+    ticket_open_staged.connect(_confirm_receipt)
+    public_reply_staged.connect(_pass_on_reply)
+    sla_breach_staged.connect(_tell_supervisors_of_breach)
+    ticket_sections_requested.connect(_outbox_section)

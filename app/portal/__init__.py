@@ -1,0 +1,27 @@
+"""The customers' side of the desk (level 4): the public complaint and request form, the private
+tracking page and its links, and satisfaction surveys (`surveys`).
+
+Public pages: each checks its own credential (a form's CSRF token inside its rate limits, a link's
+token), never an agent's session.
+"""
+
+from flask import Flask
+
+from app.extensions import api, csrf
+
+
+def init_app(app: Flask) -> None:
+    from app.portal import pages, receivers
+    from app.portal.surveys import api as survey_api
+    from app.portal.surveys import follow_ups
+    from app.portal.surveys import pages as survey_pages
+
+    for blueprint in survey_api.blueprints:
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
+    # The portal checks CSRF inside its rate limits (see `pages.csrf_inside_limits`).
+    csrf.exempt(pages.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(survey_pages.bp)
+    app.register_blueprint(follow_ups.bp)
+    receivers.connect()

@@ -1,0 +1,31 @@
+"""Loading one row by the id a caller named: the row, or 404.
+
+Every resource answers an id that names no row alike, whatever the id: unknown, zero, negative, or
+beyond what the column stores (a database asked for 2**63 raises instead of finding nothing).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from app.errors import NotFound
+from app.extensions import db
+
+# Primary keys are INTEGER columns: 32 bits on PostgreSQL.
+MAX_ID = 2**31 - 1
+
+Row = TypeVar("Row")
+
+
+def is_storable_id(value: Any) -> bool:
+    """Whether `value` could be the id of a stored row."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def get_or_404(model: type[Row], row_id: Any, *, what: str | None = None, for_update: bool = False) -> Row:
+    """The `model` row with `row_id`, or NotFound ("<what> <id> not found."; `what` defaults to the
+    class name). `for_update` locks the row until the commit (PostgreSQL; SQLite serializes writers)."""
+    row = db.session.get(model, row_id, with_for_update=for_update) if is_storable_id(row_id) else None
+    if row is None:
+        raise NotFound(f"{what or model.__name__} {row_id} not found.")
+    return row

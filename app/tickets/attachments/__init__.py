@@ -1,0 +1,1 @@
+"""Files on tickets and comments: sniffed, limited, stored by random names, always downloaded."""

@@ -1,0 +1,1 @@
+"""Ticket search: filters, full text (with the database's index), and agents' saved views."""
