@@ -23,7 +23,7 @@ from app.accounts.models import team_members
 from app.dbtypes import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
-from app.records import MAX_ID
+from app.records import is_storable_id
 from app.tickets.models import Priority, Queue, Status, Ticket, TicketTag
 from app.tickets.models.vocabulary import UNSOLVED
 from app.tickets.search import index as search_index
@@ -259,8 +259,8 @@ def _own_views(actor: Agent) -> list[SavedView]:
 def _own_view(view_id: str, actor: Agent) -> SavedView:
     """The actor's own stored view; another agent's is as missing as one that never existed."""
     view = None
-    if view_id.isascii() and view_id.isdigit() and 0 < int(view_id) <= MAX_ID:
-        view = db.session.get(SavedView, int(view_id))
+    if view_id.isascii() and view_id.isdigit():  # the built-in views are named, saved ones numbered
+        view = db.session.get(SavedView, int(view_id)) if is_storable_id(int(view_id)) else None
     if view is None or view.agent_id != actor.id:
         raise NotFound(f"View {view_id} not found.")
     return view
