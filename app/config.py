@@ -84,6 +84,8 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
         "MAIL_LOG": os.environ.get("MAIL_LOG") or str(instance_dir / "mail.log"),
         # Processes sharing a large `flask tickets import` on PostgreSQL; 0: one per CPU, at most two.
         "TICKET_IMPORT_WORKERS": int(os.environ.get("TICKET_IMPORT_WORKERS") or 0),
+        # Settings of DEFAULTS counted in seconds or tries (SLA checks, mail retries), when set here.
+        **{k: int(v) for k, v in os.environ.items() if k in DEFAULTS and k.endswith(("SECONDS", "ATTEMPTS"))},
     }
 
 

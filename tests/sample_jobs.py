@@ -3,9 +3,15 @@
 from sqlalchemy import func, select
 
 from app.accounts.models import Agent
-from app.extensions import db
+from app.callcenter.services import AGENTS_NAMESPACE, agent_room
+from app.extensions import db, socketio
 
 
 def count_agents() -> int:
     """Needs an app context and a database session, as every real job does."""
     return db.session.scalar(select(func.count(Agent.id)))
+
+
+def emit_to_agent(agent_id: int, event: str, data: dict) -> None:
+    """Emit to one agent's consoles from the process running the job (a worker: through Redis)."""
+    socketio.emit(event, data, to=agent_room(agent_id), namespace=AGENTS_NAMESPACE)

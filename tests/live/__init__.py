@@ -1,0 +1,1 @@
+"""The live layer: production processes (web server, worker.py) on real PostgreSQL and Redis."""
