@@ -1,4 +1,4 @@
-"""Call center: agent presence, routing and offers, calls and CTI events, the agent console (level 3).
+"""Call center: agent presence, routing and offers, calls and CTI events, the agent console (level 5).
 
 Real time: agent consoles connect to the `/agents` Socket.IO namespace (`events.AgentsNamespace`), which
 admits signed-in agents only and puts each connection in its agent's room (`services.agent_room`). Any
