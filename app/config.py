@@ -57,6 +57,9 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
         # under gunicorn's gthread worker and the Werkzeug server alike, needs no monkey patching that
         # would fight psycopg and RQ, and is the mode the benchmarks in bench/ were taken with.
         "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
+        # The Redis pub/sub channel of Socket.IO messages. Pub/sub ignores Redis database numbers, so
+        # two installs (or test runs) on one Redis server keep apart only by their channels.
+        "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL") or "switchboard-socketio",
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         # Limits are shared by every web process through Redis; embedded mode counts in memory.

@@ -16,6 +16,7 @@ included); a process that does not come up fails with its output.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -193,6 +194,8 @@ class Stack:
             "ATTACHMENTS_DIR": str(directory / "attachments"),
             "RATELIMIT_ENABLED": "true",
             "SOCKETIO_ASYNC_MODE": "threading",
+            # Redis pub/sub ignores database numbers: a channel of its own keeps other runs' events out.
+            "SOCKETIO_CHANNEL": f"switchboard-live-{secrets.token_hex(4)}",
             "WEB_WORKERS": "1",
             "WEB_THREADS": "8",
             "PYTHONUNBUFFERED": "1",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import subprocess
 import threading
 from types import SimpleNamespace
 from typing import Any
@@ -21,7 +22,7 @@ import socketio
 from rq import Queue
 
 from app.callcenter.services import AGENTS_NAMESPACE
-from tests.live.conftest import ADMIN_EMAIL, PASSWORD, Api, eventually, issue_token
+from tests.live.conftest import ADMIN_EMAIL, BIN, PASSWORD, ROOT, Api, eventually, issue_token
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres, pytest.mark.redis]
 
@@ -129,6 +130,27 @@ def test_a_console_with_an_api_token_receives_what_a_worker_job_emits_to_its_age
     console.wait_for(nonce)
     assert console.received == [(EVENT, {"nonce": nonce})]
     assert console.client.transport() == "websocket"  # upgraded from long-polling, as a browser's
+
+
+def test_a_console_hears_nothing_from_an_install_on_another_channel_of_the_same_redis(desk, consoles):
+    console = consoles(desk.web.url, auth={"token": desk.alex.token})
+    elsewhere = secrets.token_hex(8)
+    emit = (
+        "import sys; from app import create_app; from app.extensions import socketio; create_app();"
+        "socketio.emit(sys.argv[1], {'nonce': sys.argv[2]}, to=sys.argv[3], namespace=sys.argv[4])"
+    )
+    subprocess.run(
+        [str(BIN / "python"), "-c", emit, EVENT, elsewhere, f"agent:{desk.alex.id}", AGENTS_NAMESPACE],
+        cwd=ROOT,
+        env=desk.stack.environment(SOCKETIO_CHANNEL="another-install"),
+        check=True,
+        timeout=60,
+    )
+
+    here = emit_from_worker(desk, desk.alex.id)  # after the other: it would have come first
+
+    console.wait_for(here)
+    assert console.nonces() == [here]
 
 
 def test_a_console_does_not_receive_what_is_emitted_to_another_agents_room(desk, consoles):
