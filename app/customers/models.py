@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.dbtypes import UTCDateTime, utcnow
 from app.extensions import db
+from app.imports import ImportRecord
 
 if TYPE_CHECKING:
     from app.accounts.models import Agent
@@ -60,13 +61,6 @@ class FieldType(StrEnum):
     BOOLEAN = "boolean"
     DATE = "date"
     CHOICE = "choice"
-
-
-class ImportStatus(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
 
 
 class Organization(db.Model):
@@ -225,23 +219,9 @@ class CustomerEvent(db.Model):
     actor: Mapped[Agent | None] = relationship("Agent")
 
 
-class CustomerImport(db.Model):
+class CustomerImport(ImportRecord, db.Model):
     """A CSV file uploaded through the API, kept with its outcome; the job processes it by id."""
 
     __tablename__ = "customer_imports"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    filename: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(10), default=ImportStatus.QUEUED)
-    content: Mapped[str] = mapped_column(Text)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
-    created_count: Mapped[int] = mapped_column(Integer, default=0)
     updated_count: Mapped[int] = mapped_column(Integer, default=0)
-    unchanged_count: Mapped[int] = mapped_column(Integer, default=0)
-    failed_count: Mapped[int] = mapped_column(Integer, default=0)
-    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    created_by: Mapped[Agent | None] = relationship("Agent")

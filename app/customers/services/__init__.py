@@ -7,7 +7,7 @@ signals go out after it. They take ids and an explicit `actor` (an `Agent`, or N
 from app.customers.contacts import normalize_email, normalize_phone
 from app.customers.services.fields import create_field_definition, list_field_definitions
 from app.customers.services.imports import (
-    ImportReport,
+    CustomerImportReport,
     create_import,
     get_import,
     import_customers_csv,
@@ -29,8 +29,8 @@ from app.customers.services.profiles import (
 from app.customers.services.timeline import customer_timeline
 
 __all__ = [
+    "CustomerImportReport",
     "CustomerMerged",
-    "ImportReport",
     "create_customer",
     "create_field_definition",
     "create_import",

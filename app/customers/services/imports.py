@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -29,7 +27,6 @@ from app.customers.models import (
     Customer,
     CustomerImport,
     CustomFieldDefinition,
-    ImportStatus,
     Organization,
 )
 from app.customers.services.fields import definitions_by_key
@@ -42,8 +39,7 @@ from app.customers.services.profiles import (
 from app.dbtypes import utcnow
 from app.errors import AppError, Invalid
 from app.extensions import db
-from app.queue import enqueue
-from app.records import get_or_404
+from app.imports import BackgroundImport, ImportReport
 
 if TYPE_CHECKING:
     from app.accounts.models import Agent
@@ -63,10 +59,6 @@ COLUMNS = (
 )
 CUSTOM_PREFIX = "cf_"
 LIST_SEPARATOR = ";"
-# Kept in the import record; the counts stay exact beyond it.
-MAX_REPORTED_ERRORS = 1000
-# The job runs by dotted path: services must not import the room's jobs module (jobs import services).
-IMPORT_JOB = "app.customers.jobs.run_customer_import"
 
 # CSV column -> profile field, and back for error messages.
 _FIELD_OF = {"email": "emails", "phone": "phones", "tags": "tags"}
@@ -76,26 +68,52 @@ ProgressCallback = Callable[[int, int], None]
 
 
 @dataclass
-class ImportReport:
-    created: int = 0
+class CustomerImportReport(ImportReport):
+    """Rows created, updated, unchanged and failed; a failure is `{"row": <n>, "errors": {column: [...]}}`."""
+
     updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    whole_file: ClassVar[dict[str, Any]] = {"row": 0}
 
     @property
     def rows(self) -> int:
         return self.created + self.updated + self.unchanged + self.failed
 
     def fail(self, row: int, errors: dict[str, Any]) -> None:
-        self.failed += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append({"row": row, "errors": errors})
+        self.add_failure(errors, row=row)
+
+    def counts(self) -> dict[str, int]:
+        return {**super().counts(), "updated_count": self.updated}
+
+
+class _CsvImport(BackgroundImport):
+    """Customer CSV files uploaded through the API (`CUSTOMER_IMPORT_MAX_BYTES`), imported by a job.
+
+    Commits twice on purpose: `running` must be visible to whoever polls the import while its rows are
+    processed, and the rows land together with the final counts.
+    """
+
+    model = CustomerImport
+    report = CustomerImportReport
+    job = "app.customers.jobs.run_customer_import"
+    file_type = "CSV"
+    suffixes = (".csv",)
+    max_bytes_setting = "CUSTOMER_IMPORT_MAX_BYTES"
+
+    def check(self, text: str) -> dict[str, Any]:
+        _read(text, definitions_by_key())
+        return {}
+
+    def process(self, record: CustomerImport) -> CustomerImportReport:
+        return _import(record.content, actor=record.created_by, on_progress=None, import_id=record.id)
+
+
+CSV_IMPORT = _CsvImport()
 
 
 def import_customers_csv(
     text: str, *, actor: Agent | None, on_progress: ProgressCallback | None = None
-) -> ImportReport:
+) -> CustomerImportReport:
     """Import customers from CSV text, committing once; `on_progress(done, total)` after each row.
 
     A file that cannot be read as a whole (no header, unknown columns) raises `Invalid`; a bad row is
@@ -109,66 +127,17 @@ def import_customers_csv(
 
 def create_import(*, filename: str, content: bytes, actor: Agent) -> CustomerImport:
     """Store an uploaded CSV file and queue its import; 422 for a file that is no readable CSV."""
-    filename = os.path.basename(filename.replace("\\", "/")).replace("\x00", "").strip()
-    if not filename.lower().endswith(".csv"):
-        raise Invalid("Upload a CSV file.", {"file": ["The file name must end in .csv."]})
-    limit = current_app.config["CUSTOMER_IMPORT_MAX_BYTES"]
-    if len(content) > limit:
-        raise Invalid("The file is too large.", {"file": [f"At most {limit} bytes."]})
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise Invalid("The file is not UTF-8 text.", {"file": ["Save the file as UTF-8 CSV."]}) from exc
-    _read(text, definitions_by_key())
-    record = CustomerImport(
-        filename=filename[:255], content=text, created_by_id=actor.id, status=ImportStatus.QUEUED
-    )
-    db.session.add(record)
-    db.session.commit()
-    enqueue(IMPORT_JOB, record.id)
-    return record
+    return CSV_IMPORT.create(filename=filename, content=content, actor=actor)
 
 
 def get_import(import_id: int) -> CustomerImport:
     """An import with its status, counts and per-row errors."""
-    return get_or_404(CustomerImport, import_id, what="Import")
+    return CSV_IMPORT.get(import_id)
 
 
 def run_import(import_id: int) -> CustomerImport:
-    """Process a stored import (the job). A finished import is left alone, so running it twice is safe.
-
-    Commits twice on purpose: `running` must be visible to whoever polls the import while its rows are
-    processed, and the rows land together with the final counts.
-    """
-    record = get_import(import_id)
-    if record.status in (ImportStatus.DONE, ImportStatus.FAILED):
-        return record
-    record.status = ImportStatus.RUNNING
-    record.started_at = utcnow()
-    db.session.commit()
-    try:
-        report = _import(record.content, actor=record.created_by, on_progress=None, import_id=record.id)
-    except AppError as error:
-        db.session.rollback()
-        record.status = ImportStatus.FAILED
-        record.errors = [{"row": 0, "errors": error.errors or {"file": [error.message]}}]
-    except Exception:
-        db.session.rollback()
-        record.status = ImportStatus.FAILED
-        record.errors = [{"row": 0, "errors": {"file": ["The import stopped on an internal error."]}}]
-        record.finished_at = utcnow()
-        db.session.commit()
-        raise
-    else:
-        record.status = ImportStatus.DONE
-        record.created_count = report.created
-        record.updated_count = report.updated
-        record.unchanged_count = report.unchanged
-        record.failed_count = report.failed
-        record.errors = report.errors
-    record.finished_at = utcnow()
-    db.session.commit()
-    return record
+    """Process a stored import (the job). A finished import is left alone, so running it twice is safe."""
+    return CSV_IMPORT.run(import_id)
 
 
 # -- reading the file --------------------------------------------------------------------------------
@@ -202,14 +171,14 @@ def _read(text: str, definitions: Mapping[str, CustomFieldDefinition]) -> tuple[
 
 def _import(
     text: str, *, actor: Agent | None, on_progress: ProgressCallback | None, import_id: int | None
-) -> ImportReport:
+) -> CustomerImportReport:
     definitions = definitions_by_key()
     header, rows = _read(text, definitions)
     # Numbered as in the file, so a reported row can be found; spreadsheets trail empty lines, skipped.
     numbered = [
         (number, row) for number, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)
     ]
-    report = ImportReport()
+    report = CustomerImportReport()
     for done, (number, row) in enumerate(numbered, start=1):
         try:
             # A savepoint per row: a row that fails halfway rolls back alone.

@@ -3,7 +3,7 @@
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
-from app.customers.models import ImportStatus
+from app.imports import ImportRecordSchema
 
 
 class HistoryUploadSchema(Schema):
@@ -21,27 +21,18 @@ class HistoryImportErrorSchema(Schema):
     )
 
 
-class TicketImportSchema(Schema):
-    id = fields.Int(dump_only=True)
-    filename = fields.Str(dump_only=True)
-    status = fields.Str(dump_only=True, metadata={"enum": [s.value for s in ImportStatus]})
-    created_by_id = fields.Int(dump_only=True, allow_none=True)
+class TicketImportSchema(ImportRecordSchema):
     lines = fields.Int(attribute="line_count", dump_only=True, metadata={"description": "Non-blank lines."})
     processed = fields.Int(
         attribute="processed_count", dump_only=True, metadata={"description": "Lines dealt with so far."}
     )
-    created = fields.Int(attribute="created_count", dump_only=True)
     unchanged = fields.Int(
         attribute="unchanged_count",
         dump_only=True,
         metadata={"description": "Lines whose reference was already an imported ticket's: skipped."},
     )
-    failed = fields.Int(attribute="failed_count", dump_only=True)
     errors = fields.List(
         fields.Nested(HistoryImportErrorSchema),
         dump_only=True,
         metadata={"description": "The first 1000 failed lines; the counts stay exact beyond them."},
     )
-    created_at = fields.DateTime(dump_only=True)
-    started_at = fields.DateTime(dump_only=True, allow_none=True)
-    finished_at = fields.DateTime(dump_only=True, allow_none=True)

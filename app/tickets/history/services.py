@@ -107,7 +107,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import current_app
 from sqlalchemy import Connection, select, update
@@ -117,12 +117,11 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Agent
 from app.bulk import CopySession
 from app.customers import services as customers
-from app.customers.models import ContactKind, ContactPoint, ImportStatus
+from app.customers.models import ContactKind, ContactPoint
 from app.dbtypes import utcnow
 from app.errors import AppError, Invalid
 from app.extensions import db
-from app.queue import enqueue
-from app.records import get_or_404
+from app.imports import MAX_REPORTED_ERRORS, BackgroundImport, ImportReport
 from app.tickets.history.models import TicketImport
 from app.tickets.models import (
     ComplaintCategory,
@@ -148,14 +147,6 @@ BATCH_SIZE = 500
 MAX_BATCH_ATTEMPTS = 4
 # Worker processes of a large import on PostgreSQL (at most one per CPU); `TICKET_IMPORT_WORKERS` sets it.
 DEFAULT_WORKERS = 2
-# Kept in the import record and the report; the counts stay exact beyond it.
-MAX_REPORTED_ERRORS = 1000
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-FILE_SUFFIXES = (".jsonl", ".ndjson")
-# The job runs by dotted path: services must not import the room's job modules (jobs import services).
-IMPORT_JOB = "app.tickets.history.jobs.run_ticket_import"
-# RQ's default (180 s) is far too short for a big file; a stopped job leaves whole batches behind anyway.
-IMPORT_JOB_TIMEOUT = 4 * 3600
 
 EVENT_KINDS = ("public_reply", "internal_note", "status")
 _LINE_KEYS = {
@@ -194,22 +185,52 @@ ProgressCallback = Callable[[int, int | None], None]
 
 
 @dataclass
-class HistoryReport:
+class HistoryReport(ImportReport):
     """What an import did: lines created, unchanged (reference known) and failed, with the first errors."""
 
-    created: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    errors: list[dict[str, Any]] = field(default_factory=list)
+    whole_file: ClassVar[dict[str, Any]] = {"line": 0, "reference": None}
 
     @property
     def lines(self) -> int:
         return self.created + self.unchanged + self.failed
 
     def fail(self, line: int, reference: str | None, errors: Mapping[str, Any]) -> None:
-        self.failed += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append({"line": line, "reference": reference, "errors": _plain(errors)})
+        self.add_failure(_plain(errors), line=line, reference=reference)
+
+    def counts(self) -> dict[str, int]:
+        return {**super().counts(), "processed_count": self.lines}
+
+
+class _HistoryImport(BackgroundImport):
+    """JSON Lines files uploaded through the API (`TICKET_IMPORT_MAX_BYTES`), imported by a job in one
+    process: the record's counts advance with each committed batch."""
+
+    model = TicketImport
+    report = HistoryReport
+    job = "app.tickets.history.jobs.run_ticket_import"
+    # RQ's default (180 s) is far too short for a big file; a stopped job leaves whole batches behind.
+    job_timeout = 4 * 3600
+    file_type = "JSON Lines"
+    suffixes = (".jsonl", ".ndjson")
+    max_bytes_setting = "TICKET_IMPORT_MAX_BYTES"
+
+    def check(self, text: str) -> dict[str, Any]:
+        line_count = sum(1 for line in _split(text) if line.strip())
+        if not line_count:
+            raise Invalid("The file is empty.", {"file": ["Give one ticket per line."]})
+        return {"line_count": line_count}
+
+    def process(self, record: TicketImport) -> HistoryReport:
+        return _import(
+            _split(record.content),
+            actor_id=record.created_by_id,
+            import_id=record.id,
+            on_progress=None,
+            total=record.line_count,
+        )
+
+
+HISTORY_IMPORT = _HistoryImport()
 
 
 # -- use cases ---------------------------------------------------------------------------------------
@@ -234,40 +255,14 @@ def import_ticket_history(
 def create_history_import(*, filename: str, content: bytes, actor: Agent) -> TicketImport:
     """Store an uploaded JSON Lines file and queue its import; 422 for a file that cannot be one.
 
-    The size limit is the `TICKET_IMPORT_MAX_BYTES` setting (50 MiB unless configured).
+    The size limit is the `TICKET_IMPORT_MAX_BYTES` setting.
     """
-    filename = os.path.basename(filename.replace("\\", "/")).replace("\x00", "").strip()
-    if not filename.lower().endswith(FILE_SUFFIXES):
-        raise Invalid("Upload a JSON Lines file.", {"file": ["The file name must end in .jsonl or .ndjson."]})
-    limit = max_upload_bytes()
-    if len(content) > limit:
-        raise Invalid("The file is too large.", {"file": [f"At most {limit} bytes."]})
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise Invalid("The file is not UTF-8 text.", {"file": ["Save the file as UTF-8."]}) from exc
-    if "\x00" in text:
-        # JSON never holds a raw NUL, and PostgreSQL cannot store one in the record.
-        raise Invalid("The file is not a JSON Lines text file.", {"file": ["It contains NUL characters."]})
-    line_count = sum(1 for line in _split(text) if line.strip())
-    if not line_count:
-        raise Invalid("The file is empty.", {"file": ["Give one ticket per line."]})
-    record = TicketImport(
-        filename=filename[:255],
-        content=text,
-        created_by_id=actor.id,
-        status=ImportStatus.QUEUED,
-        line_count=line_count,
-    )
-    db.session.add(record)
-    db.session.commit()
-    enqueue(IMPORT_JOB, record.id, job_timeout=IMPORT_JOB_TIMEOUT)
-    return record
+    return HISTORY_IMPORT.create(filename=filename, content=content, actor=actor)
 
 
 def get_history_import(import_id: int) -> TicketImport:
     """An import with its status, progress, counts and per-line errors."""
-    return get_or_404(TicketImport, import_id, what="Import")
+    return HISTORY_IMPORT.get(import_id)
 
 
 def run_history_import(import_id: int) -> TicketImport:
@@ -276,46 +271,12 @@ def run_history_import(import_id: int) -> TicketImport:
     Commits `running` first, so whoever polls the import sees it; the counts then advance with each
     committed batch, and the final status lands with the last one's figures.
     """
-    record = get_history_import(import_id)
-    if record.status in (ImportStatus.DONE, ImportStatus.FAILED):
-        return record
-    record.status = ImportStatus.RUNNING
-    record.started_at = utcnow()
-    record.processed_count = record.created_count = record.unchanged_count = record.failed_count = 0
-    record.errors = []
-    db.session.commit()
-    try:
-        report = _import(
-            _split(record.content),
-            actor_id=record.created_by_id,
-            import_id=record.id,
-            on_progress=None,
-            total=record.line_count,
-        )
-    except Exception:
-        db.session.rollback()
-        db.session.refresh(record)
-        record.status = ImportStatus.FAILED
-        record.errors = [_stopped()]
-        record.finished_at = utcnow()
-        db.session.commit()
-        raise
-    # The batches wrote the counts through the import's own connection: read them back before finishing.
-    db.session.refresh(record)
-    record.status = ImportStatus.DONE
-    record.processed_count = report.lines
-    record.created_count = report.created
-    record.unchanged_count = report.unchanged
-    record.failed_count = report.failed
-    record.errors = report.errors
-    record.finished_at = utcnow()
-    db.session.commit()
-    return record
+    return HISTORY_IMPORT.run(import_id)
 
 
 def max_upload_bytes() -> int:
     """The largest file the API takes (setting `TICKET_IMPORT_MAX_BYTES`)."""
-    return int(current_app.config.get("TICKET_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return HISTORY_IMPORT.max_bytes()
 
 
 # -- running an import --------------------------------------------------------------------------------
@@ -885,13 +846,7 @@ def _save_progress(session: Session, import_id: int, report: HistoryReport) -> N
     session.execute(
         update(TicketImport)
         .where(TicketImport.id == import_id)
-        .values(
-            processed_count=report.lines,
-            created_count=report.created,
-            unchanged_count=report.unchanged,
-            failed_count=report.failed,
-            errors=report.errors,
-        )
+        .values(**report.counts(), errors=report.errors)
     )
 
 
@@ -1334,10 +1289,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     return value
-
-
-def _stopped() -> dict[str, Any]:
-    return {"line": 0, "reference": None, "errors": {"file": ["The import stopped on an error."]}}
 
 
 def _id_of(actor: Agent | None) -> int | None:

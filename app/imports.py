@@ -1,0 +1,273 @@
+"""Background imports: a file uploaded through the API, kept with its outcome, processed by a job.
+
+Every import of the desk (customers from CSV, another helpdesk's tickets from JSON Lines, ...) lives
+the same way:
+
+    upload ─► record `queued` (the file's text kept in it) ─► job ─► `running` ─► `done` | `failed`
+
+A room declares its import once, with three pieces:
+
+- its record, a model mixing in `ImportRecord` (the columns every import has) and adding its own
+  counts (`updated_count`, `line_count`, ...);
+- its report, an `ImportReport` with those counts and the place of a failure in its files (`row`,
+  `line` and `reference`, ...);
+- a `BackgroundImport` naming the record, the report, the room's job and the files it takes, with the
+  two steps only the room knows: checking an upload's text, and processing a stored record.
+
+What they share is done here: the upload's checks (file name, size, UTF-8, NUL characters), storing
+the record and enqueueing the job, reading a record back (404 for any id that names none), and running
+it once: a finished import is left alone, so running its job again is harmless. The JSON of a record
+is `ImportRecordSchema`'s, which a room's schema extends with its counts and its errors' shape.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from flask import current_app
+from marshmallow import Schema, fields
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from app.dbtypes import UTCDateTime, utcnow
+from app.errors import AppError, Invalid
+from app.extensions import db
+from app.queue import enqueue
+from app.records import get_or_404
+
+# Failures kept in a record and a report; the counts stay exact beyond them.
+MAX_REPORTED_ERRORS = 1000
+STOPPED = "The import stopped on an internal error."
+
+
+class ImportStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+# `running` again: the job is run anew after its worker died halfway (committed work is kept, and an
+# import skips what it has already written).
+_NEXT = {
+    ImportStatus.QUEUED: {ImportStatus.RUNNING},
+    ImportStatus.RUNNING: {ImportStatus.RUNNING, ImportStatus.DONE, ImportStatus.FAILED},
+    ImportStatus.DONE: set(),
+    ImportStatus.FAILED: set(),
+}
+
+
+class ImportStateError(RuntimeError):
+    """A record asked to move to a state it cannot reach from its own (a finished import is final)."""
+
+
+@dataclass
+class ImportReport:
+    """What a run has done so far: items created, left unchanged and failed, and the first failures.
+
+    A room's report adds its own counts (and `counts()` names their columns) and says where a failure
+    of the file as a whole is reported (`whole_file`: `{"row": 0}`, `{"line": 0, "reference": None}`).
+    """
+
+    created: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    whole_file: ClassVar[dict[str, Any]] = {}
+
+    def add_failure(self, errors: Any, **place: Any) -> None:
+        """Count a failed item; the first `MAX_REPORTED_ERRORS` are kept as `{**place, "errors": errors}`."""
+        self.failed += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append({**place, "errors": errors})
+
+    def counts(self) -> dict[str, int]:
+        """The record's count columns, as this report fills them."""
+        return {
+            "created_count": self.created,
+            "unchanged_count": self.unchanged,
+            "failed_count": self.failed,
+        }
+
+
+class ImportRecord:
+    """The columns and states of every import's record; a room's model mixes it in (with `db.Model`)
+    and adds its own counts. `created_by` is the agent who uploaded the file (the accounts room's
+    table, which every room may point at)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(10), default=ImportStatus.QUEUED)
+    content: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    created_count: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged_count: Mapped[int] = mapped_column(Integer, default=0)
+    failed_count: Mapped[int] = mapped_column(Integer, default=0)
+    # [{<place>..., "errors": {field: [...]}}], the first MAX_REPORTED_ERRORS failures.
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @declared_attr
+    def created_by(cls) -> Mapped[Any]:
+        return relationship("Agent")
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+    def start(self, report: ImportReport) -> None:
+        """`running` from now on, with the counts of `report` (a run that has done nothing yet)."""
+        self._move(ImportStatus.RUNNING)
+        self.started_at = utcnow()
+        self.finished_at = None
+        self.record_progress(report)
+
+    def record_progress(self, report: ImportReport) -> None:
+        for column, value in report.counts().items():
+            setattr(self, column, value)
+        self.errors = list(report.errors)
+
+    def finish(self, report: ImportReport) -> None:
+        """`done`, with the run's counts and failures."""
+        self._move(ImportStatus.DONE)
+        self.record_progress(report)
+        self.finished_at = utcnow()
+
+    def fail(self, failure: dict[str, Any]) -> None:
+        """`failed`: the file could not be imported (or the run stopped); the counts of what had
+        landed stay, the errors are this one failure."""
+        self._move(ImportStatus.FAILED)
+        self.errors = [failure]
+        self.finished_at = utcnow()
+
+    def _move(self, status: ImportStatus) -> None:
+        current = ImportStatus(self.status or ImportStatus.QUEUED)
+        if status not in _NEXT[current]:
+            raise ImportStateError(f"An import {current} cannot become {status}.")
+        self.status = status
+
+
+class BackgroundImport:
+    """One kind of import, as its room declares it: the record and report classes, the job, the files
+    it takes, and the two steps only the room knows (`check`, `process`).
+
+    `job` is the dotted path of the room's job, called with a record's id (services may not import
+    their room's jobs module, which imports them). `job_timeout` is RQ's, in seconds (its default
+    without one).
+    """
+
+    model: type[ImportRecord]
+    report: type[ImportReport]
+    job: str
+    job_timeout: int | None = None
+    file_type: str  # in messages about the file: "CSV", "JSON Lines"
+    suffixes: tuple[str, ...]
+    max_bytes_setting: str  # the setting that limits an upload's size, in bytes
+
+    def check(self, text: str) -> dict[str, Any]:
+        """An upload's text checked as a whole: the record's own columns for it (such as the number of
+        lines), or `Invalid` for a file that cannot be imported."""
+        return {}
+
+    def process(self, record: Any) -> ImportReport:
+        """Import a stored record's content, committing as the room's import does; its report."""
+        raise NotImplementedError
+
+    def max_bytes(self) -> int:
+        return int(current_app.config[self.max_bytes_setting])
+
+    def create(self, *, filename: str, content: bytes, actor: Any) -> Any:
+        """Store an uploaded file and queue its import; `Invalid` (422) for a file that cannot be one."""
+        filename = os.path.basename(filename.replace("\\", "/")).replace("\x00", "").strip()
+        if not filename.lower().endswith(self.suffixes):
+            raise Invalid(
+                f"Upload a {self.file_type} file.",
+                {"file": [f"The file name must end in {' or '.join(self.suffixes)}."]},
+            )
+        limit = self.max_bytes()
+        if len(content) > limit:
+            raise Invalid("The file is too large.", {"file": [f"At most {limit} bytes."]})
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise Invalid(
+                "The file is not UTF-8 text.", {"file": [f"Save the file as UTF-8 {self.file_type}."]}
+            ) from exc
+        if "\x00" in text:
+            # No text format holds a raw NUL, and PostgreSQL cannot store one in the record.
+            raise Invalid(
+                f"The file is not a {self.file_type} text file.", {"file": ["It contains NUL characters."]}
+            )
+        columns = self.check(text)
+        record = self.model(
+            filename=filename[:255],
+            content=text,
+            created_by_id=actor.id,
+            status=ImportStatus.QUEUED,
+            **columns,
+        )
+        db.session.add(record)
+        db.session.commit()
+        enqueue(self.job, record.id, job_timeout=self.job_timeout)
+        return record
+
+    def get(self, import_id: int) -> Any:
+        """A record with its status, counts and errors; 404 for an id that names none."""
+        return get_or_404(self.model, import_id, what="Import")
+
+    def run(self, import_id: int) -> Any:
+        """Process a stored import (the job). A finished import is left alone, so running it twice is safe.
+
+        Commits `running` first, so whoever polls the record sees it, and the outcome last. An `AppError`
+        from `process` refuses the file as a whole (`failed`, its messages under the report's
+        `whole_file` place); any other error fails the record and is raised again for the job's log.
+        What `process` committed meanwhile stays, and so do the counts it wrote.
+        """
+        record = self.get(import_id)
+        if record.finished:
+            return record
+        record.start(self.report())
+        db.session.commit()
+        try:
+            report = self.process(record)
+        except AppError as error:
+            db.session.rollback()
+            record.fail({**self.report.whole_file, "errors": error.errors or {"file": [error.message]}})
+        except Exception:
+            db.session.rollback()
+            record.fail({**self.report.whole_file, "errors": {"file": [STOPPED]}})
+            db.session.commit()
+            raise
+        else:
+            # `process` may have written progress through a connection of its own: read it back first.
+            db.session.refresh(record)
+            record.finish(report)
+        db.session.commit()
+        return record
+
+
+class ImportRecordSchema(Schema):
+    """The JSON of an import's record; a room's schema adds its counts and its errors' shape."""
+
+    id = fields.Int(dump_only=True)
+    filename = fields.Str(dump_only=True)
+    status = fields.Str(dump_only=True, metadata={"enum": [s.value for s in ImportStatus]})
+    created_by_id = fields.Int(dump_only=True, allow_none=True)
+    created = fields.Int(attribute="created_count", dump_only=True)
+    unchanged = fields.Int(attribute="unchanged_count", dump_only=True)
+    failed = fields.Int(attribute="failed_count", dump_only=True)
+    errors = fields.List(
+        fields.Dict(),
+        dump_only=True,
+        metadata={"description": "The first 1000 failures; the counts stay exact beyond them."},
+    )
+    created_at = fields.DateTime(dump_only=True)
+    started_at = fields.DateTime(dump_only=True, allow_none=True)
+    finished_at = fields.DateTime(dump_only=True, allow_none=True)
