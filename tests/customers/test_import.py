@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from sqlalchemy import func, select
 
@@ -12,6 +10,7 @@ from app.customers.models import Customer, CustomerEvent, CustomerImport, Organi
 from app.errors import Invalid
 from app.extensions import db
 from tests.customer_factories import CustomerFactory, FieldDefinitionFactory
+from tests.import_helpers import upload
 
 URL = "/api/v1/customers/imports"
 
@@ -213,9 +212,7 @@ def test_cli_refuses_an_unusable_file(app, tmp_path):
 
 
 def _upload(client, content: bytes, filename: str = "customers.csv"):
-    return client.post(
-        URL, data={"file": (io.BytesIO(content), filename)}, content_type="multipart/form-data"
-    )
+    return upload(client, URL, content, filename)
 
 
 def test_api_import_runs_as_a_job_and_reports(as_supervisor, supervisor, tier):

@@ -6,7 +6,6 @@ here); bad lines are reported by line number and leave nothing behind; importing
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from app.tickets.models import Comment, Ticket, TicketEvent
 from app.tickets.sla.models import SlaTarget, TicketPause
 from tests.factories import AgentFactory
 from tests.helpers import statements_seen
+from tests.import_helpers import upload
 from tests.ticket_factories import QueueFactory, SlaPolicyFactory
 
 URL = "/api/v1/tickets/imports"
@@ -1110,9 +1110,7 @@ def test_cli_refuses_a_file_that_is_not_utf8(app, tmp_path):
 
 
 def _upload(client, content: bytes, filename: str = "history.jsonl"):
-    return client.post(
-        URL, data={"file": (io.BytesIO(content), filename)}, content_type="multipart/form-data"
-    )
+    return upload(client, URL, content, filename)
 
 
 def test_api_import_runs_as_a_job_and_reports(as_supervisor, supervisor, setup):

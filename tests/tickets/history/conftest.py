@@ -1,4 +1,4 @@
-"""Fixtures shared by the ticket tests."""
+"""Fixtures of the history import's tests."""
 
 from __future__ import annotations
 
