@@ -16,7 +16,9 @@ e-mail or a phone) and `created_at`. `type`, `priority` and `channel` default as
 normal, api); a complaint also needs `complaint: {"category", "severity", "desired_outcome"}`. Times are
 ISO 8601; a time without an offset is UTC. None may lie in the future: a `created_at` or an event's
 `at` later than the import's now fails the line (a history holds only what has happened). Other keys
-are refused, so a misspelt key is reported rather than dropped.
+are refused, so a misspelt key is reported rather than dropped. A line is read by `HistoryLineSchema`
+(`schemas.py`), so its errors read like the API's: `{field: [messages]}`, nested for the customer, the
+complaint and the events (`{"events": {"2": {"at": ["Not a valid datetime."]}}}`).
 
 What a line means
 -----------------
@@ -106,10 +108,11 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from flask import current_app
+from marshmallow import ValidationError
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
@@ -123,19 +126,16 @@ from app.errors import AppError, Invalid
 from app.extensions import db
 from app.imports import MAX_REPORTED_ERRORS, BackgroundImport, ImportReport
 from app.tickets.history.models import TicketImport
+from app.tickets.history.schemas import HistoryLineSchema
 from app.tickets.models import (
-    ComplaintCategory,
-    DesiredOutcome,
     Priority,
     Queue,
-    Severity,
     Status,
     Ticket,
     TicketChannel,
     TicketEvent,
     TicketType,
 )
-from app.tickets.models.tickets import BODY_MAX, REFERENCE_MAX, SUBJECT_MAX
 from app.tickets.services import tickets
 from app.tickets.sla import services as sla
 
@@ -148,38 +148,14 @@ MAX_BATCH_ATTEMPTS = 4
 # Worker processes of a large import on PostgreSQL (at most one per CPU); `TICKET_IMPORT_WORKERS` sets it.
 DEFAULT_WORKERS = 2
 
-EVENT_KINDS = ("public_reply", "internal_note", "status")
-_LINE_KEYS = {
-    "reference",
-    "subject",
-    "description",
-    "type",
-    "priority",
-    "channel",
-    "queue",
-    "customer",
-    "assignee_email",
-    "created_at",
-    "events",
-    "tags",
-    "complaint",
-}
-_EVENT_KEYS = {"at", "kind", "author_email", "body", "to"}
-_CUSTOMER_LIMITS = {"name": 200, "email": 254, "phone": 40}
-_COMPLAINT_CHOICES = {
-    "category": [c.value for c in ComplaintCategory],
-    "severity": [s.value for s in Severity],
-    "desired_outcome": [d.value for d in DesiredOutcome],
-}
-_MISSING = "Missing data for required field."
-_NOT_TEXT = "Not a valid string."
 _NUL = "Must not contain NUL characters."
-_FUTURE = "Lies in the future: a history holds only what has already happened."
 _CLASH = "Already the reference of a ticket of this desk, not of an imported one: give the line another."
 # Service error keys that the file calls differently.
 _LINE_FIELD = {"queue_id": "queue", "assignee_id": "assignee_email"}
 _EVENT_FIELD = {"status": "to"}
 _CUSTOMER_FIELD = {"emails": "email", "phones": "phone"}
+# One instance for every line: a marshmallow schema keeps no state between loads.
+_LINE = HistoryLineSchema()
 
 ProgressCallback = Callable[[int, int | None], None]
 
@@ -1043,9 +1019,9 @@ def _renamed(errors: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, A
 
 
 def _parse(number: int, text: str) -> _Line:
-    """Check a line's shape and values (no database needed); a bad line comes back with its errors."""
+    """Read a line and check its shape and values with `HistoryLineSchema` (no database needed); a bad
+    line comes back with its errors, as the API words them."""
     line = _Line(number=number)
-    now = utcnow()
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -1057,191 +1033,33 @@ def _parse(number: int, text: str) -> _Line:
     if not isinstance(data, dict):
         line.errors = {"line": ["Must be a JSON object (one ticket per line)."]}
         return line
-    reference = data.get("reference")
-    if isinstance(reference, int) and not isinstance(reference, bool):
-        reference = data["reference"] = str(reference)
-    if isinstance(reference, str):
-        reference = data["reference"] = reference.strip()
-        line.reference = reference or None
-    errors: dict[str, Any] = {}
     if "\\u0000" in text and _has_nul(data):
         line.errors = {"line": [_NUL]}
         return line
-    for key in sorted(set(data) - _LINE_KEYS):
-        errors[key] = ["Unknown field."]
-    _text(data, "reference", errors, required=True, max_length=REFERENCE_MAX)
-    _text(data, "subject", errors, required=True, max_length=SUBJECT_MAX)
-    _text(data, "description", errors, max_length=BODY_MAX)
-    _choice(data, "type", [t.value for t in TicketType], errors)
-    _choice(data, "priority", [p.value for p in Priority], errors)
-    _choice(data, "channel", [c.value for c in TicketChannel], errors)
-    _text(data, "queue", errors, max_length=80)
-    _email(data, "assignee_email", errors)
-    _time(data, "created_at", errors, latest=now)
-    _customer(data, errors)
-    _tags(data, errors)
-    _complaint(data, errors)
-    line.events = _events(data, errors, latest=now)
-    if errors:
-        line.errors = errors
-    line.data = data
-    return line
-
-
-def _text(
-    data: dict[str, Any], key: str, errors: dict[str, Any], *, required: bool = False, max_length: int
-) -> None:
-    value = data.get(key)
-    if value is None:
-        if required:
-            errors[key] = [_MISSING]
-        return
-    if not isinstance(value, str):
-        errors[key] = [_NOT_TEXT]
-    elif required and not value.strip():
-        errors[key] = ["Must not be empty."]
-    elif len(value) > max_length:
-        errors[key] = [f"Longer than maximum length {max_length}."]
-
-
-def _choice(data: dict[str, Any], key: str, choices: list[str], errors: dict[str, Any]) -> None:
-    value = data.get(key)
-    if value is not None and value not in choices:
-        errors[key] = [f"Must be one of: {', '.join(choices)}."]
-
-
-def _email(data: dict[str, Any], key: str, errors: dict[str, Any]) -> None:
-    """Agents' e-mails are stored lowercased; compare them that way."""
-    value = data.get(key)
-    if value is None:
-        return
-    if not isinstance(value, str):
-        errors[key] = [_NOT_TEXT]
-    else:
-        data[key] = value.strip().lower() or None
-
-
-def _time(data: dict[str, Any], key: str, errors: dict[str, Any], *, latest: datetime) -> None:
-    """A required time, parsed in place; one after `latest` (the import's now) is refused."""
-    value = data.get(key)
-    if value is None:
-        errors[key] = [_MISSING]
-        return
-    parsed = _datetime(value)
-    if parsed is None:
-        errors[key] = ["Not a valid datetime (ISO 8601, e.g. 2024-03-01T09:00:00Z)."]
-    elif parsed > latest:
-        errors[key] = [_FUTURE]
-    else:
-        data[key] = parsed
-
-
-def _datetime(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
     try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def _customer(data: dict[str, Any], errors: dict[str, Any]) -> None:
-    customer = data.get("customer")
-    if customer is None:
-        errors["customer"] = [_MISSING]
-        return
-    if not isinstance(customer, dict):
-        errors["customer"] = ["Must be an object with name, email and phone."]
-        return
-    problems: dict[str, list[str]] = {}
-    for key in sorted(set(customer) - set(_CUSTOMER_LIMITS)):
-        problems[key] = ["Unknown field."]
-    for key, limit in _CUSTOMER_LIMITS.items():
-        value = customer.get(key)
-        if value is not None and not isinstance(value, str):
-            problems[key] = [_NOT_TEXT]
-        elif value is not None and len(value) > limit:
-            problems[key] = [f"Longer than maximum length {limit}."]
-    if not problems and not any((customer.get(key) or "").strip() for key in ("email", "phone")):
-        problems["email"] = ["Give the customer's e-mail or phone."]
-    if problems:
-        errors["customer"] = problems
-
-
-def _tags(data: dict[str, Any], errors: dict[str, Any]) -> None:
-    tags = data.get("tags")
-    if tags is not None and (not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags)):
-        errors["tags"] = ["Must be a list of strings."]
-
-
-def _complaint(data: dict[str, Any], errors: dict[str, Any]) -> None:
-    complaint = data.get("complaint")
-    if complaint is None:
-        return
-    if not isinstance(complaint, dict):
-        errors["complaint"] = ["Must be an object with category, severity and desired_outcome."]
-        return
-    problems: dict[str, list[str]] = {}
-    for key in sorted(set(complaint) - set(_COMPLAINT_CHOICES)):
-        problems[key] = ["Unknown field."]
-    for key, choices in _COMPLAINT_CHOICES.items():
-        _choice(complaint, key, choices, problems)
-    if problems:
-        errors["complaint"] = problems
-
-
-def _events(data: dict[str, Any], errors: dict[str, Any], *, latest: datetime) -> list[_Event]:
-    """The events in time order (a stable sort: equal times keep the file's order)."""
-    raw = data.get("events")
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        errors["events"] = ["Must be a list of events."]
-        return []
-    events: list[_Event] = []
-    problems: dict[str, Any] = {}
-    for index, item in enumerate(raw):
-        if not isinstance(item, dict):
-            problems[str(index)] = {"event": ["Must be an object."]}
-            continue
-        event_errors: dict[str, Any] = {}
-        for key in sorted(set(item) - _EVENT_KEYS):
-            event_errors[key] = ["Unknown field."]
-        _choice(item, "kind", list(EVENT_KINDS), event_errors)
-        kind = item.get("kind")
-        if kind is None:
-            event_errors["kind"] = [_MISSING]
-        _time(item, "at", event_errors, latest=latest)
-        _email(item, "author_email", event_errors)
-        _text(item, "body", event_errors, max_length=BODY_MAX)
-        _choice(item, "to", [s.value for s in Status], event_errors)
-        if kind == "status":
-            if item.get("to") is None:
-                event_errors["to"] = [_MISSING]
-            if isinstance(item.get("body"), str) and item["body"].strip():
-                event_errors["body"] = ["A status change carries no body; give the text its own event."]
-        elif kind in ("public_reply", "internal_note") and item.get("body") is None:
-            event_errors["body"] = [_MISSING]
-        if event_errors:
-            problems[str(index)] = event_errors
-            continue
-        events.append(
+        loaded = _LINE.load(data)
+    except ValidationError as error:
+        line.reference = error.valid_data.get("reference") or None
+        line.errors = error.messages
+        return line
+    line.reference = loaded["reference"]
+    line.data = loaded
+    # In time order: a stable sort, so equal times keep the file's order.
+    line.events = sorted(
+        (
             _Event(
                 index=index,
-                at=item["at"],
-                kind=kind,
-                author_email=item.get("author_email"),
-                body=item.get("body"),
-                to=item.get("to"),
+                at=event["at"],
+                kind=event["kind"],
+                author_email=event.get("author_email"),
+                body=event.get("body"),
+                to=event.get("to"),
             )
-        )
-    if problems:
-        errors["events"] = problems
-    events.sort(key=lambda event: event.at)
-    return events
+            for index, event in enumerate(loaded.get("events") or ())
+        ),
+        key=lambda event: event.at,
+    )
+    return line
 
 
 def _has_nul(value: Any) -> bool:

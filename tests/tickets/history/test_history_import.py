@@ -417,7 +417,7 @@ def test_bad_lines_are_reported_by_line_number(setup):
 
     assert report.errors == [
         {"line": 2, "reference": None, "errors": {"line": ["Not valid JSON: Expecting value (column 33)."]}},
-        {"line": 5, "reference": "BAD-1", "errors": {"subject": ["Missing data for required field."]}},
+        {"line": 5, "reference": "BAD-1", "errors": {"subject": ["Field may not be null."]}},
         {"line": 6, "reference": "BAD-2", "errors": {"queue": ["No queue named Nowhere."]}},
         {
             "line": 7,
@@ -472,7 +472,7 @@ def test_only_the_bad_lines_are_missing(setup):
             },
             {
                 "colour": ["Unknown field."],
-                "created_at": ["Not a valid datetime (ISO 8601, e.g. 2024-03-01T09:00:00Z)."],
+                "created_at": ["Not a valid datetime."],
                 "customer": {"email": ["Give the customer's e-mail or phone."]},
             },
         ),
@@ -550,6 +550,30 @@ def test_only_the_bad_lines_are_missing(setup):
             ),
             {"events": {"0": {"body": ["Missing data for required field."]}, "1": {"at": [FUTURE]}}},
         ),
+        (
+            _bad(
+                "A",
+                1,
+                tags=["vip", 7],
+                events=[
+                    {"at": "2024-03-03T10:00:00Z", "kind": "public_reply", "body": "Hi"},
+                    "a reply",
+                    {"at": "noon", "kind": "status", "body": "Done", "author_email": "ann@desk.example"},
+                ],
+            ),
+            {
+                "tags": {"1": ["Not a valid string."]},
+                "events": {
+                    "1": {"_schema": ["Invalid input type."]},
+                    "2": {
+                        "at": ["Not a valid datetime."],
+                        "to": ["Missing data for required field."],
+                        "body": ["A status change carries no body; give the text its own event."],
+                    },
+                },
+            },
+        ),
+        (_bad("A", 1, events={"at": "2024-03-03T10:00:00Z"}), {"events": ["Not a valid list."]}),
     ],
 )
 def test_each_kind_of_bad_line_is_explained(setup, line, errors):
@@ -1133,7 +1157,7 @@ def test_api_import_runs_as_a_job_and_reports(as_supervisor, supervisor, setup):
     assert polled["errors"][1] == {
         "line": 5,
         "reference": "BAD-1",
-        "errors": {"subject": ["Missing data for required field."]},
+        "errors": {"subject": ["Field may not be null."]},
     }
     created = _events(_ticket("ZD-1"))[0]
     assert (created.actor_id, created.actor_kind) == (supervisor.id, "import")
