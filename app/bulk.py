@@ -1,4 +1,4 @@
-"""Writing a session's new objects without the unit of work, in a couple of round trips.
+"""Writing a session's new objects without the unit of work, in a few statements.
 
 The unit of work's bookkeeping per object and per statement costs as much CPU as building the objects.
 Two use cases write many new objects at once and little else:
@@ -6,10 +6,10 @@ Two use cases write many new objects at once and little else:
 - the ticket history import builds each batch (hundreds of tickets, some twenty new objects each) with
   the ticket services' own steps: `copy_new_objects` writes them with one COPY per table;
 - opening a ticket writes the ticket, its tags, its audit event, its SLA targets: `insert_new_objects`
-  sends one INSERT per table in a single pipeline (one round trip; one more to draw the ids of rows that
-  other rows point at, where any still lack one).
+  sends one multi-row INSERT per table through SQLAlchemy Core.
 
-Both write the rows that the flush would have written:
+This is the whole interface: those two functions and `CopySession`, a session whose flushes (its own,
+autoflush, commit's) go the COPY way. Both write the rows that the flush would have written:
 
 - tables in foreign-key order, each table's rows in the order their objects were added;
 - primary keys drawn from each table's sequence, all of a table's at once; with INSERTs, the ids of a
@@ -19,28 +19,35 @@ Both write the rows that the flush would have written:
 - for a column not set (or set to None, unless its type stores None as a value, like JSON's `null`)
   its default, or NULL; the version counter at its first value; each type's bind processing.
 
-The objects then are persistent, as after a flush. A row the database refuses raises what a flush would
-(`IntegrityError`, `DataError`, ...), and the caller rolls its transaction back as after a failed flush:
-nothing is half-written. `CopySession` is a session whose flushes (its own, autoflush, commit's) go
-this way, the rest of the flush (if anything) following as usual.
+The objects then are persistent, as after a flush: with the values written as their loaded state
+(`make_transient_to_detached`, then `Session.add`), and expunged again if the transaction that wrote
+them rolls back (a session event). A row the database refuses raises what a flush would
+(`IntegrityError`, `DataError`, ...), and the caller rolls its transaction back as after a failed
+flush: nothing is half-written.
 
-Anything else is left to the plain flush: another database (SQLite), a session that also holds changed
-or deleted objects, flush or insert event listeners, inheritance, server-side defaults, many-to-many
-rows, related objects that are neither new nor stored.
+INSERTs go through the session's connection, so engine events (statement counters, logging) see
+them; COPY has no SQLAlchemy statement and goes to the driver's connection, so they do not. Mapper
+and session flush events (`before_insert`, `before_flush`, ...) do not run for rows written here;
+where a model or the session has such listeners, nothing is written here and the flush does it.
+
+Anything else is left to the plain flush too: another database (SQLite), a session that also holds
+changed or deleted objects, inheritance, server-side defaults, many-to-many rows, related objects that
+are neither new nor stored. `FAST_WRITES = False` in the app's configuration sends everything to the
+flush (the comparison test writes the same use cases both ways).
 """
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Column, Connection, Table, text
+from flask import current_app, has_app_context
+from sqlalchemy import Column, Connection, Table, event, exc, insert, text
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Mapper, RelationshipDirection, Session
+from sqlalchemy.orm import Mapper, RelationshipDirection, Session, make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.exc import UnmappedColumnError
 from sqlalchemy.orm.state import InstanceState
@@ -55,8 +62,20 @@ _NEXT_IDS = text(
 )
 
 
+# The order objects were added in (the order the flush writes each table's rows in), by a session event.
+_added = itertools.count()
+_add_order: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+# session.info key: the objects written here in the session's open transactions, to expunge on rollback.
+_WRITTEN = "bulk_written"
+
+
 class _Unsupported(Exception):
     """Something the plain flush must handle."""
+
+
+@event.listens_for(Session, "transient_to_pending")
+def _remember_order(_session: Session, instance: Any) -> None:
+    _add_order[instance] = next(_added)
 
 
 class CopySession(Session):
@@ -75,21 +94,26 @@ def copy_new_objects(session: Session) -> bool:
 
 
 def insert_new_objects(session: Session) -> bool:
-    """Write the session's new objects with pipelined INSERTs and make them persistent, as a flush would;
-    False, having written nothing, where the plain flush must do it. For a handful of rows."""
+    """Write the session's new objects with one INSERT per table and make them persistent, as a flush
+    would; False, having written nothing, where the plain flush must do it. For a handful of rows."""
     return _write_new_objects(session, _insert, return_ids=True)
+
+
+def _enabled() -> bool:
+    return not has_app_context() or current_app.config["FAST_WRITES"]
 
 
 def _write_new_objects(
     session: Session, send: Callable[[Connection, Dialect, list], None], *, return_ids: bool = False
 ) -> bool:
-    if not session.new or _changes_besides_new(session):
+    if not session.new or _changes_besides_new(session) or not _enabled():
         return False
     connection = session.connection()
     dialect = connection.dialect
     if dialect.driver != "psycopg":
         return False
-    states = sorted((instance_state(obj) for obj in session.new), key=attrgetter("insert_order"))
+    objects = sorted(session.new, key=lambda obj: _add_order.get(obj, -1))
+    states = [instance_state(obj) for obj in objects]
     try:
         writes = _writes(states, dialect)
     except _Unsupported:
@@ -99,17 +123,65 @@ def _write_new_objects(
     with session.no_autoflush:  # loading a stored object's expired id must not flush half-made rows
         _draw_ids(writes, connection)
         rows = [(write, _rows(write)) for write in writes]
+        for write, table_rows in rows:
+            if write.returns_ids and len({_shape(row) for row in table_rows}) > 1:
+                # Rows of several shapes take several INSERTs, whose ids would not follow the added
+                # order: draw them first after all.
+                write.returns_ids = False
+                _draw_ids([write], connection)
+                key, _column = write.plan.serial
+                for state, row in zip(write.states, table_rows, strict=True):
+                    row[write.plan.serial_index] = state.dict[key]
     send(connection, dialect, rows)
-    # What the flush does last: identity keys, committed values, and a place in the transaction (whose
-    # rollback expunges them again). No public call does it for rows written without the flush.
-    session._register_persistent(set(states))
+    _make_persistent(session, objects)
     return True
+
+
+def _make_persistent(session: Session, objects: list[Any]) -> None:
+    """What the flush does last: the objects hold what was written as their loaded state and take their
+    place in the identity map; a rollback of this transaction expunges them again (`_forget`)."""
+    for obj in objects:
+        if obj in session:  # expunging a ticket expunges what cascades from it (its complaint) too
+            session.expunge(obj)
+    for obj in objects:
+        make_transient_to_detached(obj)
+    session.add_all(objects)
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_WRITTEN, []).append((transaction, objects))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous_transaction: Any) -> None:
+    """Rows written in a transaction that rolled back (itself, or one it was part of) are gone: so are
+    their objects, as the flush's would be."""
+    written = session.info.get(_WRITTEN)
+    if not written:
+        return
+    kept = []
+    for transaction, objects in written:
+        outer = transaction
+        while outer is not None and outer is not previous_transaction:
+            outer = outer.parent
+        if outer is None:
+            kept.append((transaction, objects))
+            continue
+        for obj in objects:
+            if obj in session:
+                session.expunge(obj)
+            make_transient(obj)  # as the flush leaves objects whose INSERT was rolled back
+    session.info[_WRITTEN] = kept
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
 
 
 # -- what to write ------------------------------------------------------------------------------------
 
 
 class _ColumnPlan(NamedTuple):
+    name: str  # the column's key in a Core statement's parameters
     key: str | None  # the attribute holding the column's value (None: not mapped)
     stores_none: bool  # the type writes None as a value (JSON null) rather than leaving the column unset
     default: Callable[[], Any] | None
@@ -122,9 +194,6 @@ class _TablePlan:
 
     table: Table
     copy_statement: str
-    insert_statement: str  # in the driver's own parameter style
-    # The same without the id column, which the database fills and returns (None: no such column).
-    insert_returning_statement: str | None
     columns: list[_ColumnPlan]
     serial: tuple[str, str] | None  # (attribute, column name) of an id drawn from a sequence
     serial_index: int | None  # the id's place in a row
@@ -181,29 +250,19 @@ def _make_plan(mapper: Mapper, dialect: Dialect) -> _TablePlan:
         if prop.direction is RelationshipDirection.MANYTOMANY:
             many_to_many.append(prop.key)
         elif prop.direction is RelationshipDirection.MANYTOONE:
-            pairs = [(_attribute(prop.mapper, r), _attribute(mapper, c)) for r, c in prop.synchronize_pairs]
+            # local: this table's foreign key; remote: the column of the row it points at
+            pairs = [(_attribute(prop.mapper, r), _attribute(mapper, c)) for c, r in prop.local_remote_pairs]
             pulls.append((prop.key, pairs))
         else:
-            pairs = [(_attribute(mapper, r), _attribute(prop.mapper, c)) for r, c in prop.synchronize_pairs]
+            # local: this table's key; remote: the related rows' foreign key
+            pairs = [(_attribute(mapper, c), _attribute(prop.mapper, r)) for c, r in prop.local_remote_pairs]
             pushes.append((prop.key, prop.uselist, pairs))
-    placeholders = ", ".join("%s" for _column in table.columns)
-    insert_returning_statement = serial_index = None
-    if serial_column is not None:
-        serial_index = list(table.columns).index(serial_column)
-        others = [column for column in table.columns if column is not serial_column]
-        other_names = ", ".join(preparer.quote(column.name) for column in others)
-        insert_returning_statement = (
-            f"INSERT INTO {preparer.format_table(table)} ({other_names}) "
-            f"VALUES ({', '.join('%s' for _column in others)}) RETURNING {preparer.quote(serial_column.name)}"
-        )
     return _TablePlan(
         table=table,
         copy_statement=f"COPY {preparer.format_table(table)} ({names}) FROM STDIN",
-        insert_statement=f"INSERT INTO {preparer.format_table(table)} ({names}) VALUES ({placeholders})",
-        insert_returning_statement=insert_returning_statement,
         columns=columns,
         serial=(_attribute(mapper, serial_column), serial_column.name) if serial_column is not None else None,
-        serial_index=serial_index,
+        serial_index=list(table.columns).index(serial_column) if serial_column is not None else None,
         parents=frozenset(fk.column.table for fk in table.foreign_keys),
         version=version,
         pulls=pulls,
@@ -231,6 +290,7 @@ def _column_plan(mapper: Mapper, column: Column, dialect: Dialect, *, serial: bo
     except UnmappedColumnError:
         key = None
     return _ColumnPlan(
+        name=column.key,
         key=key,
         stores_none=column.type.should_evaluate_none,
         default=default,
@@ -356,7 +416,7 @@ def _rows(write: _Write) -> list[list[Any]]:
                 theirs = instance_state(child).dict
                 for ours, their_key in pairs:
                     theirs[their_key] = values[ours]
-        rows.append(_row(plan.columns, values))
+        rows.append(_row(plan, values))
     return rows
 
 
@@ -374,73 +434,84 @@ def _related(value: Any, uselist: bool) -> Any:
     return value if uselist else (value,)
 
 
-def _row(columns: list[_ColumnPlan], values: dict[str, Any]) -> list[Any]:
-    """An object's row; what the flush would take from the column's default is set on the object too."""
+def _row(table: _TablePlan, values: dict[str, Any]) -> list[Any]:
+    """An object's row of Python values; what the flush would take from the column's default is set on
+    the object too. `_NOT_SET` stands for a column the flush would leave out: an id the INSERT draws,
+    or a JSON column never set (NULL, where None would be JSON's `null`); None for any other NULL."""
     row = []
-    for key, stores_none, default, process in columns:
+    serial_key = table.serial[0] if table.serial is not None else None
+    for plan in table.columns:
+        key = plan.key
         value = values.get(key, _NOT_SET)  # an unmapped column's key is None: never in the dict
-        if value is None and not stores_none:
+        if value is None and not plan.stores_none:
             value = _NOT_SET
         if value is _NOT_SET:
-            if default is None:
+            if plan.default is None:
                 if key is not None:
                     values[key] = None
-                row.append(None)
+                row.append(_NOT_SET if plan.stores_none or key == serial_key else None)
                 continue
-            value = default()
+            value = plan.default()
             if key is not None:
                 values[key] = value
-        row.append(process(value) if process is not None else value)
+        row.append(value)
     return row
 
 
 def _copy(connection: Connection, dialect: Dialect, rows: list[tuple[_Write, list[list[Any]]]]) -> None:
+    # COPY has no SQLAlchemy statement: it goes to the driver's connection, values bind-processed here.
     driver = connection.connection.driver_connection
     statement = None
     try:
         with driver.cursor() as cursor:
             for write, table_rows in rows:
                 statement = write.plan.copy_statement
+                processors = [plan.process for plan in write.plan.columns]
                 with cursor.copy(statement) as copy:
                     for row in table_rows:
-                        copy.write_row(row)
+                        copy.write_row([_copied(v, f) for v, f in zip(row, processors, strict=True)])
     except dialect.loaded_dbapi.Error as error:
-        raise _as_flush_error(error, statement, dialect) from error
+        raise _as_flush_error(error, statement) from error
 
 
-def _insert(connection: Connection, dialect: Dialect, rows: list[tuple[_Write, list[list[Any]]]]) -> None:
-    driver = connection.connection.driver_connection
-    statement = None
-    returning = []
-    try:
-        # Sent together, answered together: the tables' INSERTs cost one round trip. A cursor per
-        # table, so each one's returned ids are still there to read once the answers are in.
-        with driver.pipeline():
-            for write, table_rows in rows:
-                cursor = driver.cursor()
-                if write.returns_ids:
-                    statement = write.plan.insert_returning_statement
-                    without_id = [_without(row, write.plan.serial_index) for row in table_rows]
-                    cursor.executemany(statement, without_id, returning=True)
-                    returning.append((write, cursor))
-                else:
-                    statement = write.plan.insert_statement
-                    cursor.executemany(statement, table_rows)
-                    cursor.close()
-    except dialect.loaded_dbapi.Error as error:
-        raise _as_flush_error(error, statement, dialect) from error
-    for write, cursor in returning:
-        key = write.plan.serial[0]
-        for state in write.states:
-            state.dict[key] = cursor.fetchone()[0]
-            cursor.nextset()
-        cursor.close()
+def _copied(value: Any, process: Callable[[Any], Any] | None) -> Any:
+    if value is _NOT_SET:
+        return None
+    return process(value) if process is not None else value
 
 
-def _without(row: list[Any], index: int) -> list[Any]:
-    return row[:index] + row[index + 1 :]
+def _insert(connection: Connection, _dialect: Dialect, rows: list[tuple[_Write, list[list[Any]]]]) -> None:
+    for write, table_rows in rows:
+        plan = write.plan
+        # One statement per shape of row: a column left out is NULL, which a JSON column's None (its
+        # `null`) is not.
+        shapes: dict[tuple[bool, ...], list[dict[str, Any]]] = {}
+        for row in table_rows:
+            params = {
+                column.name: v for column, v in zip(plan.columns, row, strict=True) if v is not _NOT_SET
+            }
+            shapes.setdefault(_shape(row), []).append(params)
+        if write.returns_ids:  # one shape (see `_write_new_objects`): ids come back in the rows' order
+            (params,) = shapes.values()
+            serial = plan.table.c[plan.serial[1]]
+            statement = insert(plan.table).returning(serial, sort_by_parameter_order=True)
+            for state, new_id in zip(write.states, connection.scalars(statement, params), strict=True):
+                state.dict[plan.serial[0]] = new_id
+            continue
+        for params in shapes.values():
+            connection.execute(insert(plan.table), params)
 
 
-def _as_flush_error(error: Exception, statement: str | None, dialect: Dialect) -> DBAPIError:
-    """The error as the flush would raise it: IntegrityError, DataError... (the caller rolls back)."""
-    return DBAPIError.instance(statement, None, error, dialect.loaded_dbapi.Error, dialect=dialect)
+def _shape(row: list[Any]) -> tuple[bool, ...]:
+    return tuple(value is _NOT_SET for value in row)
+
+
+def _as_flush_error(error: Exception, statement: str | None) -> exc.DBAPIError:
+    """The driver's error as SQLAlchemy raises it from a flush: IntegrityError, DataError... (the caller
+    rolls back)."""
+    # The driver's classes carry the DB-API's names (psycopg.errors.UniqueViolation is an IntegrityError).
+    names = {base.__name__ for base in type(error).__mro__}
+    for kind in (exc.IntegrityError, exc.DataError, exc.OperationalError, exc.ProgrammingError):
+        if kind.__name__ in names:
+            return kind(statement, None, error)
+    return exc.DBAPIError(statement, None, error)

@@ -61,6 +61,9 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
         # two installs (or test runs) on one Redis server keep apart only by their channels.
         "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL") or "switchboard-socketio",
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
+        # New rows of ticket creation and imports written past the unit of work (app/bulk.py); off, the
+        # flush writes them: the same rows (tests/test_fast_writes.py), more slowly (bench/RESULTS.md).
+        "FAST_WRITES": _flag("FAST_WRITES", True),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         # Limits are shared by every web process through Redis; embedded mode counts in memory.
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
