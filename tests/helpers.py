@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from app.accounts import services as accounts
+from app.extensions import db
 from tests.factories import PASSWORD
 
 
@@ -89,3 +90,10 @@ def statements_seen(engine):
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", listener)
+
+
+def nothing_pending() -> bool:
+    """Whether the session holds nothing a later commit would write: no staged objects, no changes,
+    and no open transaction (where flushed rows could wait for a commit)."""
+    session = db.session()
+    return not (session.new or session.dirty or session.deleted) and not session.in_transaction()
