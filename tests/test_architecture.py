@@ -8,6 +8,7 @@
 4. Foreign keys follow imports: a table points only at tables of its own room or lower ones.
 5. Every endpoint declares an access rule.
 6. Every API blueprint parses its arguments with one schema instance per endpoint.
+7. Views and pages never roll back: a use case that refuses has undone its changes (`app.unit_of_work`).
 """
 
 from __future__ import annotations
@@ -235,3 +236,36 @@ def test_a_request_is_parsed_without_building_a_schema(as_agent, monkeypatch):
 
     assert as_agent.post("/api/v1/tickets", json=ticket).status_code == 201
     assert built == []
+
+
+def _adapters():
+    """The modules of views and pages: `app/<room>/views/*`, and every `pages.py`."""
+    for module, path in _modules():
+        if ".views." in f"{module}." or path.name == "pages.py":
+            yield module, path
+
+
+def _rollbacks(path: Path):
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if not isinstance(node, ast.Call):
+            continue
+        function = node.func
+        called = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", None)
+        if called in ("rollback", "roll_back"):
+            yield node.lineno
+
+
+def test_views_and_pages_never_roll_back():
+    found = [f"{module}:{line}" for module, path in _adapters() for line in _rollbacks(path)]
+
+    assert found == [], "a refusing use case rolls back itself (@unit_of_work)"
+
+
+def test_the_checker_finds_a_page_that_rolls_back(tmp_path, monkeypatch):
+    pages = tmp_path / "app" / "portal"
+    pages.mkdir(parents=True)
+    (pages / "pages.py").write_text("def view():\n    db.session.rollback()\n")
+    monkeypatch.setattr(f"{__name__}.APP", tmp_path / "app")
+
+    assert [module for module, _ in _adapters()] == ["app.portal.pages"]
+    assert list(_rollbacks(pages / "pages.py")) == [2]

@@ -25,6 +25,7 @@ from app.extensions import db
 from app.naming import unique_name
 from app.process_cache import cached, watch
 from app.records import get_or_404, is_storable_id
+from app.unit_of_work import unit_of_work
 
 TOKEN_PREFIX = "sb_"
 # Writing `last_used_at` on every request would turn each API read into a write.
@@ -112,6 +113,7 @@ def create_agent(
     return agent
 
 
+@unit_of_work
 def update_agent(agent_id: int, changes: dict[str, Any], *, actor: Agent) -> Agent:
     """Change a person's profile, role, teams, skills, password or active flag."""
     agent = get_agent(agent_id)

@@ -39,7 +39,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from app.accounts.access import public
 from app.customers import services as customers
 from app.errors import AppError, Invalid, NotFound
-from app.extensions import csrf, db, limiter
+from app.extensions import csrf, limiter
 from app.forms import error_summary
 from app.i18n import current_language, use_customer
 from app.portal import links
@@ -176,7 +176,6 @@ def _expired(_error):
 
 @bp.errorhandler(NotFound)
 def _not_found(error: NotFound):
-    db.session.rollback()
     message = _("This tracking link is not valid. It may have expired.")
     return render_template(
         "portal/error.html", title=_("Link not valid"), message=message, lost_link=True
@@ -231,7 +230,6 @@ def _submission(form, ticket_type: str | None, order: tuple[str, ...], template:
                 remote_address=request.remote_addr,
             )
         except Invalid as error:
-            db.session.rollback()
             _show_errors(form, error)
         else:
             session[SENT_KEY] = {"reference": ticket.reference, "token": token}
@@ -284,7 +282,6 @@ def track(token: str):
         try:
             shown = portal.reply_from_portal(token, form.body.data, request.files.getlist("files"))
         except Invalid as error:
-            db.session.rollback()
             target = form.files if "files" in (error.errors or {}) else form.body
             messages = error.errors.get("files") or [error.message]
             target.errors = [*target.errors, *messages]

@@ -44,6 +44,7 @@ from app.tickets.attachments import services as attachments
 from app.tickets.attachments.services import UploadedFile
 from app.tickets.models import ComplaintCategory, DesiredOutcome, Status, Ticket, TicketType
 from app.tickets.services import tickets
+from app.unit_of_work import roll_back, unit_of_work
 
 IDEMPOTENCY_KEY = re.compile(rf"^[A-Za-z0-9_-]{{16,{IDEMPOTENCY_KEY_MAX}}}$")
 WEB_TYPES = (TicketType.COMPLAINT, TicketType.QUESTION, TicketType.INCIDENT, TicketType.REQUEST)
@@ -65,6 +66,7 @@ def new_idempotency_key() -> str:
 # -- submitting --------------------------------------------------------------------------------------
 
 
+@unit_of_work
 def submit_web_form(
     *,
     type: str,
@@ -145,7 +147,7 @@ def submit_web_form(
         db.session.commit()
     except IntegrityError:
         # Two posts with one key raced and the other committed first: answer with its ticket.
-        db.session.rollback()
+        roll_back()
         earlier = _submission(idempotency_key)
         if earlier is None:
             raise

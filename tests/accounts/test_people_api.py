@@ -2,7 +2,11 @@
 
 import pytest
 
+from app.accounts import services as accounts
+from app.errors import Conflict
+from app.extensions import db
 from tests.factories import PASSWORD, AgentFactory, TeamFactory
+from tests.helpers import nothing_pending
 
 NEW_AGENT = {"email": "New.Person@Example.com", "name": "New Person", "password": "long enough pw"}
 
@@ -161,3 +165,15 @@ def test_id_beyond_the_database_integer_range_is_not_a_500(as_agent):
     response = as_agent.get("/api/v1/agents/99999999999")
 
     assert response.status_code in (404, 422)
+
+
+def test_a_change_refused_halfway_leaves_the_account_as_it_was(app, admin):
+    email = admin.email
+
+    # The new e-mail is set before the rule about one's own role refuses.
+    with pytest.raises(Conflict):
+        accounts.update_agent(admin.id, {"email": "ada@example.com", "role": "agent"}, actor=admin)
+
+    assert nothing_pending()
+    db.session.expire_all()
+    assert (admin.email, admin.role) == (email, "admin")

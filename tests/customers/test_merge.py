@@ -8,10 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from app.customers.models import Customer, CustomerEvent
+from app.customers.services import merge_customers
 from app.customers.signals import customers_merged
 from app.dbtypes import utcnow
+from app.errors import Conflict
 from app.extensions import db
 from tests.customer_factories import CustomerFactory, OrganizationFactory
+from tests.helpers import nothing_pending
 
 URL = "/api/v1/customers"
 
@@ -195,6 +198,17 @@ def test_revenue_in_different_currencies_is_not_added_up(as_supervisor):
     assert response.status_code == 409
     db.session.expire_all()
     assert db.session.get(Customer, source.id).deleted_at is None
+
+
+def test_a_refused_merge_lets_go_of_both_customers_at_once(app, supervisor):
+    source = CustomerFactory(revenue_12m=Decimal("10.00"), currency="EUR")
+    target = CustomerFactory(revenue_12m=Decimal("10.00"), currency="USD")
+
+    with pytest.raises(Conflict):
+        merge_customers(source.id, target.id, actor=supervisor)
+
+    # Rolled back: the rows it locked are free for the next merge, and nothing of it is left to commit.
+    assert nothing_pending()
 
 
 def test_earlier_merges_into_the_source_follow_it_to_the_survivor(as_supervisor):

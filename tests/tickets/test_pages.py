@@ -636,6 +636,18 @@ def test_an_empty_reply_is_refused_next_to_the_editor(browser, agent):
     assert _fresh(ticket.id).status == "new"
 
 
+def test_a_reply_refused_for_its_status_is_kept_in_the_editor_not_in_the_conversation(browser, agent):
+    ticket = _open(agent)
+
+    response = _post_reply(browser, ticket.id, "All fixed, closing.", status="closed")
+
+    assert response.status_code == 422
+    page = _text(response)
+    assert "A new ticket cannot become closed." in page
+    assert 'Conversation <span class="muted">(0)</span>' in page
+    assert "All fixed, closing.</textarea>" in page
+
+
 def test_agent_changes_status_priority_queue_and_tags(browser, agent):
     billing = QueueFactory(name="Billing")
     ticket = _open(agent)
@@ -890,6 +902,30 @@ def test_a_macro_on_a_stale_version_changes_nothing(browser, agent, supervisor):
     assert response.status_code == 409
     assert "changed by someone else" in _text(response)
     assert _fresh(ticket.id).status == "new"
+
+
+def test_a_macro_refused_halfway_shows_the_ticket_as_stored(browser, agent, supervisor):
+    macro = services.create_macro(
+        name="Close urgently", actions={"set": {"priority": "urgent", "status": "closed"}}, actor=supervisor
+    )
+    ticket = _open(agent)
+    page = _text(browser.get(f"/tickets/{ticket.id}"))
+
+    response = browser.post(
+        f"/tickets/{ticket.id}/macro",
+        data={
+            "macro-csrf_token": csrf_token_from(page),
+            "macro-version": _version_field(page, "macro"),
+            "macro-macro_id": macro.id,
+        },
+    )
+
+    assert response.status_code == 422
+    page = _text(response)
+    assert "A new ticket cannot become closed." in page
+    # The priority the macro set before its status was refused is not shown, nor stored.
+    assert '<li class="badge priority-normal">Priority: Normal</li>' in page
+    assert _fresh(ticket.id).priority == "normal"
 
 
 def test_choosing_no_macro_is_explained(browser, agent, supervisor):

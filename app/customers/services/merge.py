@@ -14,11 +14,13 @@ from app.dbtypes import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.records import MAX_ID
+from app.unit_of_work import unit_of_work
 
 if TYPE_CHECKING:
     from app.accounts.models import Agent
 
 
+@unit_of_work
 def merge_customers(source_id: int, target_id: int, *, actor: Agent | None) -> Customer:
     """Move everything of customer `source_id` into `target_id`; the source is gone afterwards.
 
@@ -55,7 +57,7 @@ def merge_customers(source_id: int, target_id: int, *, actor: Agent | None) -> C
             f"Customer {target_id} not found{where}.", {"into": [f"No customer {target_id}{where}."]}
         )
     if source.merged_into_id == target.id:
-        db.session.rollback()  # nothing to write; let go of the row locks
+        db.session.commit()  # nothing to write; let go of the row locks
         customers_merged.send(target, source_id=source_id, target_id=target_id, actor=actor)
         return target
     if source.merged_into_id is not None:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from app.accounts.access import public
 from app.errors import Conflict, Invalid, NotFound
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.forms import error_summary
 from app.i18n import use_customer
 from app.portal.surveys import services as surveys
@@ -33,7 +33,6 @@ def _headers(response):
 
 @bp.errorhandler(NotFound)
 def _not_found(error: NotFound):
-    db.session.rollback()
     return render_template(
         "surveys/message.html",
         title=_("Link not valid"),

@@ -25,6 +25,7 @@ from app.portal.links import token_hash
 from app.portal.models import WebSubmission
 from app.portal.surveys.models import COMMENT_MAX, SCALES, FollowUpStatus, FollowUpTask, Survey
 from app.tickets.models import Ticket
+from app.unit_of_work import unit_of_work
 
 if TYPE_CHECKING:
     from app.accounts.models import Agent
@@ -110,6 +111,7 @@ def clean_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+@unit_of_work
 def answer_survey(token: str, answers: Mapping[str, Any]) -> Survey:
     """Store the customer's answers (once: a second submission is a 409) and, for a poor answer, a
     follow-up task for the agent's supervisor; one commit."""
@@ -126,7 +128,6 @@ def answer_survey(token: str, answers: Mapping[str, Any]) -> Survey:
         .execution_options(synchronize_session=False)
     ).rowcount
     if not won:
-        db.session.rollback()
         raise Conflict("This survey was already answered. Thank you!")
     db.session.expire(survey)
     db.session.refresh(survey)

@@ -49,6 +49,7 @@ from app.tickets import audit
 from app.tickets.attachments.models import Attachment
 from app.tickets.models import Comment, Ticket
 from app.tickets.services.tickets import check_open
+from app.unit_of_work import unit_of_work
 
 if TYPE_CHECKING:
     from app.accounts.models import Agent
@@ -210,6 +211,7 @@ def attachments_dir() -> Path:
 # -- use cases ---------------------------------------------------------------------------------------
 
 
+@unit_of_work
 def add_attachments(
     ticket_id: int, files: Sequence[UploadedFile], *, actor: Agent | None, comment_id: int | None = None
 ) -> list[Attachment]:
@@ -276,8 +278,8 @@ def add_attachments(
         committed = True
         return attachments
     finally:
+        # The rows go with the unit of work's rollback; the files written for them go here.
         if not committed:
-            db.session.rollback()
             for item in spooled:
                 for path in (item.temp_path, item.final_path):
                     if path is not None:

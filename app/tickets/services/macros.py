@@ -24,6 +24,7 @@ from app.tickets.services.tickets import (
     reply,
 )
 from app.tickets.signals import ticket_commented
+from app.unit_of_work import unit_of_work
 
 if TYPE_CHECKING:
     from app.accounts.models import Agent
@@ -69,6 +70,7 @@ def delete_macro(macro_id: int, *, actor: Agent) -> None:
     db.session.commit()
 
 
+@unit_of_work
 def apply_macro(ticket_id: int, macro_id: int, *, expected_version: int, actor: Agent) -> Ticket:
     """Apply a macro's field changes and reply to the version of the ticket the agent is looking at.
 

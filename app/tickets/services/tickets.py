@@ -54,6 +54,7 @@ from app.tickets.signals import (
 )
 from app.tickets.sla import services as sla
 from app.tickets.words import label, word
+from app.unit_of_work import roll_back, unit_of_work
 
 if TYPE_CHECKING:
     from app.accounts.models import Agent
@@ -127,6 +128,7 @@ def list_events(ticket_id: int):
 # -- opening -----------------------------------------------------------------------------------------
 
 
+@unit_of_work
 def open_ticket(*, announce: bool = True, **details: Any) -> Ticket:
     """Open a ticket for a customer, found or created from contact details, and start its SLA clocks.
 
@@ -354,6 +356,7 @@ def _new_complaint(details: Mapping[str, Any]) -> Complaint:
 # -- changing ----------------------------------------------------------------------------------------
 
 
+@unit_of_work
 def update_ticket(
     ticket_id: int,
     changes: Mapping[str, Any],
@@ -429,8 +432,9 @@ def commit_ticket(ticket: Ticket) -> None:
     try:
         db.session.commit()
     except StaleDataError as lost_race:
-        # Between our read and our write someone else committed: same answer as a stale If-Match.
-        db.session.rollback()
+        # Between our read and our write someone else committed: same answer as a stale If-Match, with
+        # the ticket as it is now, read once the failed write is undone.
+        roll_back()
         raise StaleVersion(get_ticket(ticket.id)) from lost_race
 
 
@@ -704,6 +708,7 @@ def _advance_stage(change: Change, stage: ComplaintStage, *, actor, actor_kind, 
 # -- assignment --------------------------------------------------------------------------------------
 
 
+@unit_of_work
 def claim_ticket(ticket_id: int, *, actor: Agent) -> Ticket:
     """Give an unassigned ticket to `actor`; of several agents racing, exactly one wins.
 
@@ -735,7 +740,7 @@ def claim_ticket(ticket_id: int, *, actor: Agent) -> Ticket:
                 ticket_updated.send(ticket, actor=actor, changes={"status": (before.value, after.value)})
             return ticket
         # The ticket changed between our read and our write: look again.
-        db.session.rollback()
+        roll_back()
     ticket = get_ticket(ticket_id)
     raise Conflict(
         f"Ticket {ticket.reference} is already taken or no longer open.",
@@ -743,6 +748,7 @@ def claim_ticket(ticket_id: int, *, actor: Agent) -> Ticket:
     )
 
 
+@unit_of_work
 def assign_ticket(
     ticket_id: int, assignee_id: int | None, *, actor: Agent, expected_version: int | None = None
 ) -> Ticket:
@@ -764,6 +770,7 @@ def assign_ticket(
 # -- conversation ------------------------------------------------------------------------------------
 
 
+@unit_of_work
 def add_comment(
     ticket_id: int,
     *,
@@ -840,6 +847,7 @@ def _agents_mentioned(agent_ids: Iterable[int]) -> list[Agent]:
     return mentioned
 
 
+@unit_of_work
 def add_customer_message(
     ticket_id: int, *, body: str, at: datetime | None = None, announce: bool = True
 ) -> Comment:
@@ -930,6 +938,7 @@ def _body(body: str) -> str:
 # -- merging and linking -----------------------------------------------------------------------------
 
 
+@unit_of_work
 def merge_tickets(source_id: int, target_id: int, *, actor: Agent) -> Ticket:
     """Fold a duplicate into another ticket: its conversation moves over, and it is closed as merged.
 
@@ -1046,6 +1055,7 @@ def list_links(ticket_id: int) -> list[dict[str, Any]]:
 # -- many at once ------------------------------------------------------------------------------------
 
 
+@unit_of_work
 def bulk_update(ticket_ids: Iterable[int], changes: Mapping[str, Any], *, actor: Agent) -> list[Ticket]:
     """Apply the same change to many tickets in one commit: all of them change, or none (422 names the
     tickets that refused and why)."""
@@ -1068,12 +1078,10 @@ def bulk_update(ticket_ids: Iterable[int], changes: Mapping[str, Any], *, actor:
         except (Invalid, NotFound, TicketClosed) as error:
             problems[str(ticket_id)] = error.errors or [error.message]
     if problems:
-        db.session.rollback()
         raise Invalid("Some tickets cannot take this change; none were changed.", {"tickets": problems})
     try:
         db.session.commit()
     except StaleDataError as lost_race:
-        db.session.rollback()
         raise Conflict("Some of the tickets changed meanwhile; none were changed. Try again.") from lost_race
     for change in done:
         change.send()

@@ -3,7 +3,9 @@ ticket page (conversation, fields, complaint record, SLA, audit history, the cus
 
 Each page that changes something calls one use case and redirects; when the use case refuses (a stale
 version, a step the workflow forbids, an empty reply), the ticket page is rendered again with the
-reason in an alert, the fields' messages beside them, and what the agent typed still in place.
+reason in an alert, the fields' messages beside them, and what the agent typed still in place. The use
+case has undone its half-made changes before refusing (`app.unit_of_work`), so the page shows the ticket
+as it is stored.
 Bodies are stored as sanitized HTML (`app.sanitize`); templates mark only those as safe.
 """
 
@@ -261,7 +263,6 @@ def save_view():
                     name=form.name.data, filters=TicketQuerySchema().dump(filters), actor=current_agent()
                 )
             except AppError as error:
-                db.session.rollback()
                 form.name.errors = [*form.name.errors, *(error.errors.get("name") or [error.message])]
                 return _render_index(args, save_form=form, status=error.status)
             flash(_("The view “%(name)s” was saved.", name=view["name"]), "success")
@@ -289,7 +290,6 @@ def new():
         try:
             ticket = services.open_ticket(**form.ticket_fields(), actor=current_agent())
         except AppError as error:
-            db.session.rollback()
             form.show_errors(error.errors)
             problem = error.message
         else:
@@ -414,7 +414,6 @@ def _write(
     try:
         use_case()
     except StaleVersion as stale:
-        db.session.rollback()
         # The current values replace the stale form; a reply keeps its text (it carries no version).
         kept = {form_name: form} if isinstance(form, ReplyForm) else {}
         wanted = None
@@ -423,8 +422,6 @@ def _write(
             wanted = form.wanted(stale.current, queue_names)
         return _render_ticket(ticket_id, **kept, problem=stale.message, stale=True, wanted=wanted, status=409)
     except AppError as error:
-        # The use case may have changed objects before it refused: forget that before showing them.
-        db.session.rollback()
         form.show_errors(error.errors)
         # A missing macro or the like: the ticket page itself exists, so the request was unprocessable.
         status = 422 if error.status == 404 else error.status
@@ -490,7 +487,6 @@ def claim(ticket_id):
     try:
         services.claim_ticket(ticket_id, actor=current_agent())
     except AppError as error:
-        db.session.rollback()
         if error.status == 404:
             raise
         return _render_ticket(ticket_id, problem=error.message, status=error.status)
