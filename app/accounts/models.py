@@ -1,12 +1,14 @@
-"""Agents (every person who signs in: agents, supervisors, admins), teams, skills and API tokens."""
+"""Agents (every person who signs in: agents, supervisors, admins), teams, skills, API tokens, and the
+trail of changes to named settings."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.dbtypes import UTCDateTime, utcnow
@@ -123,3 +125,41 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     agent: Mapped[Agent] = relationship()
+
+
+class SettingKind(StrEnum):
+    """The named settings whose changes the trail records (`SettingChange.kind`)."""
+
+    TEAM = "team"
+    QUEUE = "queue"
+    MACRO = "macro"
+    CALENDAR = "calendar"
+    SLA_POLICY = "sla_policy"
+    CUSTOM_FIELD = "custom_field"
+
+
+class SettingChange(db.Model):
+    """One change of a named setting: who made it, when, and each field's old and new value.
+
+    The settings of other rooms (queues, SLA policies, ...) are named by kind and id, not by a foreign key:
+    keys point down, and the trail outlives a deleted setting. Written in the same transaction as the
+    change it records (`services.record_setting_change`).
+    """
+
+    __tablename__ = "setting_changes"
+    __table_args__ = (Index("ix_setting_changes_kind_setting_id", "kind", "setting_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Kept with the record whatever happens to the agent: the trail answers who did it.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    setting_id: Mapped[int] = mapped_column(Integer)
+    # The name after the change (before it, for a deletion).
+    name: Mapped[str] = mapped_column(String(80))
+    # created, updated or deleted (`app.named_settings.Action`)
+    action: Mapped[str] = mapped_column(String(10))
+    # {field: [old, new]}; old is null for a creation, new for a deletion.
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[Agent | None] = relationship()

@@ -1,28 +1,30 @@
-"""Use cases of the accounts room: people, teams, skills, sign-in and API tokens.
+"""Use cases of the accounts room: people, teams, skills, sign-in, API tokens, and the settings trail.
 
-Every public function is one use case with at most one commit; signals go out after it.
+Every public function is one use case with at most one commit; signals go out after it. The settings
+trail records every change of a named setting, this room's teams and the other rooms' queues, macros,
+calendars, SLA policies and custom fields alike (`record_setting_change`, in their transactions).
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import bindparam, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 
 from app.accounts import passwords
-from app.accounts.models import Agent, AgentSkill, ApiToken, Role, Skill, Team
+from app.accounts.models import Agent, AgentSkill, ApiToken, Role, SettingChange, SettingKind, Skill, Team
 from app.accounts.signals import agent_disabled, agent_role_changed
 from app.dbtypes import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
-from app.naming import unique_name
+from app.named_settings import Action, NamedSettings
 from app.process_cache import cached, watch
 from app.records import get_or_404, is_storable_id
 from app.unit_of_work import unit_of_work
@@ -91,9 +93,8 @@ def create_agent(
     timezone: str = "UTC",
     team_ids: Iterable[int] = (),
     skills: Iterable[dict[str, Any]] = (),
-    actor: Agent | None = None,
 ) -> Agent:
-    """Create a person who can sign in. `actor` is None only for the CLI and the demo loader."""
+    """Create a person who can sign in."""
     email = normalize_email(email)
     _check_password(password)
     if find_agent_by_email(email):
@@ -340,41 +341,64 @@ def revoke_token(token_id: int, *, actor: Agent) -> ApiToken:
     return token
 
 
+# -- the settings trail -----------------------------------------------------------------------------
+
+
+def record_setting_change(
+    kind: str,
+    setting_id: int,
+    name: str,
+    action: Action,
+    changes: dict[str, list[Any]],
+    *,
+    actor: Agent | None,
+) -> SettingChange:
+    """Add a record to the settings trail, in the caller's transaction: it commits with the change it
+    records, or rolls back with it. `changes` is `{field: [old, new]}`; `actor` None is the command
+    line or the demo loader. A step of other rooms' use cases: the trail is this room's table."""
+    change = SettingChange(
+        kind=kind,
+        setting_id=setting_id,
+        name=name,
+        action=action,
+        changes=changes,
+        actor_id=actor.id if actor is not None else None,
+        at=utcnow(),
+    )
+    db.session.add(change)
+    return change
+
+
+def list_setting_changes(
+    *, kind: str | None = None, setting_id: int | None = None, actor_id: int | None = None
+):
+    """The settings trail, newest first (a `select()` for paging), each change with its agent."""
+    query = select(SettingChange).options(selectinload(SettingChange.actor)).order_by(SettingChange.id.desc())
+    if kind:
+        query = query.where(SettingChange.kind == kind)
+    if setting_id is not None:
+        query = query.where(SettingChange.setting_id == setting_id)
+    if actor_id is not None:
+        query = query.where(SettingChange.actor_id == actor_id)
+    return query
+
+
 # -- teams and skills --------------------------------------------------------------------------------
 
 
-def get_team(team_id: int) -> Team:
-    return get_or_404(Team, team_id)
+def _apply_team(team: Team, values: Mapping[str, Any]) -> None:
+    if "description" in values:
+        team.description = values["description"]
+    if "member_ids" in values:
+        team.members = _agents(values["member_ids"])
 
 
-def list_teams():
-    return select(Team).order_by(Team.name)
-
-
-def create_team(*, name: str, description: str = "", member_ids: Iterable[int] = (), actor: Agent) -> Team:
-    team = Team(
-        name=unique_name(Team, name, what="a team"), description=description, members=_agents(member_ids)
-    )
-    db.session.add(team)
-    db.session.commit()
-    return team
-
-
-def update_team(team_id: int, changes: dict[str, Any], *, actor: Agent) -> Team:
-    team = get_team(team_id)
-    if "name" in changes:
-        team.name = unique_name(Team, changes["name"], current_id=team.id, what="a team")
-    if "description" in changes:
-        team.description = changes["description"]
-    if "member_ids" in changes:
-        team.members = _agents(changes["member_ids"])
-    db.session.commit()
-    return team
-
-
-def delete_team(team_id: int, *, actor: Agent) -> None:
-    db.session.delete(get_team(team_id))
-    db.session.commit()
+def _team_values(team: Team) -> dict[str, Any]:
+    return {
+        "name": team.name,
+        "description": team.description,
+        "member_ids": sorted(member.id for member in team.members),
+    }
 
 
 def _agents(agent_ids: Iterable[int]) -> list[Agent]:
@@ -383,6 +407,34 @@ def _agents(agent_ids: Iterable[int]) -> list[Agent]:
     if missing := set(ids) - {agent.id for agent in agents}:
         raise Invalid("Unknown agent.", {"member_ids": [f"No agent with id {sorted(missing)}."]})
     return agents
+
+
+TEAMS = NamedSettings(
+    SettingKind.TEAM, Team, "a team", apply=_apply_team, values=_team_values, record=record_setting_change
+)
+
+
+def get_team(team_id: int) -> Team:
+    return TEAMS.get(team_id)
+
+
+def list_teams():
+    return select(Team).order_by(Team.name)
+
+
+def create_team(*, name: str, description: str = "", member_ids: Iterable[int] = (), actor: Agent) -> Team:
+    """Create a team, recorded in the settings trail."""
+    return TEAMS.create({"name": name, "description": description, "member_ids": member_ids}, actor=actor)
+
+
+def update_team(team_id: int, changes: dict[str, Any], *, actor: Agent) -> Team:
+    """Rename a team, change its description or replace its members; recorded in the settings trail."""
+    return TEAMS.update(team_id, changes, actor=actor)
+
+
+def delete_team(team_id: int, *, actor: Agent) -> None:
+    """Delete a team (its queues stay, served by no team); recorded in the settings trail."""
+    TEAMS.delete(team_id, actor=actor)
 
 
 def list_skills():

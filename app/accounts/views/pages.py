@@ -61,11 +61,7 @@ def agents():
     if form.validate_on_submit():
         try:
             agent = services.create_agent(
-                email=form.email.data,
-                password=form.password.data,
-                name=form.name.data,
-                role=form.role.data,
-                actor=current_agent(),
+                email=form.email.data, password=form.password.data, name=form.name.data, role=form.role.data
             )
         except AppError as error:
             for field, messages in error.errors.items():

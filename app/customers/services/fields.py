@@ -1,4 +1,5 @@
-"""Custom fields: the definitions supervisors keep, and checking customers' values against them."""
+"""Custom fields: the definitions supervisors keep (recorded in the settings trail), and checking
+customers' values against them."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from app.accounts import services as accounts
+from app.accounts.models import SettingKind
 from app.customers.models import FIELD_KEY, MAX_CHOICES, CustomFieldDefinition, FieldType
 from app.errors import Conflict, Invalid
 from app.extensions import db
+from app.named_settings import Action
 
 if TYPE_CHECKING:
     from app.accounts.models import Agent
@@ -46,7 +50,8 @@ def create_field_definition(
     """Define a custom field customers may carry.
 
     A new required field is enforced on customers created from now on, and on existing ones the next time
-    their custom fields change; nobody is blocked from editing a name because of it.
+    their custom fields change; nobody is blocked from editing a name because of it. Recorded in the
+    settings trail.
     """
     errors: dict[str, list[str]] = {}
     if not FIELD_KEY.match(key):
@@ -78,6 +83,22 @@ def create_field_definition(
         key=key, label=label.strip(), type=type, choices=cleaned_choices, required=required
     )
     db.session.add(definition)
+    db.session.flush()  # the id the settings trail names
+    values = {
+        "key": key,
+        "label": definition.label,
+        "type": type,
+        "choices": cleaned_choices,
+        "required": required,
+    }
+    accounts.record_setting_change(
+        SettingKind.CUSTOM_FIELD,
+        definition.id,
+        key,
+        Action.CREATED,
+        {field: [None, value] for field, value in values.items()},
+        actor=actor,
+    )
     db.session.commit()
     return definition
 

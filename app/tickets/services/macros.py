@@ -1,4 +1,5 @@
-"""Macros: canned responses that change fields and add a reply to a ticket in one step."""
+"""Macros: canned responses that change fields and add a reply to a ticket in one step. Creating,
+changing and deleting them is recorded in the settings trail."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from app.accounts import services as accounts
+from app.accounts.models import SettingKind
 from app.errors import Invalid
-from app.extensions import db
-from app.naming import unique_name
-from app.records import get_or_404
+from app.named_settings import NamedSettings
 from app.tickets.models import Macro
 from app.tickets.services.tickets import (
     Change,
@@ -33,41 +34,44 @@ if TYPE_CHECKING:
 SETTABLE = ("status", "priority", "type", "queue_id", "assignee_id")
 
 
+def _apply(macro: Macro, values: Mapping[str, Any]) -> None:
+    if "description" in values:
+        macro.description = values["description"]
+    if "actions" in values:
+        macro.actions = _clean_actions(values["actions"])
+
+
+def _values(macro: Macro) -> dict[str, Any]:
+    return {"name": macro.name, "description": macro.description, "actions": macro.actions}
+
+
+MACROS = NamedSettings(
+    SettingKind.MACRO, Macro, "a macro", apply=_apply, values=_values, record=accounts.record_setting_change
+)
+
+
 def list_macros():
     return select(Macro).order_by(Macro.name)
 
 
 def get_macro(macro_id: int) -> Macro:
-    return get_or_404(Macro, macro_id)
+    return MACROS.get(macro_id)
 
 
 def create_macro(*, name: str, description: str = "", actions: Mapping[str, Any], actor: Agent) -> Macro:
-    macro = Macro(
-        name=unique_name(Macro, name, what="a macro"),
-        description=description,
-        actions=_clean_actions(actions),
-        created_by_id=actor.id,
-    )
-    db.session.add(macro)
-    db.session.commit()
-    return macro
+    """Create a macro (its author is `actor`), recorded in the settings trail."""
+    values = {"name": name, "description": description, "actions": actions}
+    return MACROS.create(values, actor=actor, created_by_id=actor.id)
 
 
 def update_macro(macro_id: int, changes: Mapping[str, Any], *, actor: Agent) -> Macro:
-    macro = get_macro(macro_id)
-    if "name" in changes:
-        macro.name = unique_name(Macro, changes["name"], current_id=macro.id, what="a macro")
-    if "description" in changes:
-        macro.description = changes["description"]
-    if "actions" in changes:
-        macro.actions = _clean_actions(changes["actions"])
-    db.session.commit()
-    return macro
+    """Rename a macro, or change its description or actions; recorded in the settings trail."""
+    return MACROS.update(macro_id, changes, actor=actor)
 
 
 def delete_macro(macro_id: int, *, actor: Agent) -> None:
-    db.session.delete(get_macro(macro_id))
-    db.session.commit()
+    """Delete a macro; recorded in the settings trail."""
+    MACROS.delete(macro_id, actor=actor)
 
 
 @unit_of_work

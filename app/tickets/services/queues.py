@@ -1,19 +1,50 @@
-"""Use cases of the tickets room."""
+"""Queues: lines of work, each served by a team and needing skills; changes go to the settings trail."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
 
 from app.accounts import services as accounts
-from app.accounts.models import Agent, Skill
+from app.accounts.models import Agent, SettingKind, Skill
 from app.errors import Invalid, NotFound
-from app.extensions import db
-from app.naming import unique_name
-from app.records import get_or_404
+from app.named_settings import NamedSettings
 from app.tickets.models import Queue
+
+
+def _apply(queue: Queue, values: Mapping[str, Any]) -> None:
+    if "description" in values:
+        queue.description = values["description"]
+    if "team_id" in values:
+        team_id = values["team_id"]
+        if team_id is not None:
+            try:
+                accounts.get_team(team_id)
+            except NotFound as missing:
+                raise Invalid("Unknown team.", {"team_id": [missing.message]}) from missing
+        queue.team_id = team_id
+    if "skills" in values:
+        queue.skills = _skills(values["skills"])
+
+
+def _values(queue: Queue) -> dict[str, Any]:
+    return {
+        "name": queue.name,
+        "description": queue.description,
+        "team_id": queue.team_id,
+        "skills": [skill.name for skill in queue.skills],
+    }
+
+
+def _skills(names: Iterable[str]) -> list[Skill]:
+    return accounts.skills_named(names)
+
+
+QUEUES = NamedSettings(
+    SettingKind.QUEUE, Queue, "a queue", apply=_apply, values=_values, record=accounts.record_setting_change
+)
 
 
 def list_queues():
@@ -21,7 +52,7 @@ def list_queues():
 
 
 def get_queue(queue_id: int) -> Queue:
-    return get_or_404(Queue, queue_id)
+    return QUEUES.get(queue_id)
 
 
 def create_queue(
@@ -32,36 +63,11 @@ def create_queue(
     skills: Iterable[str] = (),
     actor: Agent | None,
 ) -> Queue:
-    queue = Queue(name=unique_name(Queue, name, what="a queue"), description=description)
-    _apply(queue, {"team_id": team_id, "skills": skills})
-    db.session.add(queue)
-    db.session.commit()
-    return queue
+    """Create a queue, recorded in the settings trail."""
+    values = {"name": name, "description": description, "team_id": team_id, "skills": skills}
+    return QUEUES.create(values, actor=actor)
 
 
-def update_queue(queue_id: int, changes: dict[str, Any], *, actor: Agent) -> Queue:
-    queue = get_queue(queue_id)
-    if "name" in changes:
-        queue.name = unique_name(Queue, changes["name"], current_id=queue.id, what="a queue")
-    if "description" in changes:
-        queue.description = changes["description"]
-    _apply(queue, changes)
-    db.session.commit()
-    return queue
-
-
-def _apply(queue: Queue, changes: dict[str, Any]) -> None:
-    if "team_id" in changes:
-        team_id = changes["team_id"]
-        if team_id is not None:
-            try:
-                accounts.get_team(team_id)
-            except NotFound as missing:
-                raise Invalid("Unknown team.", {"team_id": [missing.message]}) from missing
-        queue.team_id = team_id
-    if "skills" in changes:
-        queue.skills = _skills(changes["skills"])
-
-
-def _skills(names: Iterable[str]) -> list[Skill]:
-    return accounts.skills_named(names)
+def update_queue(queue_id: int, changes: dict[str, Any], *, actor: Agent | None) -> Queue:
+    """Rename a queue, or change its description, team or skills; recorded in the settings trail."""
+    return QUEUES.update(queue_id, changes, actor=actor)

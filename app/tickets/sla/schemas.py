@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.named_settings import NAME_MAX
 from app.tickets.models import Priority, TicketType
 from app.tickets.sla.services import (
     DEFAULT_WARNING_SECONDS,
     MAX_HOLIDAYS,
     MAX_TARGET_SECONDS,
     MAX_WARNING_SECONDS,
-    NAME_MAX,
     TargetKind,
     TargetStatus,
     target_status,

@@ -64,13 +64,13 @@ from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.accounts.models import Agent
+from app.accounts import services as accounts
+from app.accounts.models import Agent, SettingKind
 from app.dbtypes import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
-from app.naming import unique_name
+from app.named_settings import NamedSettings
 from app.process_cache import cached, watch
-from app.records import get_or_404
 from app.tickets import audit
 from app.tickets.models import Priority, Queue, Status, Ticket, TicketType
 from app.tickets.signals import sla_breach_staged, sla_breached, sla_warning
@@ -82,7 +82,6 @@ DAY = 24 * HOUR
 MAX_TARGET_SECONDS = 365 * DAY
 MAX_WARNING_SECONDS = 365 * DAY
 DEFAULT_WARNING_SECONDS = 3600
-NAME_MAX = 80
 MAX_HOLIDAYS = 1000
 MAX_INTERVALS_PER_DAY = 48
 # Rows per query in the sweeps below: enough to amortise round trips, small enough to keep memory flat.
@@ -631,7 +630,7 @@ def list_calendars() -> Select:
 
 
 def get_calendar(calendar_id: int) -> Calendar:
-    return get_or_404(Calendar, calendar_id)
+    return CALENDARS.get(calendar_id)
 
 
 def create_calendar(
@@ -642,37 +641,52 @@ def create_calendar(
     holidays: Sequence[str] = (),
     actor: Agent | None,
 ) -> Calendar:
-    """Create a business-hours calendar; its hours and holidays are stored in their normalised form."""
-    calendar = Calendar(name=_unique_calendar_name(name))
-    _set_hours(calendar, {"timezone": timezone, "weekly_hours": weekly_hours, "holidays": holidays})
-    db.session.add(calendar)
-    db.session.commit()
-    return calendar
+    """Create a business-hours calendar; its hours and holidays are stored in their normalised form.
+    Recorded in the settings trail."""
+    values = {"name": name, "timezone": timezone, "weekly_hours": weekly_hours, "holidays": holidays}
+    return CALENDARS.create(values, actor=actor)
 
 
 def update_calendar(calendar_id: int, changes: Mapping[str, Any], *, actor: Agent | None) -> Calendar:
-    """Change a calendar; the open targets of policies using it are re-timed to the new hours."""
-    calendar = get_calendar(calendar_id)
-    if "name" in changes:
-        calendar.name = _unique_calendar_name(changes["name"], calendar.id)
+    """Change a calendar; the open targets of policies using it are re-timed to the new hours.
+    Recorded in the settings trail."""
+    return CALENDARS.update(calendar_id, changes, actor=actor)
+
+
+def delete_calendar(calendar_id: int, *, actor: Agent | None) -> None:
+    """Delete a calendar no policy uses (409 otherwise: change those policies first). Recorded in the
+    settings trail."""
+    CALENDARS.delete(calendar_id, actor=actor)
+
+
+def _apply_calendar(calendar: Calendar, values: Mapping[str, Any]) -> None:
+    # Checked and normalised together: what a change leaves out is kept.
     hours = {
-        "timezone": changes.get("timezone", calendar.timezone),
-        "weekly_hours": changes.get("weekly_hours", calendar.weekly_hours),
-        "holidays": changes.get("holidays", calendar.holidays),
+        "timezone": values.get("timezone", calendar.timezone),
+        "weekly_hours": values.get("weekly_hours", calendar.weekly_hours),
+        "holidays": values.get("holidays", calendar.holidays),
     }
     _set_hours(calendar, hours)
+
+
+def _calendar_values(calendar: Calendar) -> dict[str, Any]:
+    return {
+        "name": calendar.name,
+        "timezone": calendar.timezone,
+        "weekly_hours": calendar.weekly_hours,
+        "holidays": calendar.holidays,
+    }
+
+
+def _retime_calendar_targets(calendar: Calendar, changes: Mapping[str, Any]) -> None:
     if {"timezone", "weekly_hours", "holidays"} & set(changes):
         policy_ids = db.session.scalars(
             select(SlaPolicy.id).where(SlaPolicy.calendar_id == calendar.id)
         ).all()
         _retime_policy_targets(policy_ids, utcnow())
-    db.session.commit()
-    return calendar
 
 
-def delete_calendar(calendar_id: int, *, actor: Agent | None) -> None:
-    """Delete a calendar no policy uses (409 otherwise: change those policies first)."""
-    calendar = get_calendar(calendar_id)
+def _refuse_calendar_in_use(calendar: Calendar) -> None:
     users = db.session.scalars(
         select(SlaPolicy.name).where(SlaPolicy.calendar_id == calendar.id).order_by(SlaPolicy.name)
     ).all()
@@ -680,8 +694,6 @@ def delete_calendar(calendar_id: int, *, actor: Agent | None) -> None:
         raise Conflict(
             f"The calendar is used by SLA policies: {', '.join(users)}.", {"policies": list(users)}
         )
-    db.session.delete(calendar)
-    db.session.commit()
 
 
 def _set_hours(calendar: Calendar, hours: dict[str, Any]) -> None:
@@ -713,10 +725,6 @@ def _calendar_field(message: str) -> str:
     return "timezone" if "time zone" in message else "_schema"
 
 
-def _unique_calendar_name(name: str, calendar_id: int | None = None) -> str:
-    return unique_name(Calendar, _clean_name(name), current_id=calendar_id, what="a calendar")
-
-
 # -- policies ---------------------------------------------------------------------------------------
 
 _POLICY_FIELDS = (
@@ -736,7 +744,7 @@ def list_policies() -> Select:
 
 
 def get_policy(policy_id: int) -> SlaPolicy:
-    return get_or_404(SlaPolicy, policy_id, what="SLA policy")
+    return POLICIES.get(policy_id)
 
 
 def create_policy(
@@ -753,8 +761,9 @@ def create_policy(
     actor: Agent | None,
 ) -> SlaPolicy:
     """Create a policy. It applies to tickets whose clocks start (or whose queue, priority or type
-    change) from now on; tickets already running keep their targets."""
+    change) from now on; tickets already running keep their targets. Recorded in the settings trail."""
     values = {
+        "name": name,
         "queue_id": queue_id,
         "priority": priority,
         "ticket_type": ticket_type,
@@ -764,30 +773,39 @@ def create_policy(
         "resolution_seconds": resolution_seconds,
         "warning_seconds": warning_seconds,
     }
-    policy = SlaPolicy(name=_unique_policy_name(name))
-    _set_policy(policy, values)
-    db.session.add(policy)
-    db.session.commit()
-    return policy
+    return POLICIES.create(values, actor=actor)
 
 
 def update_policy(policy_id: int, changes: Mapping[str, Any], *, actor: Agent | None) -> SlaPolicy:
-    """Change a policy; its tickets' open targets take the new targets and hours (same start)."""
-    policy = get_policy(policy_id)
-    if "name" in changes:
-        policy.name = _unique_policy_name(changes["name"], policy.id)
-    _set_policy(policy, {field: changes.get(field, getattr(policy, field)) for field in _POLICY_FIELDS})
-    db.session.flush()
-    db.session.expire(policy, ["calendar"])  # calendar_id may have changed
-    _retime_policy_targets([policy.id], utcnow())
-    db.session.commit()
-    return policy
+    """Change a policy; its tickets' open targets take the new targets and hours (same start).
+    Recorded in the settings trail."""
+    return POLICIES.update(policy_id, changes, actor=actor)
 
 
 def delete_policy(policy_id: int, *, actor: Agent | None) -> None:
     """Delete a policy; its tickets' open targets move to the next policy matching them (or a default).
-    Targets already met, cancelled or breached keep their figures and show as "default"."""
-    policy = get_policy(policy_id)
+    Targets already met, cancelled or breached keep their figures and show as "default". Recorded in the
+    settings trail."""
+    POLICIES.delete(policy_id, actor=actor)
+
+
+def _apply_policy(policy: SlaPolicy, values: Mapping[str, Any]) -> None:
+    # Checked as a whole, with the fields not given kept: the criteria must stay unlike every other's.
+    _set_policy(policy, {field: values.get(field, getattr(policy, field)) for field in _POLICY_FIELDS})
+
+
+def _policy_values(policy: SlaPolicy) -> dict[str, Any]:
+    return {"name": policy.name, **{field: getattr(policy, field) for field in _POLICY_FIELDS}}
+
+
+def _retime_policy(policy: SlaPolicy, _changes: Mapping[str, Any]) -> None:
+    db.session.flush()
+    db.session.expire(policy, ["calendar"])  # calendar_id may have changed
+    _retime_policy_targets([policy.id], utcnow())
+
+
+def _hand_over_targets(policy: SlaPolicy) -> None:
+    """The open targets of the policy's tickets go to the policy matching them next (or a default)."""
     at = utcnow()
     last_id = 0
     while True:
@@ -805,13 +823,11 @@ def delete_policy(policy_id: int, *, actor: Agent | None) -> None:
             .limit(BATCH_SIZE)
         ).all()
         if not ticket_ids:
-            break
+            return
         for ticket in db.session.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids))):
             _reapply(ticket, _choose(ticket, excluding=policy.id), at)
         db.session.flush()
         last_id = ticket_ids[-1]
-    db.session.delete(policy)
-    db.session.commit()
 
 
 def _set_policy(policy: SlaPolicy, values: Mapping[str, Any]) -> None:
@@ -898,12 +914,23 @@ def _retime_policy_targets(policy_ids: Sequence[int], at: datetime) -> None:
         last_id = batch[-1].id
 
 
-def _unique_policy_name(name: str, policy_id: int | None = None) -> str:
-    return unique_name(SlaPolicy, _clean_name(name), current_id=policy_id, what="an SLA policy")
-
-
-def _clean_name(name: str) -> str:
-    name = name.strip()
-    if not name or len(name) > NAME_MAX:
-        raise Invalid("Invalid name.", {"name": [f"Give a name of 1 to {NAME_MAX} characters."]})
-    return name
+CALENDARS = NamedSettings(
+    SettingKind.CALENDAR,
+    Calendar,
+    "a calendar",
+    apply=_apply_calendar,
+    values=_calendar_values,
+    record=accounts.record_setting_change,
+    after_update=_retime_calendar_targets,
+    before_delete=_refuse_calendar_in_use,
+)
+POLICIES = NamedSettings(
+    SettingKind.SLA_POLICY,
+    SlaPolicy,
+    "an SLA policy",
+    apply=_apply_policy,
+    values=_policy_values,
+    record=accounts.record_setting_change,
+    after_update=_retime_policy,
+    before_delete=_hand_over_targets,
+)
