@@ -46,6 +46,7 @@ class Permission(StrEnum):
     AGENTS_MANAGE = "agents:manage"
     FOLLOW_UPS_MANAGE = "follow-ups:manage"
     MAIL_LOG_READ = "mail-log:read"
+    SETTINGS_CHANGES_READ = "settings-changes:read"
 
 
 _AGENT = {
@@ -70,7 +71,8 @@ _SUPERVISOR = _AGENT | {
     Permission.FOLLOW_UPS_MANAGE,
 }
 # The mail log (`MAIL_LOG_READ`) is the admins' alone: its mails carry customers' live tracking and
-# survey links, and supervisors must not answer the surveys about their own teams.
+# survey links, and supervisors must not answer the surveys about their own teams. So is the settings
+# trail (`SETTINGS_CHANGES_READ`): it is how admins see what supervisors changed in the setup.
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.AGENT: frozenset(_AGENT),
     Role.SUPERVISOR: frozenset(_SUPERVISOR),

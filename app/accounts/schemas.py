@@ -3,7 +3,8 @@
 from marshmallow import Schema, fields, validate
 
 from app.accounts import passwords
-from app.accounts.models import Role
+from app.accounts.models import Role, SettingKind
+from app.named_settings import Action
 from app.pagination import QuerySchema
 
 _ROLE = validate.OneOf([r.value for r in Role])
@@ -119,3 +120,36 @@ class IssuedTokenSchema(TokenSchema):
     token = fields.Str(dump_only=True, metadata={"description": "Shown once; send as `Bearer <token>`."})
     token_type = fields.Constant("Bearer", dump_only=True)
     agent = fields.Nested(AgentSchema, dump_only=True)
+
+
+class SettingChangeQuerySchema(QuerySchema):
+    kind = fields.Str(validate=validate.OneOf([k.value for k in SettingKind]))
+    setting_id = fields.Int(validate=validate.Range(min=1))
+    actor_id = fields.Int(validate=validate.Range(min=1))
+
+
+class SettingChangeSchema(Schema):
+    """One change of a named setting, as the settings trail recorded it."""
+
+    id = fields.Int(dump_only=True)
+    at = fields.DateTime(dump_only=True)
+    actor_id = fields.Int(
+        dump_only=True, allow_none=True, metadata={"description": "Null for the command line and demo data."}
+    )
+    actor = fields.Nested(AgentRefSchema, dump_only=True, allow_none=True)
+    kind = fields.Str(dump_only=True, metadata={"enum": [k.value for k in SettingKind]})
+    setting_id = fields.Int(
+        dump_only=True, metadata={"description": "The id of the team, queue, ... changed."}
+    )
+    name = fields.Str(
+        dump_only=True, metadata={"description": "Its name after the change (before, if deleted)."}
+    )
+    action = fields.Str(dump_only=True, metadata={"enum": [a.value for a in Action]})
+    changes = fields.Dict(
+        keys=fields.Str(),
+        values=fields.List(fields.Raw(allow_none=True)),
+        dump_only=True,
+        metadata={
+            "description": "Each field's `[old, new]` value: old is null for a creation, new for a deletion."
+        },
+    )

@@ -1,4 +1,4 @@
-"""REST endpoints of the accounts room: sign-in tokens, agents, teams, skills."""
+"""REST endpoints of the accounts room: sign-in tokens, agents, teams, skills, the settings trail."""
 
 from __future__ import annotations
 
@@ -12,8 +12,15 @@ auth_bp = ApiBlueprint("auth", __name__, url_prefix="/api/v1/auth", description=
 agents_bp = ApiBlueprint("agents", __name__, url_prefix="/api/v1/agents", description="People who sign in.")
 teams_bp = ApiBlueprint("teams", __name__, url_prefix="/api/v1/teams", description="Teams of agents.")
 skills_bp = ApiBlueprint("skills", __name__, url_prefix="/api/v1/skills", description="Routing skills.")
+settings_changes_bp = ApiBlueprint(
+    "settings_changes",
+    __name__,
+    url_prefix="/api/v1/settings-changes",
+    description="The settings trail: who created, changed or deleted a team, queue, macro, business-hours "
+    "calendar, SLA policy or custom field, when, and each field's old and new value (admins).",
+)
 
-blueprints = (auth_bp, agents_bp, teams_bp, skills_bp)
+blueprints = (auth_bp, agents_bp, teams_bp, skills_bp, settings_changes_bp)
 
 
 @auth_bp.post("/token")
@@ -129,6 +136,7 @@ def get_team(team_id):
 @requires(Permission.TEAMS_MANAGE)
 @teams_bp.arguments(schemas.TeamUpdateSchema)
 @teams_bp.response(200, schemas.TeamSchema)
+@teams_bp.alt_response(409, description="The name is already in use.")
 def update_team(data, team_id):
     return services.update_team(team_id, data, actor=current_agent())
 
@@ -146,3 +154,13 @@ def delete_team(team_id):
 @skills_bp.paginate(SelectPage)
 def list_skills():
     return services.list_skills()
+
+
+@settings_changes_bp.get("")
+@requires(Permission.SETTINGS_CHANGES_READ)
+@settings_changes_bp.arguments(schemas.SettingChangeQuerySchema, location="query")
+@settings_changes_bp.response(200, schemas.SettingChangeSchema(many=True))
+@settings_changes_bp.paginate(SelectPage)
+def list_setting_changes(query):
+    """Changes of named settings, newest first; filter by `kind`, `setting_id` and `actor_id` (admins)."""
+    return services.list_setting_changes(**query)

@@ -1,20 +1,44 @@
-"""Pages of the accounts room: sign in, sign out, and the admins' people page."""
+"""Pages of the accounts room: sign in, sign out, and the admins' pages: people and the settings trail."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from app.accounts import services
 from app.accounts.access import Permission, current_agent, public, requires, signed_in
 from app.accounts.forms import AgentForm, LoginForm
+from app.accounts.models import SettingKind
 from app.accounts.views import login_rate_limit
 from app.errors import AppError
-from app.extensions import limiter
+from app.extensions import db, limiter
 from app.i18n import LANGUAGES, remember_language, safe_local_path
+from app.named_settings import Action
 
 bp = Blueprint("accounts_pages", __name__, template_folder="../templates")
+
+SETTING_CHANGES_PAGE_SIZE = 50
+MAX_PAGE = 100_000
+# A recorded value longer than this is shortened on the page (the API gives it whole).
+VALUE_SHOWN = 200
+KIND_LABELS = {
+    SettingKind.TEAM: _l("Team"),
+    SettingKind.QUEUE: _l("Queue"),
+    SettingKind.MACRO: _l("Macro"),
+    SettingKind.CALENDAR: _l("Business-hours calendar"),
+    SettingKind.SLA_POLICY: _l("SLA policy"),
+    SettingKind.CUSTOM_FIELD: _l("Custom field"),
+}
+ACTION_LABELS = {
+    Action.CREATED: _l("Created"),
+    Action.UPDATED: _l("Changed"),
+    Action.DELETED: _l("Deleted"),
+}
 
 
 def _safe_next(target: str | None) -> str:
@@ -89,3 +113,39 @@ def set_active(agent_id):
         else:
             flash(_("%(name)s is now disabled.", name=agent.name), "success")
     return redirect(url_for("accounts_pages.agents"))
+
+
+@bp.get("/admin/settings-changes")
+@requires(Permission.SETTINGS_CHANGES_READ)
+def settings_changes():
+    """The settings trail, newest first; `kind` shows one kind of setting."""
+    kind = request.args.get("kind")
+    kind = kind if kind in KIND_LABELS else None
+    page = db.paginate(
+        services.list_setting_changes(kind=kind),
+        # Bounded: a huge page number would overflow the database's OFFSET.
+        page=min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE),
+        per_page=SETTING_CHANGES_PAGE_SIZE,
+        error_out=False,
+    )
+    return render_template(
+        "accounts/settings_changes.html",
+        page=page,
+        kind=kind,
+        kinds=KIND_LABELS,
+        actions=ACTION_LABELS,
+        shown=_shown,
+    )
+
+
+def _shown(value: Any) -> str:
+    """A recorded value as text (autoescaped by the template): lists of words joined, structures as JSON."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list) and all(isinstance(item, str | int) for item in value):
+        text = ", ".join(str(item) for item in value)
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    else:
+        text = str(value)
+    return text if len(text) <= VALUE_SHOWN else text[: VALUE_SHOWN - 1] + "…"
