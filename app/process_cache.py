@@ -147,6 +147,8 @@ def _stamp(session: Session) -> None:
         log.error("No new cache stamp: other processes see the change within %s s.", MAX_AGE_SECONDS)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop(_WRITTEN, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous_transaction: Any) -> None:
+    # A savepoint's rollback leaves what the transaction wrote before it: that still needs a stamp.
+    if not previous_transaction.nested:
+        session.info.pop(_WRITTEN, None)

@@ -160,3 +160,21 @@ def test_a_transaction_that_wrote_policies_reads_them_itself(app, agent_with_tok
 
     assert sla.policy_for(ticket).name == "Not yet committed"
     db.session.rollback()
+
+
+def test_a_savepoint_rolled_back_keeps_the_stamp_owed_for_what_was_written_before_it(
+    other_process, agent_with_token
+):
+    _agent, _token, raw = agent_with_token
+    elsewhere = as_agent_in(other_process, raw)
+    elsewhere.post("/api/v1/tickets", json=TICKET)  # the other process caches the policies
+    db.session.add(SlaPolicy(name="Fast lane", priority="normal", first_response_seconds=600))
+    db.session.flush()
+    savepoint = db.session.begin_nested()
+    db.session.add(SlaPolicy(name="Dropped", priority="low", first_response_seconds=60))
+    savepoint.rollback()
+
+    db.session.commit()
+
+    after = elsewhere.post("/api/v1/tickets", json=TICKET).get_json()
+    assert {target["kind"]: target["policy"] for target in after["sla"]}["first_response"] == "Fast lane"

@@ -176,9 +176,14 @@ def _enqueue_committed(session: Session) -> None:
         enqueue_delivery([row.id for row in rows if row.id is not None])
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back(session: Session) -> None:
-    session.info.pop(_SESSION_KEY, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction: Any) -> None:
+    rows = session.info.get(_SESSION_KEY)
+    if rows and previous_transaction.nested:
+        # A savepoint's rollback takes only the rows added inside it, and they have left the session.
+        session.info[_SESSION_KEY] = [row for row in rows if row in session]
+    else:
+        session.info.pop(_SESSION_KEY, None)
 
 
 def enqueue_delivery(notification_ids: list[int], *, delay: timedelta | None = None) -> None:

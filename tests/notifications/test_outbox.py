@@ -304,3 +304,14 @@ def test_a_macro_that_replies_and_solves_sends_one_mail(customer, agent, supervi
     rows = outbox()
     assert [row.kind for row in rows] == ["ticket_received", "ticket_solved"]
     assert rows[1].context == {"reply": "A new lamp is on its way."}
+
+
+def test_a_savepoint_rolled_back_takes_only_its_own_notifications(customer):
+    kept = services.stage_ticket(subject="Kept", channel="web", customer_id=customer.id, actor=None)
+    savepoint = db.session.begin_nested()
+    services.stage_ticket(subject="Dropped", channel="web", customer_id=customer.id, actor=None)
+    savepoint.rollback()
+
+    db.session.commit()
+
+    assert [(row.ticket_id, row.status) for row in outbox()] == [(kept.id, "sent")]
