@@ -1,39 +1,34 @@
-"""Writing a session's new objects without the unit of work, in a few statements.
+"""Writing an import's batches of new objects past the unit of work, with COPY.
 
 The unit of work's bookkeeping per object and per statement costs as much CPU as building the objects.
-Two use cases write many new objects at once and little else:
+The ticket history import builds each batch (hundreds of tickets, some twenty new objects each) with the
+ticket services' own steps; its session is a `CopySession`, whose flushes (its own, autoflush,
+commit's) write the session's new objects with one COPY per table (`copy_new_objects`) and leave the
+rest, if anything, to the flush. That is the whole interface. It writes the rows that the flush would:
 
-- the ticket history import builds each batch (hundreds of tickets, some twenty new objects each) with
-  the ticket services' own steps: `copy_new_objects` writes them with one COPY per table;
-- opening a ticket writes the ticket, its tags, its audit event, its SLA targets: `insert_new_objects`
-  sends one multi-row INSERT per table through SQLAlchemy Core.
-
-This is the whole interface: those two functions and `CopySession`, a session whose flushes (its own,
-autoflush, commit's) go the COPY way. Both write the rows that the flush would have written:
-
-- tables in foreign-key order, each table's rows in the order their objects were added;
-- primary keys drawn from each table's sequence, all of a table's at once; with INSERTs, the ids of a
-  table that no row being written points at come back from the INSERT itself (RETURNING), in order;
+- tables in foreign-key order, each table's rows in the order their objects were added (a session
+  event numbers them);
+- primary keys drawn from each table's sequence, all of a table's at once;
 - foreign keys copied from related objects as the flush copies them (many-to-one: from the object
   referred to; one-to-many: to the objects in the collection; a many-to-one set to None empties them);
 - for a column not set (or set to None, unless its type stores None as a value, like JSON's `null`)
   its default, or NULL; the version counter at its first value; each type's bind processing.
 
 The objects then are persistent, as after a flush: with the values written as their loaded state
-(`make_transient_to_detached`, then `Session.add`), and expunged again if the transaction that wrote
-them rolls back (a session event). A row the database refuses raises what a flush would
-(`IntegrityError`, `DataError`, ...), and the caller rolls its transaction back as after a failed
-flush: nothing is half-written.
-
-INSERTs go through the session's connection, so engine events (statement counters, logging) see
-them; COPY has no SQLAlchemy statement and goes to the driver's connection, so they do not. Mapper
-and session flush events (`before_insert`, `before_flush`, ...) do not run for rows written here;
-where a model or the session has such listeners, nothing is written here and the flush does it.
+(`make_transient_to_detached`, then `Session.add`), and made transient again if the transaction that
+wrote them rolls back (a session event), as the flush's would be. A row the database refuses raises
+what a flush would (`IntegrityError`, `DataError`, ...), and the caller rolls its transaction back:
+nothing is half-written. COPY has no SQLAlchemy statement: it goes to the driver's connection, so
+engine events do not see it; mapper and session flush events do not run for rows written here, and
+where a model or the session has such listeners nothing is written here and the flush does it.
 
 Anything else is left to the plain flush too: another database (SQLite), a session that also holds
 changed or deleted objects, inheritance, server-side defaults, many-to-many rows, related objects that
-are neither new nor stored. `FAST_WRITES = False` in the app's configuration sends everything to the
-flush (the comparison test writes the same use cases both ways).
+are neither new nor stored. `FAST_WRITES=false` sends everything to the flush; the same import then
+writes the same rows (tests/test_fast_writes.py), more slowly (bench/RESULTS.md).
+
+Opening a ticket had a writer of its own (one INSERT per table, past the flush); on public APIs alone it
+saved 12% of a creation's instructions, less than it cost to keep, and it was removed.
 """
 
 from __future__ import annotations
@@ -45,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from flask import current_app, has_app_context
-from sqlalchemy import Column, Connection, Table, event, exc, insert, text
+from sqlalchemy import Column, Connection, Table, event, exc, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapper, RelationshipDirection, Session, make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state
@@ -90,22 +85,6 @@ class CopySession(Session):
 def copy_new_objects(session: Session) -> bool:
     """Write the session's new objects with COPY and make them persistent, as a flush would; False,
     having written nothing, where the plain flush must do it. For many rows."""
-    return _write_new_objects(session, _copy)
-
-
-def insert_new_objects(session: Session) -> bool:
-    """Write the session's new objects with one INSERT per table and make them persistent, as a flush
-    would; False, having written nothing, where the plain flush must do it. For a handful of rows."""
-    return _write_new_objects(session, _insert, return_ids=True)
-
-
-def _enabled() -> bool:
-    return not has_app_context() or current_app.config["FAST_WRITES"]
-
-
-def _write_new_objects(
-    session: Session, send: Callable[[Connection, Dialect, list], None], *, return_ids: bool = False
-) -> bool:
     if not session.new or _changes_besides_new(session) or not _enabled():
         return False
     connection = session.connection()
@@ -118,28 +97,21 @@ def _write_new_objects(
         writes = _writes(states, dialect)
     except _Unsupported:
         return False
-    if return_ids:
-        _return_leaf_ids(writes)
     with session.no_autoflush:  # loading a stored object's expired id must not flush half-made rows
         _draw_ids(writes, connection)
         rows = [(write, _rows(write)) for write in writes]
-        for write, table_rows in rows:
-            if write.returns_ids and len({_shape(row) for row in table_rows}) > 1:
-                # Rows of several shapes take several INSERTs, whose ids would not follow the added
-                # order: draw them first after all.
-                write.returns_ids = False
-                _draw_ids([write], connection)
-                key, _column = write.plan.serial
-                for state, row in zip(write.states, table_rows, strict=True):
-                    row[write.plan.serial_index] = state.dict[key]
-    send(connection, dialect, rows)
+    _copy(connection, dialect, rows)
     _make_persistent(session, objects)
     return True
 
 
+def _enabled() -> bool:
+    return not has_app_context() or current_app.config["FAST_WRITES"]
+
+
 def _make_persistent(session: Session, objects: list[Any]) -> None:
     """What the flush does last: the objects hold what was written as their loaded state and take their
-    place in the identity map; a rollback of this transaction expunges them again (`_forget`)."""
+    place in the identity map; a rollback of this transaction makes them transient again (`_forget`)."""
     for obj in objects:
         if obj in session:  # expunging a ticket expunges what cascades from it (its complaint) too
             session.expunge(obj)
@@ -181,7 +153,6 @@ def _committed(session: Session) -> None:
 
 
 class _ColumnPlan(NamedTuple):
-    name: str  # the column's key in a Core statement's parameters
     key: str | None  # the attribute holding the column's value (None: not mapped)
     stores_none: bool  # the type writes None as a value (JSON null) rather than leaving the column unset
     default: Callable[[], Any] | None
@@ -196,7 +167,6 @@ class _TablePlan:
     copy_statement: str
     columns: list[_ColumnPlan]
     serial: tuple[str, str] | None  # (attribute, column name) of an id drawn from a sequence
-    serial_index: int | None  # the id's place in a row
     parents: frozenset[Table]  # the tables its foreign keys point at
     version: tuple[str, Any] | None  # (attribute, first value) of the optimistic-locking counter
     # (relationship, [(attribute on the related object, attribute here)]): foreign keys taken from it
@@ -210,7 +180,6 @@ class _TablePlan:
 class _Write:
     plan: _TablePlan
     states: list[InstanceState] = field(default_factory=list)
-    returns_ids: bool = False  # the rows' ids come back from their INSERT, not drawn before
 
 
 # Per dialect (an engine's: its JSON serializer goes into the bind processing), per mapper.
@@ -262,7 +231,6 @@ def _make_plan(mapper: Mapper, dialect: Dialect) -> _TablePlan:
         copy_statement=f"COPY {preparer.format_table(table)} ({names}) FROM STDIN",
         columns=columns,
         serial=(_attribute(mapper, serial_column), serial_column.name) if serial_column is not None else None,
-        serial_index=list(table.columns).index(serial_column) if serial_column is not None else None,
         parents=frozenset(fk.column.table for fk in table.foreign_keys),
         version=version,
         pulls=pulls,
@@ -290,7 +258,6 @@ def _column_plan(mapper: Mapper, column: Column, dialect: Dialect, *, serial: bo
     except UnmappedColumnError:
         key = None
     return _ColumnPlan(
-        name=column.key,
         key=key,
         stores_none=column.type.should_evaluate_none,
         default=default,
@@ -353,24 +320,12 @@ def _writes(states: list[InstanceState], dialect: Dialect) -> list[_Write]:
     return [by_table[table] for table in sorted(by_table, key=order.__getitem__)]
 
 
-def _return_leaf_ids(writes: list[_Write]) -> None:
-    """Leave the ids of rows that no other row written here points at to their INSERT's RETURNING: no
-    round trip to draw them first. Only where none of the table's objects has an id yet."""
-    parents = set().union(*(write.plan.parents for write in writes))
-    for write in writes:
-        plan = write.plan
-        if plan.serial is None or plan.table in parents:
-            continue
-        key = plan.serial[0]
-        write.returns_ids = all(state.dict.get(key) is None for state in write.states)
-
-
 def _draw_ids(writes: list[_Write], connection: Connection) -> None:
     """Give every object still without an id one from its table's sequence, in insert order (but those
     whose INSERT returns them)."""
     wanting = []
     for write in writes:
-        if write.plan.serial is not None and not write.returns_ids:
+        if write.plan.serial is not None:
             key, _column = write.plan.serial
             missing = [state.dict for state in write.states if state.dict.get(key) is None]
             if missing:
@@ -416,7 +371,7 @@ def _rows(write: _Write) -> list[list[Any]]:
                 theirs = instance_state(child).dict
                 for ours, their_key in pairs:
                     theirs[their_key] = values[ours]
-        rows.append(_row(plan, values))
+        rows.append(_row(plan.columns, values))
     return rows
 
 
@@ -434,13 +389,11 @@ def _related(value: Any, uselist: bool) -> Any:
     return value if uselist else (value,)
 
 
-def _row(table: _TablePlan, values: dict[str, Any]) -> list[Any]:
-    """An object's row of Python values; what the flush would take from the column's default is set on
-    the object too. `_NOT_SET` stands for a column the flush would leave out: an id the INSERT draws,
-    or a JSON column never set (NULL, where None would be JSON's `null`); None for any other NULL."""
+def _row(columns: list[_ColumnPlan], values: dict[str, Any]) -> list[Any]:
+    """An object's row, bind-processed; what the flush would take from the column's default is set on
+    the object too."""
     row = []
-    serial_key = table.serial[0] if table.serial is not None else None
-    for plan in table.columns:
+    for plan in columns:
         key = plan.key
         value = values.get(key, _NOT_SET)  # an unmapped column's key is None: never in the dict
         if value is None and not plan.stores_none:
@@ -449,61 +402,28 @@ def _row(table: _TablePlan, values: dict[str, Any]) -> list[Any]:
             if plan.default is None:
                 if key is not None:
                     values[key] = None
-                row.append(_NOT_SET if plan.stores_none or key == serial_key else None)
+                row.append(None)
                 continue
             value = plan.default()
             if key is not None:
                 values[key] = value
-        row.append(value)
+        row.append(plan.process(value) if plan.process is not None else value)
     return row
 
 
 def _copy(connection: Connection, dialect: Dialect, rows: list[tuple[_Write, list[list[Any]]]]) -> None:
-    # COPY has no SQLAlchemy statement: it goes to the driver's connection, values bind-processed here.
+    # COPY has no SQLAlchemy statement: it goes to the driver's connection.
     driver = connection.connection.driver_connection
     statement = None
     try:
         with driver.cursor() as cursor:
             for write, table_rows in rows:
                 statement = write.plan.copy_statement
-                processors = [plan.process for plan in write.plan.columns]
                 with cursor.copy(statement) as copy:
                     for row in table_rows:
-                        copy.write_row([_copied(v, f) for v, f in zip(row, processors, strict=True)])
+                        copy.write_row(row)
     except dialect.loaded_dbapi.Error as error:
         raise _as_flush_error(error, statement) from error
-
-
-def _copied(value: Any, process: Callable[[Any], Any] | None) -> Any:
-    if value is _NOT_SET:
-        return None
-    return process(value) if process is not None else value
-
-
-def _insert(connection: Connection, _dialect: Dialect, rows: list[tuple[_Write, list[list[Any]]]]) -> None:
-    for write, table_rows in rows:
-        plan = write.plan
-        # One statement per shape of row: a column left out is NULL, which a JSON column's None (its
-        # `null`) is not.
-        shapes: dict[tuple[bool, ...], list[dict[str, Any]]] = {}
-        for row in table_rows:
-            params = {
-                column.name: v for column, v in zip(plan.columns, row, strict=True) if v is not _NOT_SET
-            }
-            shapes.setdefault(_shape(row), []).append(params)
-        if write.returns_ids:  # one shape (see `_write_new_objects`): ids come back in the rows' order
-            (params,) = shapes.values()
-            serial = plan.table.c[plan.serial[1]]
-            statement = insert(plan.table).returning(serial, sort_by_parameter_order=True)
-            for state, new_id in zip(write.states, connection.scalars(statement, params), strict=True):
-                state.dict[plan.serial[0]] = new_id
-            continue
-        for params in shapes.values():
-            connection.execute(insert(plan.table), params)
-
-
-def _shape(row: list[Any]) -> tuple[bool, ...]:
-    return tuple(value is _NOT_SET for value in row)
 
 
 def _as_flush_error(error: Exception, statement: str | None) -> exc.DBAPIError:

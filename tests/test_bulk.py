@@ -1,11 +1,10 @@
 """Writing a session's new objects without the flush: the rows the flush would write, or the flush itself.
 
-On PostgreSQL `copy_new_objects` writes new objects with one COPY per table, and `insert_new_objects`
-with one INSERT per table: every column as the flush writes it (defaults, foreign keys from
-relationships, the version counter, JSON null versus NULL), leaving them persistent as a flush would;
-a row the database refuses fails the whole write. Elsewhere, and for whatever they do not handle, they
-write nothing and a `CopySession` flushes the usual way. (tests/test_fast_writes.py compares whole use
-cases written both ways.)
+On PostgreSQL `copy_new_objects` writes new objects with one COPY per table: every column as the flush
+writes it (defaults, foreign keys from relationships, the version counter, JSON null versus NULL),
+leaving them persistent as a flush would; a row the database refuses fails the whole write. Elsewhere,
+and for whatever it does not handle, it writes nothing and a `CopySession` flushes the usual way.
+(tests/test_fast_writes.py compares a whole import written both ways.)
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import DataError, IntegrityError
 
-from app.bulk import CopySession, copy_new_objects, insert_new_objects
+from app.bulk import CopySession, copy_new_objects
 from app.customers.models import Customer, CustomerEvent
 from app.dbtypes import UTCDateTime
 from app.extensions import db
@@ -37,9 +36,6 @@ TICKET_TABLES = [
 ]
 TIMES = {c.name for t in db.metadata.tables.values() for c in t.columns if isinstance(c.type, UTCDateTime)}
 postgresql = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-either_writer = pytest.mark.parametrize(
-    "write", [copy_new_objects, insert_new_objects], ids=["copy", "insert"]
-)
 
 
 def _stage(reference: str, agent, *, subject: str = "Printer on fire", tags=("a", "b")) -> Ticket:
@@ -110,8 +106,7 @@ def _plain(name: str, value: str | None, names: dict[tuple[str, str], str], sinc
 
 
 @postgresql
-@either_writer
-def test_new_objects_are_written_as_the_flush_writes_them(app, write):
+def test_new_objects_are_written_as_the_flush_writes_them(app):
     agent = AgentFactory()
     since = datetime.now(UTC)
     flushed = _stage("SAME", agent)
@@ -121,18 +116,10 @@ def test_new_objects_are_written_as_the_flush_writes_them(app, write):
     copied = _stage("SAME", agent)
 
     with statements_seen(db.engine) as statements:
-        assert write(db.session())
+        assert copy_new_objects(db.session())
 
-    # Ids drawn in one query; then COPY (no statement engine events see) or one INSERT per table, and two
-    # for the audit events: one sets a JSON column the other leaves NULL. Their ids are drawn too, as
-    # two INSERTs' RETURNING would not keep the order the events were added in.
-    drawn = [s for s in statements if "nextval" in s]
-    inserted = [s.split()[2] for s in statements if s.startswith("INSERT INTO")]
-    if write is copy_new_objects:
-        assert (statements, len(drawn)) == (drawn, 1)
-    else:
-        assert len(drawn) == 2 and len(statements) == len(drawn) + len(inserted)
-        assert sorted(inserted) == sorted([*TICKET_TABLES, "tickets", "customer_events", "ticket_events"])
+    # Not one statement of the flush's: the rows went around it, their ids drawn in one query.
+    assert len(statements) == 1 and "nextval" in statements[0]
     written = _written(copied, since)
     assert written == expected
     assert [len(rows) for rows in written.values()] == [1, 2, 1, 2, 1, 2, 2, 2]
@@ -142,34 +129,10 @@ def test_new_objects_are_written_as_the_flush_writes_them(app, write):
 
 
 @postgresql
-def test_rows_nothing_points_at_take_their_ids_from_their_insert(app):
-    """No round trip to draw ids that only the rows' own INSERT ... RETURNING needs to hand back."""
-    ticket = _stage("T-1", AgentFactory())
-    db.session.commit()
-    notes = [TicketEvent(ticket_id=ticket.id, kind="note", new_value=str(n), at=AT) for n in range(3)]
-    db.session.add_all(notes)
-
-    with statements_seen(db.engine) as statements:
-        assert insert_new_objects(db.session())
-
-    assert len(statements) == 1 and "RETURNING" in statements[0] and "nextval" not in statements[0]
-    stored = db.session.execute(
-        text(
-            "SELECT id, new_value FROM ticket_events WHERE ticket_id = :t AND kind = 'note' AND new_value "
-            "IS NOT NULL ORDER BY id"
-        ),
-        {"t": ticket.id},
-    ).all()
-    assert [(note.id, note.new_value) for note in notes] == [tuple(row) for row in stored]
-    assert db.session.get(TicketEvent, notes[1].id) is notes[1]
-
-
-@postgresql
-@either_writer
-def test_written_objects_are_persistent_as_after_a_flush(app, write):
+def test_written_objects_are_persistent_as_after_a_flush(app):
     ticket = _stage("T-1", AgentFactory())
 
-    write(db.session())
+    copy_new_objects(db.session())
 
     assert inspect(ticket).persistent
     assert not db.session.new and not db.session.dirty
@@ -181,10 +144,9 @@ def test_written_objects_are_persistent_as_after_a_flush(app, write):
 
 
 @postgresql
-@either_writer
-def test_rolling_back_forgets_the_written_objects(app, write):
+def test_rolling_back_forgets_the_written_objects(app):
     ticket = _stage("T-1", AgentFactory())
-    write(db.session())
+    copy_new_objects(db.session())
 
     db.session.rollback()
 
@@ -193,14 +155,13 @@ def test_rolling_back_forgets_the_written_objects(app, write):
 
 
 @postgresql
-@either_writer
-def test_rolling_back_a_savepoint_forgets_only_what_was_written_inside_it(app, write):
+def test_rolling_back_a_savepoint_forgets_only_what_was_written_inside_it(app):
     agent = AgentFactory()
     before = _stage("T-1", agent)
-    write(db.session())
+    copy_new_objects(db.session())
     savepoint = db.session.begin_nested()
     inside = _stage("T-2", agent)
-    write(db.session())
+    copy_new_objects(db.session())
 
     savepoint.rollback()
 
@@ -230,7 +191,6 @@ def test_a_copy_session_flushes_new_objects_by_copy(app):
 
 
 @postgresql
-@either_writer
 @pytest.mark.parametrize(
     ("stage", "error"),
     [
@@ -239,13 +199,13 @@ def test_a_copy_session_flushes_new_objects_by_copy(app):
     ],
     ids=["duplicate key", "too long"],
 )
-def test_a_row_the_database_refuses_fails_the_whole_write(app, write, stage, error):
+def test_a_row_the_database_refuses_fails_the_whole_write(app, stage, error):
     agent = AgentFactory()
     savepoint = db.session.begin_nested()
     stage(agent)
 
     with pytest.raises(error):
-        write(db.session())
+        copy_new_objects(db.session())
 
     # Rolled back: no table keeps its rows, though some were written before the error.
     savepoint.rollback()
@@ -262,7 +222,6 @@ def test_on_sqlite_a_copy_session_flushes_as_usual(app):
     with statements_seen(db.engine) as statements, CopySession(bind=db.engine) as session:
         session.add(Customer(name="Someone", custom_fields={}))
         assert not copy_new_objects(session)
-        assert not insert_new_objects(session)
         customer = Customer(name="Customer", custom_fields={})
         session.add(Ticket(reference="T-1", subject="Printer", customer=customer, assignee_id=agent.id))
         session.commit()
@@ -272,13 +231,12 @@ def test_on_sqlite_a_copy_session_flushes_as_usual(app):
 
 
 @postgresql
-@either_writer
-def test_a_session_holding_changed_objects_is_flushed_as_usual(app, write):
+def test_a_session_holding_changed_objects_is_flushed_as_usual(app):
     ticket = _stage("T-1", AgentFactory())
     ticket.customer.name = "Renamed"
 
     with statements_seen(db.engine) as statements:
-        assert not write(db.session())
+        assert not copy_new_objects(db.session())
         assert statements == []
         assert ticket in db.session.new
 
