@@ -1,34 +1,43 @@
-"""Writing an import's batches of new objects past the unit of work, with COPY.
+"""Writing a session's new objects past the unit of work, in a couple of round trips.
 
 The unit of work's bookkeeping per object and per statement costs as much CPU as building the objects.
-The ticket history import builds each batch (hundreds of tickets, some twenty new objects each) with the
-ticket services' own steps; its session is a `CopySession`, whose flushes (its own, autoflush,
-commit's) write the session's new objects with one COPY per table (`copy_new_objects`) and leave the
-rest, if anything, to the flush. That is the whole interface. It writes the rows that the flush would:
+Two use cases write many new objects at once and little else:
+
+- the ticket history import builds each batch (hundreds of tickets, some twenty new objects each) with
+  the ticket services' own steps: `copy_new_objects` writes them with one COPY per table;
+- opening a ticket writes the ticket, its tags, its audit event, its SLA targets: `insert_new_objects`
+  sends one INSERT per table in a single pipeline (one round trip; one more to draw the ids of rows that
+  other rows point at, where any still lack one).
+
+This is the whole interface: those two functions and `CopySession`, a session whose flushes (its own,
+autoflush, commit's) go the COPY way. Both write the rows that the flush would have written:
 
 - tables in foreign-key order, each table's rows in the order their objects were added (a session
   event numbers them);
-- primary keys drawn from each table's sequence, all of a table's at once;
+- primary keys drawn from each table's sequence, all of a table's at once; with INSERTs, the ids of a
+  table that no row being written points at come back from the INSERT itself (RETURNING), in order;
 - foreign keys copied from related objects as the flush copies them (many-to-one: from the object
   referred to; one-to-many: to the objects in the collection; a many-to-one set to None empties them);
 - for a column not set (or set to None, unless its type stores None as a value, like JSON's `null`)
   its default, or NULL; the version counter at its first value; each type's bind processing.
 
 The objects then are persistent, as after a flush: with the values written as their loaded state
-(`make_transient_to_detached`, then `Session.add`), and made transient again if the transaction that
-wrote them rolls back (a session event), as the flush's would be. A row the database refuses raises
-what a flush would (`IntegrityError`, `DataError`, ...), and the caller rolls its transaction back:
-nothing is half-written. COPY has no SQLAlchemy statement: it goes to the driver's connection, so
-engine events do not see it; mapper and session flush events do not run for rows written here, and
-where a model or the session has such listeners nothing is written here and the flush does it.
+(`make_transient_to_detached`, then `Session.add`), and transient again if the transaction that wrote
+them rolls back (a session event), as the flush's would be. A row the database refuses raises what a
+flush would (`IntegrityError`, `DataError`, ...), and the caller rolls its transaction back: nothing is
+half-written.
+
+Only public APIs: SQLAlchemy's, and psycopg's (COPY, pipeline mode) on the connection SQLAlchemy hands
+out as `driver_connection`. Statements sent that way are not SQLAlchemy statements, so engine events
+do not see them; nor do mapper and session flush events run for these rows, and where a model or the
+session has such listeners nothing is written here and the flush does it. The pipeline is what the
+INSERTs are worth: sent one by one through SQLAlchemy Core, they saved a ticket creation no measurable
+time (bench/RESULTS.md, 2026-12-07).
 
 Anything else is left to the plain flush too: another database (SQLite), a session that also holds
 changed or deleted objects, inheritance, server-side defaults, many-to-many rows, related objects that
-are neither new nor stored. `FAST_WRITES=false` sends everything to the flush; the same import then
-writes the same rows (tests/test_fast_writes.py), more slowly (bench/RESULTS.md).
-
-Opening a ticket had a writer of its own (one INSERT per table, past the flush); on public APIs alone it
-saved 12% of a creation's instructions, less than it cost to keep, and it was removed.
+are neither new nor stored. `FAST_WRITES=false` sends everything to the flush (tests/test_fast_writes.py
+writes the same use cases both ways and compares every row).
 """
 
 from __future__ import annotations
@@ -85,6 +94,18 @@ class CopySession(Session):
 def copy_new_objects(session: Session) -> bool:
     """Write the session's new objects with COPY and make them persistent, as a flush would; False,
     having written nothing, where the plain flush must do it. For many rows."""
+    return _write_new_objects(session, _copy)
+
+
+def insert_new_objects(session: Session) -> bool:
+    """Write the session's new objects with pipelined INSERTs and make them persistent, as a flush would;
+    False, having written nothing, where the plain flush must do it. For a handful of rows."""
+    return _write_new_objects(session, _insert, return_ids=True)
+
+
+def _write_new_objects(
+    session: Session, send: Callable[[Connection, Dialect, list], None], *, return_ids: bool = False
+) -> bool:
     if not session.new or _changes_besides_new(session) or not _enabled():
         return False
     connection = session.connection()
@@ -97,10 +118,12 @@ def copy_new_objects(session: Session) -> bool:
         writes = _writes(states, dialect)
     except _Unsupported:
         return False
+    if return_ids:
+        _return_leaf_ids(writes)
     with session.no_autoflush:  # loading a stored object's expired id must not flush half-made rows
         _draw_ids(writes, connection)
         rows = [(write, _rows(write)) for write in writes]
-    _copy(connection, dialect, rows)
+    send(connection, dialect, rows)
     _make_persistent(session, objects)
     return True
 
@@ -165,8 +188,12 @@ class _TablePlan:
 
     table: Table
     copy_statement: str
+    insert_statement: str  # in the driver's own parameter style
+    # The same without the id column, which the database fills and returns (None: no such column).
+    insert_returning_statement: str | None
     columns: list[_ColumnPlan]
     serial: tuple[str, str] | None  # (attribute, column name) of an id drawn from a sequence
+    serial_index: int | None  # the id's place in a row
     parents: frozenset[Table]  # the tables its foreign keys point at
     version: tuple[str, Any] | None  # (attribute, first value) of the optimistic-locking counter
     # (relationship, [(attribute on the related object, attribute here)]): foreign keys taken from it
@@ -180,6 +207,7 @@ class _TablePlan:
 class _Write:
     plan: _TablePlan
     states: list[InstanceState] = field(default_factory=list)
+    returns_ids: bool = False  # the rows' ids come back from their INSERT, not drawn before
 
 
 # Per dialect (an engine's: its JSON serializer goes into the bind processing), per mapper.
@@ -226,11 +254,24 @@ def _make_plan(mapper: Mapper, dialect: Dialect) -> _TablePlan:
             # local: this table's key; remote: the related rows' foreign key
             pairs = [(_attribute(mapper, c), _attribute(prop.mapper, r)) for c, r in prop.local_remote_pairs]
             pushes.append((prop.key, prop.uselist, pairs))
+    placeholders = ", ".join("%s" for _column in table.columns)
+    insert_returning_statement = serial_index = None
+    if serial_column is not None:
+        serial_index = list(table.columns).index(serial_column)
+        others = [column for column in table.columns if column is not serial_column]
+        other_names = ", ".join(preparer.quote(column.name) for column in others)
+        insert_returning_statement = (
+            f"INSERT INTO {preparer.format_table(table)} ({other_names}) "
+            f"VALUES ({', '.join('%s' for _column in others)}) RETURNING {preparer.quote(serial_column.name)}"
+        )
     return _TablePlan(
         table=table,
         copy_statement=f"COPY {preparer.format_table(table)} ({names}) FROM STDIN",
+        insert_statement=f"INSERT INTO {preparer.format_table(table)} ({names}) VALUES ({placeholders})",
+        insert_returning_statement=insert_returning_statement,
         columns=columns,
         serial=(_attribute(mapper, serial_column), serial_column.name) if serial_column is not None else None,
+        serial_index=serial_index,
         parents=frozenset(fk.column.table for fk in table.foreign_keys),
         version=version,
         pulls=pulls,
@@ -320,12 +361,24 @@ def _writes(states: list[InstanceState], dialect: Dialect) -> list[_Write]:
     return [by_table[table] for table in sorted(by_table, key=order.__getitem__)]
 
 
+def _return_leaf_ids(writes: list[_Write]) -> None:
+    """Leave the ids of rows that no other row written here points at to their INSERT's RETURNING: no
+    round trip to draw them first. Only where none of the table's objects has an id yet."""
+    parents = set().union(*(write.plan.parents for write in writes))
+    for write in writes:
+        plan = write.plan
+        if plan.serial is None or plan.table in parents:
+            continue
+        key = plan.serial[0]
+        write.returns_ids = all(state.dict.get(key) is None for state in write.states)
+
+
 def _draw_ids(writes: list[_Write], connection: Connection) -> None:
     """Give every object still without an id one from its table's sequence, in insert order (but those
     whose INSERT returns them)."""
     wanting = []
     for write in writes:
-        if write.plan.serial is not None:
+        if write.plan.serial is not None and not write.returns_ids:
             key, _column = write.plan.serial
             missing = [state.dict for state in write.states if state.dict.get(key) is None]
             if missing:
@@ -390,29 +443,26 @@ def _related(value: Any, uselist: bool) -> Any:
 
 
 def _row(columns: list[_ColumnPlan], values: dict[str, Any]) -> list[Any]:
-    """An object's row, bind-processed; what the flush would take from the column's default is set on
-    the object too."""
+    """An object's row; what the flush would take from the column's default is set on the object too."""
     row = []
-    for plan in columns:
-        key = plan.key
+    for key, stores_none, default, process in columns:
         value = values.get(key, _NOT_SET)  # an unmapped column's key is None: never in the dict
-        if value is None and not plan.stores_none:
+        if value is None and not stores_none:
             value = _NOT_SET
         if value is _NOT_SET:
-            if plan.default is None:
+            if default is None:
                 if key is not None:
                     values[key] = None
                 row.append(None)
                 continue
-            value = plan.default()
+            value = default()
             if key is not None:
                 values[key] = value
-        row.append(plan.process(value) if plan.process is not None else value)
+        row.append(process(value) if process is not None else value)
     return row
 
 
 def _copy(connection: Connection, dialect: Dialect, rows: list[tuple[_Write, list[list[Any]]]]) -> None:
-    # COPY has no SQLAlchemy statement: it goes to the driver's connection.
     driver = connection.connection.driver_connection
     statement = None
     try:
@@ -424,6 +474,39 @@ def _copy(connection: Connection, dialect: Dialect, rows: list[tuple[_Write, lis
                         copy.write_row(row)
     except dialect.loaded_dbapi.Error as error:
         raise _as_flush_error(error, statement) from error
+
+
+def _insert(connection: Connection, dialect: Dialect, rows: list[tuple[_Write, list[list[Any]]]]) -> None:
+    driver = connection.connection.driver_connection
+    statement = None
+    returning = []
+    try:
+        # Sent together, answered together: the tables' INSERTs cost one round trip. A cursor per
+        # table, so each one's returned ids are still there to read once the answers are in.
+        with driver.pipeline():
+            for write, table_rows in rows:
+                cursor = driver.cursor()
+                if write.returns_ids:
+                    statement = write.plan.insert_returning_statement
+                    without_id = [_without(row, write.plan.serial_index) for row in table_rows]
+                    cursor.executemany(statement, without_id, returning=True)
+                    returning.append((write, cursor))
+                else:
+                    statement = write.plan.insert_statement
+                    cursor.executemany(statement, table_rows)
+                    cursor.close()
+    except dialect.loaded_dbapi.Error as error:
+        raise _as_flush_error(error, statement) from error
+    for write, cursor in returning:
+        key = write.plan.serial[0]
+        for state in write.states:
+            state.dict[key] = cursor.fetchone()[0]
+            cursor.nextset()
+        cursor.close()
+
+
+def _without(row: list[Any], index: int) -> list[Any]:
+    return row[:index] + row[index + 1 :]
 
 
 def _as_flush_error(error: Exception, statement: str | None) -> exc.DBAPIError:

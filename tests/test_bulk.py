@@ -1,10 +1,11 @@
 """Writing a session's new objects without the flush: the rows the flush would write, or the flush itself.
 
-On PostgreSQL `copy_new_objects` writes new objects with one COPY per table: every column as the flush
-writes it (defaults, foreign keys from relationships, the version counter, JSON null versus NULL),
-leaving them persistent as a flush would; a row the database refuses fails the whole write. Elsewhere,
-and for whatever it does not handle, it writes nothing and a `CopySession` flushes the usual way.
-(tests/test_fast_writes.py compares a whole import written both ways.)
+On PostgreSQL `copy_new_objects` writes new objects with one COPY per table, and `insert_new_objects`
+with one pipelined INSERT per table: every column as the flush writes it (defaults, foreign keys from
+relationships, the version counter, JSON null versus NULL), leaving them persistent as a flush would;
+a row the database refuses fails the whole write. Elsewhere, and for whatever they do not handle, they
+write nothing and a `CopySession` flushes the usual way. (tests/test_fast_writes.py compares whole use
+cases written both ways.)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import DataError, IntegrityError
 
-from app.bulk import CopySession, copy_new_objects
+from app.bulk import CopySession, copy_new_objects, insert_new_objects
 from app.customers.models import Customer, CustomerEvent
 from app.dbtypes import UTCDateTime
 from app.extensions import db
@@ -36,6 +37,9 @@ TICKET_TABLES = [
 ]
 TIMES = {c.name for t in db.metadata.tables.values() for c in t.columns if isinstance(c.type, UTCDateTime)}
 postgresql = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+either_writer = pytest.mark.parametrize(
+    "write", [copy_new_objects, insert_new_objects], ids=["copy", "insert"]
+)
 
 
 def _stage(reference: str, agent, *, subject: str = "Printer on fire", tags=("a", "b")) -> Ticket:
@@ -106,7 +110,8 @@ def _plain(name: str, value: str | None, names: dict[tuple[str, str], str], sinc
 
 
 @postgresql
-def test_new_objects_are_written_as_the_flush_writes_them(app):
+@either_writer
+def test_new_objects_are_written_as_the_flush_writes_them(app, write):
     agent = AgentFactory()
     since = datetime.now(UTC)
     flushed = _stage("SAME", agent)
@@ -116,9 +121,10 @@ def test_new_objects_are_written_as_the_flush_writes_them(app):
     copied = _stage("SAME", agent)
 
     with statements_seen(db.engine) as statements:
-        assert copy_new_objects(db.session())
+        assert write(db.session())
 
-    # Not one statement of the flush's: the rows went around it, their ids drawn in one query.
+    # Not one statement of the flush's: the rows went around it (COPY, or INSERTs in the driver's
+    # pipeline, which engine events do not see), their ids drawn in one query.
     assert len(statements) == 1 and "nextval" in statements[0]
     written = _written(copied, since)
     assert written == expected
@@ -129,10 +135,34 @@ def test_new_objects_are_written_as_the_flush_writes_them(app):
 
 
 @postgresql
-def test_written_objects_are_persistent_as_after_a_flush(app):
+def test_rows_nothing_points_at_take_their_ids_from_their_insert(app):
+    """No round trip to draw ids that only the rows' own INSERT ... RETURNING needs to hand back."""
+    ticket = _stage("T-1", AgentFactory())
+    db.session.commit()
+    notes = [TicketEvent(ticket_id=ticket.id, kind="note", new_value=str(n), at=AT) for n in range(3)]
+    db.session.add_all(notes)
+
+    with statements_seen(db.engine) as statements:
+        assert insert_new_objects(db.session())
+
+    assert statements == []  # no query to draw ids; the INSERT went down the driver's pipeline
+    stored = db.session.execute(
+        text(
+            "SELECT id, new_value FROM ticket_events WHERE ticket_id = :t AND kind = 'note' AND new_value "
+            "IS NOT NULL ORDER BY id"
+        ),
+        {"t": ticket.id},
+    ).all()
+    assert [(note.id, note.new_value) for note in notes] == [tuple(row) for row in stored]
+    assert db.session.get(TicketEvent, notes[1].id) is notes[1]
+
+
+@postgresql
+@either_writer
+def test_written_objects_are_persistent_as_after_a_flush(app, write):
     ticket = _stage("T-1", AgentFactory())
 
-    copy_new_objects(db.session())
+    write(db.session())
 
     assert inspect(ticket).persistent
     assert not db.session.new and not db.session.dirty
@@ -144,9 +174,10 @@ def test_written_objects_are_persistent_as_after_a_flush(app):
 
 
 @postgresql
-def test_rolling_back_forgets_the_written_objects(app):
+@either_writer
+def test_rolling_back_forgets_the_written_objects(app, write):
     ticket = _stage("T-1", AgentFactory())
-    copy_new_objects(db.session())
+    write(db.session())
 
     db.session.rollback()
 
@@ -155,13 +186,14 @@ def test_rolling_back_forgets_the_written_objects(app):
 
 
 @postgresql
-def test_rolling_back_a_savepoint_forgets_only_what_was_written_inside_it(app):
+@either_writer
+def test_rolling_back_a_savepoint_forgets_only_what_was_written_inside_it(app, write):
     agent = AgentFactory()
     before = _stage("T-1", agent)
-    copy_new_objects(db.session())
+    write(db.session())
     savepoint = db.session.begin_nested()
     inside = _stage("T-2", agent)
-    copy_new_objects(db.session())
+    write(db.session())
 
     savepoint.rollback()
 
@@ -191,6 +223,7 @@ def test_a_copy_session_flushes_new_objects_by_copy(app):
 
 
 @postgresql
+@either_writer
 @pytest.mark.parametrize(
     ("stage", "error"),
     [
@@ -199,13 +232,13 @@ def test_a_copy_session_flushes_new_objects_by_copy(app):
     ],
     ids=["duplicate key", "too long"],
 )
-def test_a_row_the_database_refuses_fails_the_whole_write(app, stage, error):
+def test_a_row_the_database_refuses_fails_the_whole_write(app, write, stage, error):
     agent = AgentFactory()
     savepoint = db.session.begin_nested()
     stage(agent)
 
     with pytest.raises(error):
-        copy_new_objects(db.session())
+        write(db.session())
 
     # Rolled back: no table keeps its rows, though some were written before the error.
     savepoint.rollback()
@@ -222,6 +255,7 @@ def test_on_sqlite_a_copy_session_flushes_as_usual(app):
     with statements_seen(db.engine) as statements, CopySession(bind=db.engine) as session:
         session.add(Customer(name="Someone", custom_fields={}))
         assert not copy_new_objects(session)
+        assert not insert_new_objects(session)
         customer = Customer(name="Customer", custom_fields={})
         session.add(Ticket(reference="T-1", subject="Printer", customer=customer, assignee_id=agent.id))
         session.commit()
@@ -231,12 +265,13 @@ def test_on_sqlite_a_copy_session_flushes_as_usual(app):
 
 
 @postgresql
-def test_a_session_holding_changed_objects_is_flushed_as_usual(app):
+@either_writer
+def test_a_session_holding_changed_objects_is_flushed_as_usual(app, write):
     ticket = _stage("T-1", AgentFactory())
     ticket.customer.name = "Renamed"
 
     with statements_seen(db.engine) as statements:
-        assert not copy_new_objects(db.session())
+        assert not write(db.session())
         assert statements == []
         assert ticket in db.session.new
 

@@ -30,7 +30,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import sanitize
+from app import bulk, sanitize
 from app.customers import services as customers
 from app.customers.models import Customer
 from app.dbtypes import utcnow
@@ -142,6 +142,8 @@ def submit_web_form(
     )
     token = issue_tracking_token(ticket.id)
     try:
+        # The new rows in two round trips, as `open_ticket` writes them (the commit's flush where not).
+        bulk.insert_new_objects(db.session())
         db.session.commit()
     except IntegrityError:
         # Two posts with one key raced and the other committed first: answer with its ticket.

@@ -7,6 +7,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from app import bulk
 from app.customers.models import Customer
 from app.errors import Invalid
 from app.extensions import db
@@ -14,6 +15,7 @@ from app.portal import services as portal
 from app.portal.models import TrackingToken, WebSubmission
 from app.tickets.attachments.models import Attachment
 from app.tickets.models import Ticket
+from tests.helpers import statements_seen
 from tests.portal.conftest import COMPLAINT, PNG, REQUEST, form_fields, submit, tracking_token
 
 
@@ -215,6 +217,29 @@ def test_a_post_without_idempotency_key_creates_nothing(client):
     response = client.post("/complaints/new", data=data)
     assert response.status_code == 422
     assert count(Ticket) == 0
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_on_postgresql_a_submission_is_written_past_the_unit_of_work(app, backend, monkeypatch):
+    """Like a ticket opened through the API (`app.bulk.insert_new_objects`): the ticket, its complaint
+    record and its submission record go to the database in one pipeline, not through the flush."""
+    written = []
+    write = bulk.insert_new_objects
+
+    def noted(session):
+        written.append(write(session))
+        return written[-1]
+
+    monkeypatch.setattr(bulk, "insert_new_objects", noted)
+
+    with statements_seen(db.engine) as statements:
+        ticket, _token = submit_rosas_complaint()
+
+    inserted = {s.split()[2] for s in statements if s.lstrip().upper().startswith("INSERT")}
+    assert written == [True]
+    assert not inserted & {"tickets", "complaints", "web_submissions"}  # not the flush's statements
+    assert (count(Ticket), count(WebSubmission)) == (1, 1)
+    assert db.session.scalar(select(WebSubmission.ticket_id)) == ticket.id
 
 
 @pytest.mark.parametrize("backend", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=False)

@@ -18,7 +18,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import sanitize
+from app import bulk, sanitize
 from app.accounts import services as accounts
 from app.accounts.access import Permission, has_permission
 from app.customers import services as customers
@@ -135,6 +135,9 @@ def open_ticket(*, announce: bool = True, **details: Any) -> Ticket:
     Takes the arguments of `stage_ticket`; `announce=False` is for the history import (no live signals).
     """
     ticket = stage_ticket(**details)
+    # The new rows in two round trips instead of the flush's one per table; where the writer cannot
+    # (SQLite, or the customer's profile changed too), the commit's flush writes them.
+    bulk.insert_new_objects(db.session())
     db.session.commit()
     if announce:
         announce_opened(ticket, actor=details.get("actor"))
