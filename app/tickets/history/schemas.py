@@ -136,8 +136,8 @@ class HistoryEventSchema(Schema):
     body = fields.Str(allow_none=True, validate=validate.Length(max=BODY_MAX))
     to = fields.Str(allow_none=True, validate=_one_of(Status))
 
-    # Run on every event, also when another one has a field error (the events are loaded as one list),
-    # so each bad event is reported whole; a field that failed its own check is not in `data`.
+    # Run also when a field of the event failed, so that all of an event's problems are reported at once;
+    # a field that failed its own check is not in `data`.
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _fits_its_kind(self, data: dict[str, Any], original: Any, **kwargs: Any) -> None:
         kind = data.get("kind")
@@ -173,7 +173,4 @@ class HistoryLineSchema(Schema):
     created_at = _Past(required=True)
     tags = fields.List(fields.Str(), allow_none=True)
     complaint = fields.Nested(HistoryComplaintSchema, allow_none=True)
-    # Nested with many=True rather than a List of Nested: one load for all the events, not one each.
-    events = fields.Nested(
-        HistoryEventSchema, many=True, allow_none=True, error_messages={"type": "Not a valid list."}
-    )
+    events = fields.List(fields.Nested(HistoryEventSchema), allow_none=True)
