@@ -61,7 +61,7 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
         # two installs (or test runs) on one Redis server keep apart only by their channels.
         "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL") or "switchboard-socketio",
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
-        # A history import's batches written with COPY, past the unit of work (app/bulk.py); off, the
+        # A new ticket's rows and an import's batches written past the unit of work (app/bulk.py); off, the
         # flush writes them: the same rows (tests/test_fast_writes.py), more slowly (bench/RESULTS.md).
         "FAST_WRITES": _flag("FAST_WRITES", True),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
