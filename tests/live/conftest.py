@@ -355,3 +355,25 @@ def _recreate(admin: Engine, name: str, template: str | None = None) -> None:
 def _drop(admin: Engine, name: str) -> None:
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def start_desk(stack: Stack) -> tuple[WebServer, JobWorker, Api]:
+    """A web server and a worker on the module's stack (started side by side), and an admin's API
+    client, the admin made by the command line as an operator would."""
+    web = stack.start_web(wait=False)
+    worker = stack.start_worker(wait=False)
+    stack.flask(
+        "accounts",
+        "create",
+        "--email",
+        ADMIN_EMAIL,
+        "--password",
+        PASSWORD,
+        "--role",
+        "admin",
+        "--name",
+        "Ada",
+    )
+    web.wait_ready()
+    worker.wait_ready()
+    return web, worker, Api(web.url, issue_token(web.url, ADMIN_EMAIL)["token"])

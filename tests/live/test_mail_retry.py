@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.live.conftest import ADMIN_EMAIL, PASSWORD, Api, eventually, free_port, issue_token
+from tests.live.conftest import eventually, free_port, start_desk
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres, pytest.mark.redis]
 
@@ -70,23 +70,7 @@ def desk(stack, smtp):
         NOTIFICATION_RETRY_BASE_SECONDS=RETRY_BASE_SECONDS,
         NOTIFICATION_MAX_ATTEMPTS=MAX_ATTEMPTS,
     )
-    web = stack.start_web(wait=False)
-    worker = stack.start_worker(wait=False)
-    stack.flask(
-        "accounts",
-        "create",
-        "--email",
-        ADMIN_EMAIL,
-        "--password",
-        PASSWORD,
-        "--role",
-        "admin",
-        "--name",
-        "Ada",
-    )
-    web.wait_ready()
-    worker.wait_ready()
-    admin = Api(web.url, issue_token(web.url, ADMIN_EMAIL)["token"])
+    web, worker, admin = start_desk(stack)
     return SimpleNamespace(stack=stack, web=web, worker=worker, admin=admin)
 
 

@@ -22,7 +22,7 @@ import socketio
 from rq import Queue
 
 from app.callcenter.services import AGENTS_NAMESPACE
-from tests.live.conftest import ADMIN_EMAIL, BIN, PASSWORD, ROOT, Api, eventually, issue_token
+from tests.live.conftest import BIN, PASSWORD, ROOT, Api, eventually, issue_token, start_desk
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres, pytest.mark.redis]
 
@@ -31,23 +31,7 @@ EVENT = "notice"
 
 @pytest.fixture(scope="module")
 def desk(stack):
-    web = stack.start_web(wait=False)
-    worker = stack.start_worker(wait=False)
-    stack.flask(
-        "accounts",
-        "create",
-        "--email",
-        ADMIN_EMAIL,
-        "--password",
-        PASSWORD,
-        "--role",
-        "admin",
-        "--name",
-        "Ada",
-    )
-    web.wait_ready()
-    worker.wait_ready()
-    admin = Api(web.url, issue_token(web.url, ADMIN_EMAIL)["token"])
+    web, worker, admin = start_desk(stack)
     agents = {}
     for name in ("alex", "maria"):
         email = f"{name}@live.example"

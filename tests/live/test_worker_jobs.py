@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import pytest
 import requests
 
-from tests.live.conftest import ADMIN_EMAIL, PASSWORD, Api, eventually, issue_token
+from tests.live.conftest import ADMIN_EMAIL, eventually, start_desk
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres, pytest.mark.redis]
 
@@ -32,23 +32,7 @@ def desk(stack):
         TRACKING_RATE_LIMIT=f"{TRACKING_LIMIT} per minute",
         TRUSTED_PROXY_COUNT=1,
     )
-    web = stack.start_web(wait=False)
-    worker = stack.start_worker(wait=False)
-    stack.flask(
-        "accounts",
-        "create",
-        "--email",
-        ADMIN_EMAIL,
-        "--password",
-        PASSWORD,
-        "--role",
-        "admin",
-        "--name",
-        "Ada",
-    )
-    web.wait_ready()
-    worker.wait_ready()
-    admin = Api(web.url, issue_token(web.url, ADMIN_EMAIL)["token"])
+    web, worker, admin = start_desk(stack)
     supervisor_id = admin.create_agent("sam@live.example", role="supervisor", name="Sam")
     return SimpleNamespace(stack=stack, web=web, worker=worker, admin=admin, supervisor_id=supervisor_id)
 
