@@ -34,6 +34,31 @@ KIND_LABELS = {
     SettingKind.SLA_POLICY: _l("SLA policy"),
     SettingKind.CUSTOM_FIELD: _l("Custom field"),
 }
+# The fields the trail records, in the reader's language (the API keeps their names).
+FIELD_LABELS = {
+    "name": _l("Name"),
+    "description": _l("Description"),
+    "member_ids": _l("Members"),
+    "team_id": _l("Team"),
+    "skills": _l("Skills"),
+    "actions": _l("Actions"),
+    "timezone": _l("Time zone"),
+    "weekly_hours": _l("Weekly hours"),
+    "holidays": _l("Holidays"),
+    "queue_id": _l("Queue"),
+    "priority": _l("Priority"),
+    "ticket_type": _l("Ticket type"),
+    "calendar_id": _l("Business-hours calendar"),
+    "first_response_seconds": _l("First response (seconds)"),
+    "next_response_seconds": _l("Next response (seconds)"),
+    "resolution_seconds": _l("Resolution (seconds)"),
+    "warning_seconds": _l("Warning (seconds)"),
+    "key": _l("Key"),
+    "label": _l("Label"),
+    "type": _l("Type"),
+    "choices": _l("Choices"),
+    "required": _l("Required"),
+}
 ACTION_LABELS = {
     Action.CREATED: _l("Created"),
     Action.UPDATED: _l("Changed"),
@@ -134,6 +159,7 @@ def settings_changes():
         kind=kind,
         kinds=KIND_LABELS,
         actions=ACTION_LABELS,
+        fields=FIELD_LABELS,
         shown=_shown,
     )
 
