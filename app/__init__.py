@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import config, database, errors, i18n, process_cache, queue
+from app import config, database, errors, i18n, process_cache, queue, security_headers
 from app.extensions import api, csrf, db, limiter, login_manager, migrate, socketio
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -48,15 +48,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     for room in (accounts, customers, tickets, notifications, portal, callcenter, kpi, demo):
         room.init_app(app)
-    app.after_request(_security_headers)
+    security_headers.init_app(app)
     return app
-
-
-def _security_headers(response):
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
 
 
 @event.listens_for(Engine, "connect")

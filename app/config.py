@@ -60,7 +60,10 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
         # The Redis pub/sub channel of Socket.IO messages. Pub/sub ignores Redis database numbers, so
         # two installs (or test runs) on one Redis server keep apart only by their channels.
         "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL") or "switchboard-socketio",
+        # On behind HTTPS; it also turns on HSTS (app/security_headers.py).
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
+        # Pages and API answers alike; the portal's private pages send `no-referrer` whatever this says.
+        "REFERRER_POLICY": os.environ.get("REFERRER_POLICY") or "same-origin",
         # A new ticket's rows and an import's batches written past the unit of work (app/bulk.py); off, the
         # flush writes them: the same rows (tests/test_fast_writes.py), more slowly (bench/RESULTS.md).
         "FAST_WRITES": _flag("FAST_WRITES", True),
@@ -116,6 +119,20 @@ DEFAULTS: dict[str, Any] = {
     "SLA_CHECK_INTERVAL_SECONDS": 60,
     "SLA_BREACHING_SOON_SECONDS": 2 * 3600,
     "TICKET_IMPORT_MAX_BYTES": 50 * 1024 * 1024,
+    # What pages may load (app/security_headers.py): these directives, and `script-src` made per response
+    # from its nonce. No `'unsafe-inline'` anywhere: pages carry no inline script or style (e-mails do,
+    # for mail clients, where no policy applies). `data:` images are Swagger UI's icons.
+    "CONTENT_SECURITY_POLICY": {
+        "default-src": "'self'",
+        "style-src": "'self'",
+        "img-src": "'self' data:",
+        "object-src": "'none'",
+        "base-uri": "'none'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    },
+    # How long browsers keep to HTTPS once told (sent while SESSION_COOKIE_SECURE is on): a year.
+    "HSTS_MAX_AGE_SECONDS": 365 * 24 * 3600,
     "API_TITLE": "Switchboard API",
     "API_VERSION": "v1",
     "OPENAPI_VERSION": "3.0.3",
@@ -124,6 +141,9 @@ DEFAULTS: dict[str, Any] = {
     "OPENAPI_SWAGGER_UI_PATH": "docs",
     # Served from our own static files (built from the npm package by the setup): no CDN, works offline.
     "OPENAPI_SWAGGER_UI_URL": "/static/vendor/swagger-ui/",
+    # Swagger UI would send the document's address to an online validator and show its badge, an image
+    # from another site: nothing leaves the desk, and the page policy allows no other site.
+    "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None},
     "API_SPEC_OPTIONS": {
         "info": {
             "description": (
