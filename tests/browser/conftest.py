@@ -2,6 +2,7 @@
 
 The server runs the real app (SQLite file, embedded queue) in a thread of the test process; the browser
 talks to it over loopback like any user. No browser is downloaded: Playwright launches /usr/bin/chromium.
+Every page a test opens is watched for Content-Security-Policy violations: a test that met one fails.
 """
 
 from __future__ import annotations
@@ -75,11 +76,24 @@ def browser(chromium_path):
         browser.close()
 
 
+# Runs in every document before its own scripts; the browser fires the event for each thing the
+# policy blocked (a script, a style, an image, a connection, eval), also where nothing else shows it.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => window.reportCspViolation(
+  `${location.pathname}: ${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`
+  + (event.sample ? ` (${event.sample})` : "") + ` at ${event.sourceFile}:${event.lineNumber}`));
+"""
+
+
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh browser context per test; requests leaving this machine are recorded and refused."""
+    """A fresh browser context per test; requests leaving this machine are recorded and refused, and
+    policy violations are collected in `page.csp_violations` (left there, they fail the test)."""
     context = browser.new_context(base_url=live_server)
     outside: list[str] = []
+    violations: list[str] = []
+    context.expose_binding("reportCspViolation", lambda _source, violation: violations.append(violation))
+    context.add_init_script(REPORT_VIOLATIONS)
 
     def guard(route):
         url = route.request.url
@@ -91,9 +105,19 @@ def page(browser, live_server):
 
     context.route("**/*", guard)
     page = context.new_page()
+
+    def console(message):
+        # The browser also logs each violation; this catches one the event missed (a worker's, say).
+        if "Content Security Policy" in message.text:
+            violations.append(f"console: {message.text}")
+
+    page.on("console", console)
     page.outside_requests = outside
+    page.csp_violations = violations
     yield page
     context.close()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations))
 
 
 @pytest.fixture
