@@ -15,6 +15,8 @@ Who may call a route:
   permission of the roles below it).
 - `.own_only(...)`: a rule about single records on top of the role: the record is the agent's own
   (their saved view, their token), and the roles named get 404, as if it did not exist.
+- `.removes()`: the route deletes or erases what its ids name, so each caller is given rows of their
+  own (`DISPOSABLE` says how to make one for each kind of id).
 
 The callers: someone anonymous; a customer holding their case's links (who opened their tracking page
 first, and who sends the tracking token as a bearer token to the API); an agent, a supervisor and an
@@ -22,8 +24,7 @@ admin, signed in through the login page for pages and with a bearer token for th
 called with the ids of real rows and a body that need not be valid, since the gate answers before
 anything is read. The gate's refusals are: 401 for the API and a redirect to the login page for pages
 when nobody is signed in, 403 when the role lacks the permission. A caller who is let through may get
-any other answer but 404 (200, 422 for the empty body...): a route that deletes is called with a row of
-its own for each caller.
+any other answer but 404 (200, 422 for the empty body...).
 
 The OpenAPI document must say the same: 401 on every operation that needs a sign-in, 403 on every one
 that needs a permission, and no credentials on public ones.
@@ -89,10 +90,15 @@ STAFF = {AGENT_ROLE: Level.AGENT, SUPERVISOR_ROLE: Level.SUPERVISOR, ADMIN_ROLE:
 class Access:
     level: Level
     not_theirs: tuple[str, ...] = ()
+    fresh_rows: bool = False
 
     def own_only(self, *roles: str) -> Access:
         """The record is the agent's own; `roles` pass the gate but get 404."""
         return replace(self, not_theirs=roles)
+
+    def removes(self) -> Access:
+        """The route deletes (or erases) what its ids name: each caller gets rows of their own."""
+        return replace(self, fresh_rows=True)
 
 
 PUBLIC = Access(Level.PUBLIC)
@@ -125,7 +131,7 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/auth/me/password": SIGNED_IN,
     "GET /api/v1/auth/tokens": SIGNED_IN,
     # Admins may revoke anyone's token; a supervisor another's not.
-    "DELETE /api/v1/auth/tokens/<int:token_id>": SIGNED_IN.own_only(SUPERVISOR_ROLE),
+    "DELETE /api/v1/auth/tokens/<int:token_id>": SIGNED_IN.own_only(SUPERVISOR_ROLE).removes(),
     # -- people, teams, the settings trail ---------------------------------------------------------
     "GET /admin/agents": ADMIN,
     "POST /admin/agents": ADMIN,
@@ -138,7 +144,7 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/teams": SUPERVISOR,
     "GET /api/v1/teams/<int:team_id>": AGENT,
     "PATCH /api/v1/teams/<int:team_id>": SUPERVISOR,
-    "DELETE /api/v1/teams/<int:team_id>": SUPERVISOR,
+    "DELETE /api/v1/teams/<int:team_id>": SUPERVISOR.removes(),
     "GET /api/v1/skills": AGENT,
     # The trail is how admins see what supervisors changed in the setup.
     "GET /admin/settings-changes": ADMIN,
@@ -158,7 +164,7 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/customers/lookup": AGENT,
     "GET /api/v1/customers/<int:customer_id>": AGENT,
     "PATCH /api/v1/customers/<int:customer_id>": AGENT,
-    "DELETE /api/v1/customers/<int:customer_id>": SUPERVISOR,
+    "DELETE /api/v1/customers/<int:customer_id>": SUPERVISOR.removes(),
     "GET /api/v1/customers/<int:customer_id>/duplicates": AGENT,
     "POST /api/v1/customers/<int:customer_id>/merge": SUPERVISOR,
     "GET /api/v1/customers/<int:customer_id>/timeline": AGENT,
@@ -200,11 +206,11 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/tickets/imports/<int:import_id>": SUPERVISOR,
     # Saved views are each agent's own: nobody else sees them, admins neither.
     "POST /tickets/views": AGENT,
-    "POST /tickets/views/<view_id>/delete": AGENT.own_only(SUPERVISOR_ROLE, ADMIN_ROLE),
+    "POST /tickets/views/<view_id>/delete": AGENT.own_only(SUPERVISOR_ROLE, ADMIN_ROLE).removes(),
     "GET /api/v1/views": AGENT,
     "POST /api/v1/views": AGENT,
     "GET /api/v1/views/<view_id>": AGENT.own_only(SUPERVISOR_ROLE, ADMIN_ROLE),
-    "DELETE /api/v1/views/<view_id>": AGENT.own_only(SUPERVISOR_ROLE, ADMIN_ROLE),
+    "DELETE /api/v1/views/<view_id>": AGENT.own_only(SUPERVISOR_ROLE, ADMIN_ROLE).removes(),
     "GET /api/v1/views/<view_id>/tickets": AGENT.own_only(SUPERVISOR_ROLE, ADMIN_ROLE),
     # -- the desk's setup --------------------------------------------------------------------------
     "GET /api/v1/queues": AGENT,
@@ -215,17 +221,17 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/macros": SUPERVISOR,
     "GET /api/v1/macros/<int:macro_id>": AGENT,
     "PATCH /api/v1/macros/<int:macro_id>": SUPERVISOR,
-    "DELETE /api/v1/macros/<int:macro_id>": SUPERVISOR,
+    "DELETE /api/v1/macros/<int:macro_id>": SUPERVISOR.removes(),
     "GET /api/v1/calendars": AGENT,
     "POST /api/v1/calendars": SUPERVISOR,
     "GET /api/v1/calendars/<int:calendar_id>": AGENT,
     "PATCH /api/v1/calendars/<int:calendar_id>": SUPERVISOR,
-    "DELETE /api/v1/calendars/<int:calendar_id>": SUPERVISOR,
+    "DELETE /api/v1/calendars/<int:calendar_id>": SUPERVISOR.removes(),
     "GET /api/v1/sla-policies": AGENT,
     "POST /api/v1/sla-policies": SUPERVISOR,
     "GET /api/v1/sla-policies/<int:policy_id>": AGENT,
     "PATCH /api/v1/sla-policies/<int:policy_id>": SUPERVISOR,
-    "DELETE /api/v1/sla-policies/<int:policy_id>": SUPERVISOR,
+    "DELETE /api/v1/sla-policies/<int:policy_id>": SUPERVISOR.removes(),
     # -- follow-ups of poor survey answers ---------------------------------------------------------
     "GET /tasks": SUPERVISOR,
     "POST /tasks/<int:task_id>/done": SUPERVISOR,
@@ -383,11 +389,10 @@ def _web_case(name: str, email: str, description: str):
     )
 
 
-def path_of(rule, method: str, world: World, role: str) -> str:
-    deletes = method == "DELETE" or rule.rule.endswith("/delete")
+def path_of(rule, access: Access, world: World, role: str) -> str:
     values = {}
     for name in rule.arguments:
-        if deletes and name in DISPOSABLE:
+        if access.fresh_rows and name in DISPOSABLE:
             values[name] = DISPOSABLE[name](world)
         elif name == "token":
             held = world.tracking if rule.endpoint == "portal.track" else world.survey_link
@@ -401,7 +406,7 @@ def path_of(rule, method: str, world: World, role: str) -> str:
 
 
 _names = itertools.count(1)
-# Rows of their own for the callers of a route that deletes (what their ids name is the agent's).
+# Rows of their own for each caller of a route that `.removes()` (tokens and views are the agent's).
 DISPOSABLE = {
     "team_id": lambda world: TeamFactory().id,
     "customer_id": lambda world: CustomerFactory().id,
@@ -488,13 +493,14 @@ def test_each_caller_gets_the_specified_answer(world, route):
     # Those to be refused go first, so that no caller let through has changed what they ask about.
     wrong = []
     for role in sorted(ROLES, key=lambda role: expected[role] == ALLOWED):
-        path = path_of(rule, method, world, role)
+        path = path_of(rule, access, world, role)
         response = callers[role].call(method, path, api=api)
         actual = actual_answer(response, api=api)
         if actual != expected[role]:
-            wrong.append(
-                f"{role}: {method} {path} answered {response.status_code} ({actual}), not {expected[role]}"
-            )
+            hint = " (did an earlier caller remove it? see `.removes()`)" if actual == "404" else ""
+            status = str(response.status_code)
+            answered = status if actual == status else f"{status} ({actual})"
+            wrong.append(f"{role}: {method} {path} answered {answered}, not {expected[role]}{hint}")
     assert not wrong, "\n".join(wrong)
 
 
