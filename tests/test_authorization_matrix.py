@@ -340,10 +340,7 @@ def world(request, tmp_path_factory):
 
 
 def _build_world(app: Flask) -> World:
-    people = {
-        role: AgentFactory(role=role, name=f"{role.title()} {role.title()}", password_hash=CHEAP_HASH)
-        for role in STAFF
-    }
+    people = {role: AgentFactory(role=role, name=f"The {role}", password_hash=CHEAP_HASH) for role in STAFF}
     agent, supervisor = people[AGENT_ROLE], people[SUPERVISOR_ROLE]
     ticket, tracking = _web_case("Rosa Díaz", "rosa@example.com", "The parcel arrived crushed.")
     other_ticket, other_tracking = _web_case("Tom Berg", "tom@example.com", "My invoice is wrong.")
