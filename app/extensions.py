@@ -1,5 +1,7 @@
 """Extension instances, created unbound here and bound to an app in `create_app`."""
 
+from apispec import BasePlugin
+from flask import Flask
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -46,8 +48,38 @@ class ErrorSchema(Schema):
     errors = fields.Dict(metadata={"description": "Messages per field, when fields were at fault."})
 
 
+class ViewDocPlugin(BasePlugin):
+    """Documents what a view's decorators outside flask-smorest add to its answers.
+
+    A view may carry `api_doc`, a dict of OpenAPI operation fields: `responses` (status to a response
+    component's name) and `security`. They are added to each of its operations where the operation does
+    not say otherwise, so the access rules (`app.accounts.access`) document their 401 and 403 where they
+    are declared, once for every operation.
+    """
+
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def operation_helper(self, path=None, operations=None, **kwargs) -> None:
+        rule = kwargs.get("rule")
+        view = self.app.view_functions.get(rule.endpoint) if rule is not None else None
+        extra = getattr(view, "api_doc", None)
+        if not extra:
+            return
+        for operation in (operations or {}).values():
+            responses = operation.setdefault("responses", {})
+            for status, response in extra.get("responses", {}).items():
+                if status not in responses and str(status) not in responses:
+                    responses[status] = response
+            if "security" in extra:
+                operation.setdefault("security", extra["security"])
+
+
 class SwitchboardApi(Api):
     ERROR_SCHEMA = ErrorSchema
+
+    def init_app(self, app: Flask, *, spec_kwargs: dict | None = None) -> None:
+        super().init_app(app, spec_kwargs={"extra_plugins": [ViewDocPlugin(app)], **(spec_kwargs or {})})
 
 
 class ApiBlueprint(Blueprint):

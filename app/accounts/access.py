@@ -97,10 +97,21 @@ class Rule:
     sign_in: bool = True
     permission: Permission | None = None
 
+    def api_doc(self) -> dict[str, Any]:
+        """What the gate adds to an API operation's answers, for the OpenAPI document
+        (`app.extensions.ViewDocPlugin`): public operations need no credentials."""
+        if not self.sign_in:
+            return {"security": []}
+        responses = {401: "UNAUTHORIZED"}
+        if self.permission:
+            responses[403] = "FORBIDDEN"
+        return {"responses": responses}
+
 
 def _declare(rule: Rule) -> Callable[[F], F]:
     def decorate(view: F) -> F:
         view.access_rule = rule  # type: ignore[attr-defined]
+        view.api_doc = rule.api_doc()  # type: ignore[attr-defined]
         return view
 
     return decorate

@@ -968,6 +968,18 @@ def _post_complaint(client, ticket: Ticket, **changes):
     return client.post(f"/tickets/{ticket.id}/complaint", data=data)
 
 
+def test_a_complaint_panel_posted_to_a_ticket_that_is_no_complaint_is_refused_not_a_500(browser, agent):
+    ticket = _open(agent)
+    token = _form_token(browser, f"/tickets/{ticket.id}")
+    panel = {"complaint-csrf_token": token, "complaint-version": ticket.version, "complaint-remedy": "Refund"}
+
+    response = browser.post(f"/tickets/{ticket.id}/complaint", data=panel)
+
+    assert response.status_code == 422
+    assert "Complaint handling" not in _text(response)
+    assert _fresh(ticket.id).complaint is None
+
+
 def test_complaint_panel_records_cause_and_remedy(browser, agent):
     ticket = _open(agent, type="complaint", complaint={"category": "delivery"})
     assert "Complaint handling" in _text(browser.get(f"/tickets/{ticket.id}"))

@@ -348,6 +348,9 @@ def _render_ticket(
     if ticket.complaint is not None:
         complaint_form = complaint_form or ComplaintForm.for_ticket(ticket)
         complaint_form.offer_stages(ticket)
+    else:
+        # A complaint form posted to a ticket that is no complaint has no record to show it with.
+        complaint_form = None
     reply_form = reply_form or ReplyForm(formdata=None)
     reply_form.offer_statuses(ticket)
     reply_form.set_agents(agents)
