@@ -9,9 +9,10 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import DataError, IntegrityError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 from app.extensions import db
+from app.forms import flat_messages
 
 
 class AppError(Exception):
@@ -57,7 +58,9 @@ def error_response(
     """`extra` adds keys beside the envelope's three (e.g. the current state with a 409)."""
     if wants_json():
         return jsonify({"code": status, "message": message, "errors": errors or {}, **(extra or {})}), status
-    return render_template("error.html", status=status, message=message), status
+    # A page names the fields too: an address or a form no page of ours would send can still be sent.
+    field_messages = [(name, " ".join(flat_messages(messages))) for name, messages in (errors or {}).items()]
+    return render_template("error.html", status=status, message=message, errors=field_messages), status
 
 
 def _field_messages(error: HTTPException) -> dict[str, Any]:
@@ -81,7 +84,12 @@ def handle_http_exception(error: HTTPException):
     message = error.description or error.name
     if error.code == 422 and errors:
         message = "The request has invalid fields."
-    elif error.code == 400 and "json" in errors and not isinstance(errors.get("json"), dict):
+    elif (
+        error.code == 400
+        and "json" in errors
+        and not isinstance(errors.get("json"), dict)
+        and error.description == BadRequest.description  # webargs says no more than "bad request"
+    ):
         message = "The request body is not valid JSON."
     response = error_response(error.code, message, errors)
     if error.code == 405 and (allowed := error.get_headers()):

@@ -1,12 +1,26 @@
-"""Paging SQLAlchemy `select()` statements for flask-smorest's `@bp.paginate(SelectPage)`."""
+"""Paging SQLAlchemy `select()` statements: the API's `@bp.paginate(SelectPage)`, the pages' `page_number`."""
 
 from __future__ import annotations
 
 from flask_smorest import Page
 from marshmallow import EXCLUDE, Schema
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
+from app.errors import Invalid
 from app.extensions import db
+
+# The last page a list page shows: its OFFSET stays far below what the database stores.
+MAX_PAGE = 100_000
+
+
+def page_number(args: MultiDict) -> int:
+    """The page a list page was asked for (`?page=`; the first when absent or not a number); Invalid
+    naming `page` when it is out of range."""
+    page = args.get("page", 1, type=int)
+    if not 1 <= page <= MAX_PAGE:
+        raise Invalid("The request has invalid fields.", {"page": [f"Must be from 1 to {MAX_PAGE}."]})
+    return page
 
 
 class SelectPage(Page):

@@ -10,9 +10,7 @@ from typing import Any, TypeVar
 
 from app.errors import NotFound
 from app.extensions import db
-
-# Primary keys are INTEGER columns: 32 bits on PostgreSQL.
-MAX_ID = 2**31 - 1
+from app.inputs import MAX_ID
 
 Row = TypeVar("Row")
 

@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from app.accounts import passwords
 from app.accounts.models import Role, SettingKind
+from app.inputs import Id
 from app.named_settings import Action
 from app.pagination import QuerySchema
 
@@ -43,7 +44,7 @@ class AgentCreateSchema(Schema):
     role = fields.Str(load_default=Role.AGENT.value, validate=_ROLE)
     language = fields.Str(load_default="en", validate=_LANGUAGE)
     timezone = fields.Str(load_default="UTC", validate=validate.Length(min=1, max=64))
-    team_ids = fields.List(fields.Int(), load_default=list, validate=validate.Length(max=50))
+    team_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=50))
     skills = fields.List(fields.Nested(AgentSkillSchema), load_default=list, validate=validate.Length(max=50))
 
 
@@ -55,13 +56,13 @@ class AgentUpdateSchema(Schema):
     active = fields.Bool()
     language = fields.Str(validate=_LANGUAGE)
     timezone = fields.Str(validate=validate.Length(min=1, max=64))
-    team_ids = fields.List(fields.Int(), validate=validate.Length(max=50))
+    team_ids = fields.List(Id(), validate=validate.Length(max=50))
     skills = fields.List(fields.Nested(AgentSkillSchema), validate=validate.Length(max=50))
 
 
 class AgentQuerySchema(QuerySchema):
     role = fields.Str(validate=_ROLE)
-    team_id = fields.Int()
+    team_id = Id()
     active = fields.Bool()
 
 
@@ -74,9 +75,7 @@ class TeamSchema(Schema):
     id = fields.Int(dump_only=True)
     name = fields.Str(required=True, validate=validate.Length(min=1, max=80))
     description = fields.Str(load_default="", validate=validate.Length(max=2000))
-    member_ids = fields.List(
-        fields.Int(), load_default=list, load_only=True, validate=validate.Length(max=500)
-    )
+    member_ids = fields.List(Id(), load_default=list, load_only=True, validate=validate.Length(max=500))
     members = fields.List(fields.Nested(lambda: AgentRefSchema()), dump_only=True)
     created_at = fields.DateTime(dump_only=True)
 
@@ -84,7 +83,7 @@ class TeamSchema(Schema):
 class TeamUpdateSchema(Schema):
     name = fields.Str(validate=validate.Length(min=1, max=80))
     description = fields.Str(validate=validate.Length(max=2000))
-    member_ids = fields.List(fields.Int(), validate=validate.Length(max=500))
+    member_ids = fields.List(Id(), validate=validate.Length(max=500))
 
 
 class AgentRefSchema(Schema):
@@ -124,8 +123,8 @@ class IssuedTokenSchema(TokenSchema):
 
 class SettingChangeQuerySchema(QuerySchema):
     kind = fields.Str(validate=validate.OneOf([k.value for k in SettingKind]))
-    setting_id = fields.Int(validate=validate.Range(min=1))
-    actor_id = fields.Int(validate=validate.Range(min=1))
+    setting_id = Id()
+    actor_id = Id()
 
 
 class SettingChangeSchema(Schema):

@@ -29,8 +29,8 @@ from app.customers.models import (
 )
 from app.i18n import TIMEZONE_MAX
 from app.imports import ImportRecordSchema
+from app.inputs import Id
 from app.pagination import QuerySchema
-from app.records import MAX_ID
 
 _NAME = validate.Length(min=1, max=NAME_MAX)
 _LANGUAGE = [
@@ -207,10 +207,9 @@ class LookupQuerySchema(QuerySchema):
 
 
 class MergeSchema(Schema):
-    into = fields.Int(
+    into = Id(
         required=True,
         strict=True,
-        validate=validate.Range(min=1, max=MAX_ID),
         metadata={"description": "The customer that survives; the one in the path disappears into it."},
     )
 

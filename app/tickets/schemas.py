@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.accounts.schemas import AgentRefSchema
+from app.inputs import Id
 from app.tickets.models import (
     ComplaintCategory,
     ComplaintStage,
@@ -37,14 +38,14 @@ class QueueSchema(Schema):
 class QueueCreateSchema(Schema):
     name = fields.Str(required=True, validate=_NAME)
     description = fields.Str(load_default="", validate=_DESCRIPTION)
-    team_id = fields.Int(load_default=None, allow_none=True)
+    team_id = Id(load_default=None, allow_none=True)
     skills = fields.List(fields.Str(validate=_SKILL), load_default=list, validate=_SKILLS)
 
 
 class QueueUpdateSchema(Schema):
     name = fields.Str(validate=_NAME)
     description = fields.Str(validate=_DESCRIPTION)
-    team_id = fields.Int(allow_none=True)
+    team_id = Id(allow_none=True)
     skills = fields.List(fields.Str(validate=_SKILL), validate=_SKILLS)
 
 
@@ -57,7 +58,6 @@ _STATUSES = validate.OneOf([s.value for s in Status])
 _SUBJECT = validate.Length(min=1, max=SUBJECT_MAX)
 _BODY = validate.Length(max=BODY_MAX)
 _TAGS = fields.List(fields.Str(validate=validate.Length(min=1, max=50)), validate=validate.Length(max=30))
-_ID = validate.Range(min=1, max=2**31 - 1)
 
 
 class CustomerContactSchema(Schema):
@@ -95,10 +95,10 @@ class TicketCreateSchema(Schema):
     type = fields.Str(load_default=TicketType.QUESTION.value, validate=_TYPES)
     priority = fields.Str(load_default=Priority.NORMAL.value, validate=_PRIORITIES)
     channel = fields.Str(load_default=TicketChannel.API.value, validate=_CHANNELS)
-    customer_id = fields.Int(validate=_ID)
+    customer_id = Id()
     customer = fields.Nested(CustomerContactSchema)
-    queue_id = fields.Int(allow_none=True, validate=_ID)
-    assignee_id = fields.Int(allow_none=True, validate=_ID)
+    queue_id = Id(allow_none=True)
+    assignee_id = Id(allow_none=True)
     tags = _TAGS
     custom_fields = fields.Dict(keys=fields.Str(validate=validate.Length(max=50)))
     complaint = fields.Nested(ComplaintDetailsSchema)
@@ -114,7 +114,7 @@ class TicketUpdateSchema(Schema):
     type = fields.Str(validate=_TYPES)
     priority = fields.Str(validate=_PRIORITIES)
     status = fields.Str(validate=_STATUSES)
-    queue_id = fields.Int(allow_none=True, validate=_ID)
+    queue_id = Id(allow_none=True)
     tags = _TAGS
     custom_fields = fields.Dict(keys=fields.Str(validate=validate.Length(max=50)))
     complaint = fields.Nested(ComplaintUpdateSchema)
@@ -153,14 +153,14 @@ class TicketSchema(Schema):
 
 
 class AssignSchema(Schema):
-    assignee_id = fields.Int(required=True, allow_none=True, validate=_ID)
+    assignee_id = Id(required=True, allow_none=True)
     version = fields.Int(validate=validate.Range(min=1))
 
 
 class CommentCreateSchema(Schema):
     body = fields.Str(required=True, validate=validate.Length(min=1, max=BODY_MAX))
     public = fields.Bool(load_default=True)
-    mention_ids = fields.List(fields.Int(validate=_ID), load_default=list, validate=validate.Length(max=20))
+    mention_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=20))
     status = fields.Str(validate=_STATUSES, metadata={"description": "Move the ticket to this status too."})
 
 
@@ -187,11 +187,11 @@ class TicketEventSchema(Schema):
 
 
 class TicketMergeSchema(Schema):
-    into = fields.Int(required=True, validate=_ID, metadata={"description": "The ticket that remains."})
+    into = Id(required=True, metadata={"description": "The ticket that remains."})
 
 
 class LinkCreateSchema(Schema):
-    ticket_id = fields.Int(required=True, validate=_ID)
+    ticket_id = Id(required=True)
     kind = fields.Str(load_default="related", validate=validate.OneOf(["related", "caused_by", "duplicate"]))
 
 
@@ -205,9 +205,7 @@ class LinkSchema(Schema):
 
 
 class BulkUpdateSchema(Schema):
-    ticket_ids = fields.List(
-        fields.Int(validate=_ID), required=True, validate=validate.Length(min=1, max=500)
-    )
+    ticket_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=500))
     changes = fields.Nested(
         lambda: BulkChangesSchema(), required=True, metadata={"description": "Applied to every ticket."}
     )
@@ -221,8 +219,8 @@ class BulkUpdateSchema(Schema):
 class BulkChangesSchema(Schema):
     priority = fields.Str(validate=_PRIORITIES)
     status = fields.Str(validate=_STATUSES)
-    queue_id = fields.Int(allow_none=True, validate=_ID)
-    assignee_id = fields.Int(allow_none=True, validate=_ID)
+    queue_id = Id(allow_none=True)
+    assignee_id = Id(allow_none=True)
     add_tags = _TAGS
     remove_tags = _TAGS
 
@@ -234,8 +232,8 @@ class MacroSetSchema(Schema):
     status = fields.Str(validate=_STATUSES)
     priority = fields.Str(validate=_PRIORITIES)
     type = fields.Str(validate=_TYPES)
-    queue_id = fields.Int(allow_none=True, validate=_ID)
-    assignee_id = fields.Int(allow_none=True, validate=_ID)
+    queue_id = Id(allow_none=True)
+    assignee_id = Id(allow_none=True)
 
 
 class MacroReplySchema(Schema):
@@ -265,5 +263,5 @@ class MacroUpdateSchema(Schema):
 
 
 class MacroApplySchema(Schema):
-    macro_id = fields.Int(required=True, validate=_ID)
+    macro_id = Id(required=True)
     version = fields.Int(validate=validate.Range(min=1))

@@ -71,7 +71,6 @@ def _names(response) -> list[str]:
         ({"tag": "VIP"}, ["Jane Doe"]),
         ({"q": "o", "tag": "billing"}, ["John Smith"]),
         ({"q": "100%_"}, []),
-        ({"q": "ja\x00ne"}, ["Jane Doe"]),
         ({}, ["Jane Doe", "John Smith", "Zoë Ng"]),
     ],
 )
@@ -99,7 +98,9 @@ def test_search_leaves_deleted_customers_out_unless_asked(as_agent, people):
     assert "John Smith" in _names(as_agent.get(URL, query_string={"include_deleted": "true"}))
 
 
-@pytest.mark.parametrize("query", [{"page_size": 1000}, {"page": 0}, {"sort": "random"}, {"q": "x" * 201}])
+@pytest.mark.parametrize(
+    "query", [{"page_size": 1000}, {"page": 0}, {"sort": "random"}, {"q": "x" * 201}, {"q": "ja\x00ne"}]
+)
 def test_search_rejects_bad_paging_and_parameters(as_agent, query):
     response = as_agent.get(URL, query_string=query)
 

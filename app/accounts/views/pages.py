@@ -19,11 +19,11 @@ from app.errors import AppError
 from app.extensions import db, limiter
 from app.i18n import LANGUAGES, remember_language, safe_local_path
 from app.named_settings import Action
+from app.pagination import page_number
 
 bp = Blueprint("accounts_pages", __name__, template_folder="../templates")
 
 SETTING_CHANGES_PAGE_SIZE = 50
-MAX_PAGE = 100_000
 # A recorded value longer than this is shortened on the page (the API gives it whole).
 VALUE_SHOWN = 200
 KIND_LABELS = {
@@ -148,8 +148,7 @@ def settings_changes():
     kind = kind if kind in KIND_LABELS else None
     page = db.paginate(
         services.list_setting_changes(kind=kind),
-        # Bounded: a huge page number would overflow the database's OFFSET.
-        page=min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE),
+        page=page_number(request.args),
         per_page=SETTING_CHANGES_PAGE_SIZE,
         error_out=False,
     )

@@ -10,6 +10,7 @@ from app.customers import services
 from app.customers.forms import CustomerForm, CustomerSearchForm
 from app.errors import AppError
 from app.extensions import db
+from app.pagination import page_number
 
 bp = Blueprint("customers_pages", __name__, template_folder="../templates")
 
@@ -24,7 +25,7 @@ def index():
     q = form.q.data if form.validate() else None
     page = db.paginate(
         services.search_customers(q=q),
-        page=max(request.args.get("page", 1, type=int), 1),
+        page=page_number(request.args),
         per_page=PAGE_SIZE,
         error_out=False,
     )

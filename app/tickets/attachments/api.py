@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from flask import send_file, url_for
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from app.accounts.access import Permission, current_agent, requires
 from app.extensions import ApiBlueprint
+from app.inputs import Id
 from app.tickets.attachments import services as attachments
 
 bp = ApiBlueprint(
@@ -62,9 +63,8 @@ class AttachmentFilesSchema(Schema):
 
 
 class AttachmentQuerySchema(Schema):
-    comment_id = fields.Int(
+    comment_id = Id(
         load_default=None,
-        validate=validate.Range(min=1),
         metadata={"description": "Attach the files to this comment of the ticket."},
     )
 

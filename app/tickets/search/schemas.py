@@ -14,8 +14,8 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from app.inputs import MAX_ID, Id
 from app.pagination import QuerySchema
-from app.records import MAX_ID
 from app.tickets.models import Priority, Status, TicketChannel, TicketType
 from app.tickets.search.services import (
     DATE_FILTERS,
@@ -28,15 +28,6 @@ from app.tickets.search.services import (
 _LIST_MAX = 50
 _TAG_MAX = 50
 _DIGITS = re.compile(r"^[0-9]{1,10}\Z")
-
-
-def _text(value: str) -> None:
-    if "\x00" in value:
-        raise ValidationError("Must not contain NUL characters.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as error:  # a lone surrogate, from a JSON "\ud800" escape
-        raise ValidationError("Must be valid Unicode text.") from error
 
 
 class _OneOrMany(fields.List):
@@ -99,7 +90,7 @@ def _range(name: str) -> tuple[fields.Field, fields.Field]:
 
 class TicketQuerySchema(QuerySchema):
     q = fields.Str(
-        validate=[validate.Length(max=Q_MAX), _text],
+        validate=validate.Length(max=Q_MAX),
         metadata={
             "description": "Full text over subject, description and comments. Words must all appear (in "
             'the ticket itself or in one comment); "quoted phrase", `or` between alternatives, '
@@ -120,9 +111,9 @@ class TicketQuerySchema(QuerySchema):
         _Reference(("me", "none")),
         metadata={"description": "Agent ids; `me`: assigned to you; `none`: unassigned."},
     )
-    customer_id = _OneOrMany(fields.Int(strict=False, validate=validate.Range(min=1, max=MAX_ID)))
+    customer_id = _OneOrMany(Id())
     tag = _OneOrMany(
-        fields.Str(validate=[validate.Length(min=1, max=_TAG_MAX), _text]),
+        fields.Str(validate=validate.Length(min=1, max=_TAG_MAX)),
         metadata={"description": "Tickets carrying all of these tags."},
     )
     created_from, created_to = _range("created")
@@ -192,7 +183,7 @@ class SavedViewSchema(Schema):
 
 
 class SavedViewCreateSchema(Schema):
-    name = fields.Str(required=True, validate=[validate.Length(min=1, max=VIEW_NAME_MAX), _text])
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=VIEW_NAME_MAX))
     filters = _Filters(
         load_default=dict,
         metadata={

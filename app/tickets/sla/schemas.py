@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.inputs import Id
 from app.named_settings import NAME_MAX
 from app.tickets.models import Priority, TicketType
 from app.tickets.sla.services import (
@@ -120,7 +121,7 @@ class SlaPolicySchema(Schema):
 
 class _PolicyFields(Schema):
     name = fields.Str(validate=_NAME)
-    queue_id = fields.Int(allow_none=True, metadata=_any("Tickets of this queue"))
+    queue_id = Id(allow_none=True, metadata=_any("Tickets of this queue"))
     priority = fields.Str(
         allow_none=True,
         validate=validate.OneOf([p.value for p in Priority]),
@@ -131,7 +132,7 @@ class _PolicyFields(Schema):
         validate=validate.OneOf([t.value for t in TicketType]),
         metadata=_any("Tickets of this type"),
     )
-    calendar_id = fields.Int(
+    calendar_id = Id(
         allow_none=True, metadata={"description": "Business hours the targets count; empty means 24x7."}
     )
     first_response_seconds = fields.Int(

@@ -32,6 +32,8 @@ from app.customers import services as customers
 from app.errors import AppError
 from app.extensions import db
 from app.forms import flat_messages
+from app.inputs import refuse_nul
+from app.pagination import page_number
 from app.tickets import services
 from app.tickets.attachments import services as attachments
 from app.tickets.forms import (
@@ -57,7 +59,6 @@ from app.tickets.words import label, shown_view
 bp = Blueprint("tickets_pages", __name__, template_folder="../templates")
 
 PAGE_SIZE = 25
-MAX_PAGE = 100_000
 TIMELINE_SIZE = 10
 # Audit entries shown before the rest fold away under "Older entries".
 RECENT_EVENTS = 15
@@ -220,8 +221,7 @@ def _render_index(args: MultiDict, *, save_form: SaveViewForm | None = None, sta
     if not problems:
         page = db.paginate(
             query.options(selectinload(Ticket.sla_targets)),
-            # Bounded: a huge page number would overflow the database's OFFSET.
-            page=min(max(args.get("page", 1, type=int) or 1, 1), MAX_PAGE),
+            page=page_number(args),
             per_page=PAGE_SIZE,
             error_out=False,
         )
@@ -253,6 +253,7 @@ def index():
 def save_view():
     form = SaveViewForm()
     args = MultiDict(parse_qsl(form.query.data or "", keep_blank_values=True))
+    refuse_nul(args)
     if form.validate_on_submit():
         filters, problems = _filters_from(args)
         if problems:
