@@ -1,17 +1,22 @@
 """Extension instances, created unbound here and bound to an app in `create_app`."""
 
+import functools
+
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api, Blueprint
+from flask_smorest.pagination import PaginationMetadataSchema
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from marshmallow import Schema, fields
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+from werkzeug.exceptions import UnprocessableEntity
 
 # Named constraints let Alembic alter them on SQLite (batch mode) and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -46,8 +51,45 @@ class ErrorSchema(Schema):
     errors = fields.Dict(metadata={"description": "Messages per field, when fields were at fault."})
 
 
+def _decimal_as_text(_converter, field, ret, **_kwargs) -> dict:
+    """A decimal sent as text (`"48250.00"`, so no cent is lost to floating point) is documented so.
+
+    apispec documents every `Decimal` field as a number, and its bounds as the field's text. Answers
+    carry the text; requests may send either (marshmallow reads both), the number within the bounds.
+    """
+    if not isinstance(field, fields.Decimal) or not field.as_string:
+        return {}
+    bounds = {key: float(ret.pop(key)) for key in ("minimum", "maximum") if key in ret}
+    ret.pop("type", None)
+    text = {"type": "string", "format": "decimal"}
+    if field.dump_only:
+        return text
+    return {"anyOf": [{"type": "number", **bounds}, text]}
+
+
+def _refusing_empty_changes(view):
+    """A PATCH that names no field would change nothing and answer 200 as if it had: refuse it.
+
+    Every field of a change is optional, so the schema cannot say it; a body that is not JSON is left
+    to the parser's 400.
+    """
+
+    @functools.wraps(view)
+    def refuse_empty_changes(*args, **kwargs):
+        names_nothing = not request.get_data().strip() or request.get_json(silent=True) == {}
+        if request.method == "PATCH" and names_nothing:
+            raise UnprocessableEntity("Name at least one field to change.")
+        return view(*args, **kwargs)
+
+    return refuse_empty_changes
+
+
 class SwitchboardApi(Api):
     ERROR_SCHEMA = ErrorSchema
+
+    def init_app(self, app, *args, **kwargs):
+        super().init_app(app, *args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(_decimal_as_text)
 
 
 class ApiBlueprint(Blueprint):
@@ -59,7 +101,19 @@ class ApiBlueprint(Blueprint):
     """
 
     def arguments(self, schema, **kwargs):
-        return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
+        parse = super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
+        if kwargs.get("location", "json") != "json":
+            return parse
+        return lambda view: _refusing_empty_changes(parse(view))
+
+    def _document_pagination_metadata(self, spec, resp_doc):
+        # flask-smorest sends the header as JSON text but documents it as an object, which a header
+        # would carry as `key,value,...`; a header's `content` says that its value is JSON.
+        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = {
+            "description": "Paging: `total`, `total_pages`, `first_page`, `last_page`, `page`, "
+            "`previous_page`, `next_page`, as JSON.",
+            "content": {"application/json": {"schema": PaginationMetadataSchema}},
+        }
 
 
 api = SwitchboardApi()

@@ -1,8 +1,11 @@
 """The OpenAPI document: complete, served offline, and free of name clashes."""
 
+import json
 import warnings
 
 import pytest
+
+from tests.factories import TeamFactory
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -49,3 +52,50 @@ def test_ticket_endpoints_document_their_error_responses(client):
     }
     for (path, method), codes in expected.items():
         assert codes <= set(paths[path][method]["responses"]), (path, method)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_paging_header_is_documented_as_the_json_it_is(client, as_agent):
+    spec = client.get("/api/v1/openapi.json").json
+    header = spec["paths"]["/api/v1/teams"]["get"]["responses"]["200"]["headers"]["X-Pagination"]
+
+    sent = as_agent.get("/api/v1/teams").headers["X-Pagination"]
+
+    assert header["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PaginationMetadata"
+    }
+    assert json.loads(sent)["total"] == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_decimals_sent_as_text_are_documented_as_text_with_numeric_bounds(client):
+    schemas = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+
+    answered = schemas["Customer"]["properties"]["revenue_12m"]
+    accepted = schemas["ComplaintUpdate"]["properties"]["compensation_amount"]
+
+    assert answered["type"] == "string" and answered["format"] == "decimal"
+    assert accepted["anyOf"] == [
+        {"type": "number", "minimum": 0, "maximum": 10**9},
+        {"type": "string", "format": "decimal"},
+    ]
+
+
+@pytest.mark.parametrize("body", [None, {}], ids=["no body", "empty object"])
+def test_a_change_naming_no_field_is_refused(app, as_supervisor, body):
+    team = TeamFactory(name="Front line")
+
+    response = as_supervisor.patch(f"/api/v1/teams/{team.id}", **({} if body is None else {"json": body}))
+
+    assert response.status_code == 422
+    assert response.json["message"] == "Name at least one field to change."
+
+
+def test_a_change_that_is_not_json_still_gets_the_parsers_400(app, as_supervisor):
+    team = TeamFactory(name="Front line")
+
+    response = as_supervisor.patch(
+        f"/api/v1/teams/{team.id}", data="{name", headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 400
