@@ -28,14 +28,15 @@ test: install assets catalogs browser
 
 # The long fuzzing run (never part of `make test`, which runs a bounded one): schemathesis against the
 # OpenAPI document with more examples per operation, an agent's and a supervisor's token, and the
-# stateful phase; on SQLite and, when it answers, PostgreSQL. See tests/test_api_fuzz.py.
+# stateful phase, new examples each run; on SQLite and, when it answers, PostgreSQL.
+# See tests/test_api_fuzz.py.
 FUZZ_EXAMPLES ?= 100
 FUZZ_ROLES ?= agent,supervisor
 FUZZ_STATEFUL_SCENARIOS ?= 200
 
 fuzz: install catalogs
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_ROLES=$(FUZZ_ROLES) FUZZ_STATEFUL_SCENARIOS=$(FUZZ_STATEFUL_SCENARIOS) \
-		$(BIN)/pytest tests/test_api_fuzz.py
+		FUZZ_RANDOM=1 $(BIN)/pytest tests/test_api_fuzz.py
 
 install: $(INSTALLED)
 

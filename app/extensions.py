@@ -67,6 +67,40 @@ def _decimal_as_text(_converter, field, ret, **_kwargs) -> dict:
     return {"anyOf": [{"type": "number", **bounds}, text]}
 
 
+class _Exactly:
+    """Holds only the given boolean: `1 in {True}` is true in Python, and 1 is no JSON boolean."""
+
+    def __init__(self, value: bool):
+        self.value = value
+
+    def __contains__(self, candidate) -> bool:
+        return candidate is self.value
+
+
+def _take_json_types_strictly(schema: Schema) -> None:
+    """A JSON body's integers and booleans are read as the document types them, not coerced.
+
+    marshmallow reads `2.5` as the integer 2, `"5"` as 5, and `0`, `"yes"` as booleans: right for query
+    strings, where everything is text, but a body whose types break the document gets its 422. Each
+    endpoint parses with its own schema instance (and field copies), so this changes no other reading.
+    """
+    for field in schema.fields.values():
+        _take_field_strictly(field)
+
+
+def _take_field_strictly(field: fields.Field) -> None:
+    if isinstance(field, fields.Integer):
+        field.strict = True
+    elif isinstance(field, fields.Boolean):
+        field.truthy, field.falsy = _Exactly(True), _Exactly(False)
+    elif isinstance(field, fields.Nested):
+        _take_json_types_strictly(field.schema)
+    elif isinstance(field, fields.List):
+        _take_field_strictly(field.inner)
+    elif isinstance(field, fields.Dict) and field.value_field is not None:
+        _take_field_strictly(field.value_field)
+
+
 def _refusing_empty_changes(view):
     """A PATCH that names no field would change nothing and answer 200 as if it had: refuse it.
 
@@ -101,9 +135,11 @@ class ApiBlueprint(Blueprint):
     """
 
     def arguments(self, schema, **kwargs):
-        parse = super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
+        schema = schema() if isinstance(schema, type) else schema
+        parse = super().arguments(schema, **kwargs)
         if kwargs.get("location", "json") != "json":
             return parse
+        _take_json_types_strictly(schema)
         return lambda view: _refusing_empty_changes(parse(view))
 
     def _document_pagination_metadata(self, spec, resp_doc):

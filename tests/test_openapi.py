@@ -101,3 +101,30 @@ def test_a_change_that_is_not_json_still_gets_the_parsers_400(app, as_supervisor
     )
 
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("first_response_seconds", 2.5), ("first_response_seconds", "60"), ("first_response_seconds", True)],
+)
+def test_a_body_integer_is_read_as_the_document_types_it(app, as_supervisor, field, value):
+    response = as_supervisor.post("/api/v1/sla-policies", json={"name": "Gold", field: value})
+
+    assert response.status_code == 422
+    assert field in response.json["errors"]
+
+
+@pytest.mark.parametrize("value", [0, 1, "true", "yes"])
+def test_a_body_boolean_is_read_as_the_document_types_it(app, as_admin, value):
+    body = {"label": "Loyalty number", "key": "loyalty", "type": "text", "required": value}
+
+    response = as_admin.post("/api/v1/customers/fields", json=body)
+
+    assert response.status_code == 422
+    assert "required" in response.json["errors"]
+
+
+def test_query_strings_still_read_numbers_and_booleans_from_text(app, as_supervisor):
+    response = as_supervisor.get("/api/v1/customers?include_deleted=true&page=1&page_size=5")
+
+    assert response.status_code == 200
