@@ -16,7 +16,7 @@ export TEST_DATABASE_URL TEST_REDIS_URL
 # Test processes side by side (pytest-xdist), a test file each at a time; each has its own databases.
 TEST_WORKERS ?= 2
 
-.PHONY: run test install assets catalogs translations browser lint format bench bench-tickets bench-import bench-portal clean
+.PHONY: run test fuzz install assets catalogs translations browser lint format bench bench-tickets bench-import bench-portal clean
 
 run: install assets catalogs
 	$(BIN)/python -m scripts.serve
@@ -25,6 +25,18 @@ test: install assets catalogs browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+
+# The long fuzzing run (never part of `make test`, which runs a bounded one): schemathesis against the
+# OpenAPI document with more examples per operation, an agent's and a supervisor's token, and the
+# stateful phase, new examples each run; on SQLite and, when it answers, PostgreSQL.
+# See tests/test_api_fuzz.py.
+FUZZ_EXAMPLES ?= 100
+FUZZ_ROLES ?= agent,supervisor
+FUZZ_STATEFUL_SCENARIOS ?= 200
+
+fuzz: install catalogs
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_ROLES=$(FUZZ_ROLES) FUZZ_STATEFUL_SCENARIOS=$(FUZZ_STATEFUL_SCENARIOS) \
+		FUZZ_RANDOM=1 $(BIN)/pytest tests/test_api_fuzz.py
 
 install: $(INSTALLED)
 

@@ -1,19 +1,23 @@
 """Extension instances, created unbound here and bound to an app in `create_app`."""
 
+import functools
+
 from apispec import BasePlugin
-from flask import Flask
+from flask import Flask, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api, Blueprint
+from flask_smorest.pagination import PaginationMetadataSchema
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from marshmallow import Schema, fields
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+from werkzeug.exceptions import UnprocessableEntity
 
 from app.inputs import InputParser
 
@@ -77,11 +81,80 @@ class ViewDocPlugin(BasePlugin):
                 operation.setdefault("security", extra["security"])
 
 
+def _decimal_as_text(_converter, field, ret, **_kwargs) -> dict:
+    """A decimal sent as text (`"48250.00"`, so no cent is lost to floating point) is documented so.
+
+    apispec documents every `Decimal` field as a number, and its bounds as the field's text. Answers
+    carry the text; requests may send either (marshmallow reads both), the number within the bounds.
+    """
+    if not isinstance(field, fields.Decimal) or not field.as_string:
+        return {}
+    bounds = {key: float(ret.pop(key)) for key in ("minimum", "maximum") if key in ret}
+    ret.pop("type", None)
+    text = {"type": "string", "format": "decimal"}
+    if field.dump_only:
+        return text
+    return {"anyOf": [{"type": "number", **bounds}, text]}
+
+
+class _Exactly:
+    """Holds only the given boolean: `1 in {True}` is true in Python, and 1 is no JSON boolean."""
+
+    def __init__(self, value: bool):
+        self.value = value
+
+    def __contains__(self, candidate) -> bool:
+        return candidate is self.value
+
+
+def _take_json_types_strictly(schema: Schema) -> None:
+    """A JSON body's integers and booleans are read as the document types them, not coerced.
+
+    marshmallow reads `2.5` as the integer 2, `"5"` as 5, and `0`, `"yes"` as booleans: right for query
+    strings, where everything is text, but a body whose types break the document gets its 422. Each
+    endpoint parses with its own schema instance (and field copies), so this changes no other reading.
+    """
+    for field in schema.fields.values():
+        _take_field_strictly(field)
+
+
+def _take_field_strictly(field: fields.Field) -> None:
+    if isinstance(field, fields.Integer):
+        field.strict = True
+    elif isinstance(field, fields.Boolean):
+        field.truthy, field.falsy = _Exactly(True), _Exactly(False)
+    elif isinstance(field, fields.Nested):
+        _take_json_types_strictly(field.schema)
+    elif isinstance(field, fields.List):
+        _take_field_strictly(field.inner)
+    elif isinstance(field, fields.Dict) and field.value_field is not None:
+        _take_field_strictly(field.value_field)
+
+
+def _refusing_empty_changes(view):
+    """A PATCH that names no field would change nothing and answer 200 as if it had: refuse it.
+
+    Every field of a change is optional, so the schema cannot say it. This runs after the parser, on
+    what it read (a missing body reads as no fields), so the body is parsed once and a body that is not
+    JSON keeps the parser's 400.
+    """
+
+    @functools.wraps(view)
+    def refuse_empty_changes(*args, **kwargs):
+        # webargs hands the parsed body on as the last positional argument.
+        if request.method == "PATCH" and not args[-1]:
+            raise UnprocessableEntity("Name at least one field to change.")
+        return view(*args, **kwargs)
+
+    return refuse_empty_changes
+
+
 class SwitchboardApi(Api):
     ERROR_SCHEMA = ErrorSchema
 
     def init_app(self, app: Flask, *, spec_kwargs: dict | None = None) -> None:
         super().init_app(app, spec_kwargs={"extra_plugins": [ViewDocPlugin(app)], **(spec_kwargs or {})})
+        self.ma_plugin.converter.add_attribute_function(_decimal_as_text)
 
 
 class ApiBlueprint(Blueprint):
@@ -96,7 +169,21 @@ class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = InputParser()
 
     def arguments(self, schema, **kwargs):
-        return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
+        schema = schema() if isinstance(schema, type) else schema
+        parse = super().arguments(schema, **kwargs)
+        if kwargs.get("location", "json") != "json":
+            return parse
+        _take_json_types_strictly(schema)
+        return lambda view: parse(_refusing_empty_changes(view))
+
+    def _document_pagination_metadata(self, spec, resp_doc):
+        # flask-smorest sends the header as JSON text but documents it as an object, which a header
+        # would carry as `key,value,...`; a header's `content` says that its value is JSON.
+        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = {
+            "description": "Paging: `total`, `total_pages`, `first_page`, `last_page`, `page`, "
+            "`previous_page`, `next_page`, as JSON.",
+            "content": {"application/json": {"schema": PaginationMetadataSchema}},
+        }
 
 
 api = SwitchboardApi()

@@ -97,3 +97,14 @@ def nothing_pending() -> bool:
     and no open transaction (where flushed rows could wait for a commit)."""
     session = db.session()
     return not (session.new or session.dirty or session.deleted) and not session.in_transaction()
+
+
+def undocumented_nulls(client: FlaskClient, schema_name: str, answer: dict) -> set[str]:
+    """Fields of an API answer that are null where the OpenAPI document's schema does not allow it."""
+    properties = client.get("/api/v1/openapi.json").json["components"]["schemas"][schema_name]["properties"]
+
+    def nullable(prop: dict) -> bool:
+        # apispec documents a nullable nested schema as `anyOf: [{$ref}, {nullable: true}]`.
+        return prop.get("nullable", False) or any(nullable(branch) for branch in prop.get("anyOf", []))
+
+    return {name for name, value in answer.items() if value is None and not nullable(properties[name])}

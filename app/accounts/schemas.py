@@ -34,7 +34,7 @@ class AgentSchema(Schema):
     teams = fields.List(fields.Nested(TeamRefSchema), dump_only=True)
     skills = fields.List(fields.Nested(AgentSkillSchema), dump_only=True)
     created_at = fields.DateTime(dump_only=True)
-    last_login_at = fields.DateTime(dump_only=True)
+    last_login_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
 class AgentCreateSchema(Schema):
@@ -110,9 +110,9 @@ class TokenSchema(Schema):
     id = fields.Int(dump_only=True)
     name = fields.Str(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
-    expires_at = fields.DateTime(dump_only=True)
-    last_used_at = fields.DateTime(dump_only=True)
-    revoked_at = fields.DateTime(dump_only=True)
+    expires_at = fields.DateTime(dump_only=True, allow_none=True)
+    last_used_at = fields.DateTime(dump_only=True, allow_none=True)
+    revoked_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
 class IssuedTokenSchema(TokenSchema):

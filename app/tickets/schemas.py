@@ -85,8 +85,8 @@ class ComplaintUpdateSchema(ComplaintDetailsSchema):
 
 
 class ComplaintSchema(ComplaintUpdateSchema):
-    acknowledged_at = fields.DateTime()
-    followed_up_at = fields.DateTime()
+    acknowledged_at = fields.DateTime(allow_none=True)
+    followed_up_at = fields.DateTime(allow_none=True)
 
 
 class TicketCreateSchema(Schema):

@@ -6,7 +6,7 @@ from app.accounts import services as accounts
 from app.errors import Conflict
 from app.extensions import db
 from tests.factories import PASSWORD, AgentFactory, TeamFactory
-from tests.helpers import nothing_pending
+from tests.helpers import nothing_pending, undocumented_nulls
 
 NEW_AGENT = {"email": "New.Person@Example.com", "name": "New Person", "password": "long enough pw"}
 
@@ -177,3 +177,10 @@ def test_a_change_refused_halfway_leaves_the_account_as_it_was(app, admin):
     assert nothing_pending()
     db.session.expire_all()
     assert (admin.email, admin.role) == (email, "admin")
+
+
+def test_an_agent_who_never_signed_in_is_answered_as_documented(as_agent, client):
+    answer = as_agent.get("/api/v1/auth/me").json
+
+    assert answer["last_login_at"] is None
+    assert undocumented_nulls(client, "Agent", answer) == set()

@@ -2,6 +2,7 @@
 
 from app.accounts import services
 from tests.factories import PASSWORD, AgentFactory
+from tests.helpers import undocumented_nulls
 
 
 def test_token_for_right_password_opens_the_api(client, agent):
@@ -142,3 +143,10 @@ def test_token_is_stored_hashed(app, agent):
 
     stored = db.session.query(ApiToken.token_hash).all()
     assert raw not in {row.token_hash for row in stored}
+
+
+def test_a_token_never_used_nor_revoked_is_answered_as_documented(as_agent, client):
+    answer = as_agent.get("/api/v1/auth/tokens").json[0]
+
+    assert answer["revoked_at"] is None and answer["expires_at"] is None
+    assert undocumented_nulls(client, "Token", answer) == set()

@@ -11,7 +11,7 @@ from app.customers.schemas import CustomerSchema
 from app.dbtypes import utcnow
 from app.extensions import db
 from tests.customer_factories import CustomerFactory, OrganizationFactory
-from tests.helpers import statements_seen
+from tests.helpers import statements_seen, undocumented_nulls
 
 URL = "/api/v1/customers"
 
@@ -210,3 +210,13 @@ def test_duplicates_share_a_contact_point_or_the_name_in_the_organization(as_age
 def test_an_id_beyond_the_databases_range_is_404_not_an_error(as_supervisor):
     for path in (f"{URL}/{2**31}", f"{URL}/{2**31}/timeline", f"{URL}/{10**30}", f"{URL}/imports/{2**31}"):
         assert as_supervisor.get(path).status_code == 404, path
+
+
+def test_a_profile_with_blanks_is_answered_as_documented(as_agent, client):
+    customer = CustomerFactory(name="Jane Doe")
+
+    answer = as_agent.get(f"{URL}/{customer.id}").json
+
+    assert answer["merged_into_id"] is None and answer["deleted_at"] is None
+    assert undocumented_nulls(client, "Customer", answer) == set()
+    assert isinstance(answer["revenue_12m"], str)

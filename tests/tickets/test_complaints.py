@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.helpers import undocumented_nulls
 from tests.tickets.workflow import move, open_ticket, patch
 
 
@@ -98,3 +99,10 @@ def test_compensation_is_recorded(as_agent):
     ).json
 
     assert ticket["complaint"]["compensation_amount"] == "25.00"
+
+
+def test_a_new_complaint_is_answered_as_documented(as_agent, client):
+    complaint = open_complaint(as_agent)["complaint"]
+
+    assert complaint["acknowledged_at"] is None and complaint["followed_up_at"] is None
+    assert undocumented_nulls(client, "Complaint", complaint) == set()

@@ -170,6 +170,7 @@ def link_ticket(data, ticket_id):
 @tickets_bp.arguments(schemas.BulkUpdateSchema)
 @tickets_bp.response(200, schemas.TicketSchema(many=True))
 @tickets_bp.alt_response(403, description="Only supervisors change tickets in bulk.")
+@tickets_bp.alt_response(409, description="Some of the tickets changed meanwhile; none were changed.")
 def bulk_update(data):
     """Apply one change to many tickets: all or none (supervisors)."""
     return services.bulk_update(data["ticket_ids"], data["changes"], actor=current_agent())
@@ -185,6 +186,7 @@ def bulk_update(data):
     "(closed is final).",
 )
 @tickets_bp.alt_response(404, description="No such ticket or macro.")
+@tickets_bp.alt_response(428, description="No version given (If-Match header or `version` field).")
 def apply_macro(data, ticket_id):
     """Apply a macro to the version you read (If-Match header or `version`): its field changes and
     reply land together, or not at all."""
@@ -222,6 +224,7 @@ def get_macro(macro_id):
 @requires(Permission.MACROS_MANAGE)
 @macros_bp.arguments(schemas.MacroUpdateSchema)
 @macros_bp.response(200, schemas.MacroSchema)
+@macros_bp.alt_response(409, description="The name is already in use.")
 def update_macro(data, macro_id):
     return services.update_macro(macro_id, data, actor=current_agent())
 
@@ -262,5 +265,6 @@ def get_queue(queue_id):
 @requires(Permission.QUEUES_MANAGE)
 @queues_bp.arguments(schemas.QueueUpdateSchema)
 @queues_bp.response(200, schemas.QueueSchema)
+@queues_bp.alt_response(409, description="The name is already in use.")
 def update_queue(data, queue_id):
     return services.update_queue(queue_id, data, actor=current_agent())
