@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,8 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
         # two installs (or test runs) on one Redis server keep apart only by their channels.
         "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL") or "switchboard-socketio",
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
+        # The remember cookie carries the same session key as the session cookie: Secure alike.
+        "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
         # A new ticket's rows and an import's batches written past the unit of work (app/bulk.py); off, the
         # flush writes them: the same rows (tests/test_fast_writes.py), more slowly (bench/RESULTS.md).
         "FAST_WRITES": _flag("FAST_WRITES", True),
@@ -99,6 +102,15 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # How long "keep me signed in" lasts, and how long a session may go unused before the server ends it.
+    "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+    # Per e-mail address, on the login page and the token endpoint together (whether or not an account
+    # has the address): this many failures within the window lock the address for SIGN_IN_LOCKOUT_SECONDS,
+    # the right password refused too, and the account's owner is mailed once per lockout.
+    "SIGN_IN_LOCKOUT_ATTEMPTS": 10,
+    "SIGN_IN_LOCKOUT_WINDOW_SECONDS": 15 * 60,
+    "SIGN_IN_LOCKOUT_SECONDS": 15 * 60,
     # Jobs run on a worker; tests switch this off to run them inline.
     "RQ_ASYNC": True,
     "RATELIMIT_HEADERS_ENABLED": True,
