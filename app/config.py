@@ -140,7 +140,10 @@ DEFAULTS: dict[str, Any] = {
         "info": {
             "description": (
                 "Switchboard REST API. Authenticate with `POST /api/v1/auth/token` and send "
-                "`Authorization: Bearer <token>`. Errors are JSON `{code, message, errors}`; list "
+                "`Authorization: Bearer <token>`. A request authenticates by one means: with an "
+                "`Authorization` header, by its token alone (cookies ignored; an invalid token is a 401); "
+                "without one, by the browser's session, whose changes must send the CSRF token in "
+                "`X-CSRFToken`. Errors are JSON `{code, message, errors}`; list "
                 "endpoints are paginated with `page` and `page_size` (at most 100) and report totals "
                 "in the `X-Pagination` header."
             )

@@ -7,6 +7,9 @@ lists such views).
 
 Rules about single records (a soft-deleted customer, another agent's token) live in the services, which
 answer 404 for what the caller may not see.
+
+A request authenticates by one means (`sends_authorization`): its bearer token when it sends an
+Authorization header, its session otherwise; only the session's API calls need the CSRF token.
 """
 
 from __future__ import annotations
