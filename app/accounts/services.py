@@ -274,6 +274,17 @@ def sign_in(email: str, password: str, *, user_agent: str = "", remember: bool =
     agent = _verified_agent(email, password)
     if agent is None:
         return None
+    # Sessions that ended or went unused are kept only until their owner signs in again.
+    db.session.execute(
+        delete(SignInSession).where(
+            SignInSession.agent_id == agent.id,
+            or_(
+                SignInSession.ended_at.is_not(None),
+                SignInSession.last_seen_at
+                <= agent.last_login_at - current_app.config["REMEMBER_COOKIE_DURATION"],
+            ),
+        )
+    )
     key = secrets.token_urlsafe(32)
     db.session.add(
         SignInSession(

@@ -205,3 +205,13 @@ def test_a_session_unused_longer_than_the_remember_cookie_lives_is_over(app, cli
     monkeypatch.setattr(services, "utcnow", lambda: utcnow() + idle)
 
     assert _me(client) == 401
+
+
+def test_ended_sessions_are_cleared_away_when_their_owner_signs_in_again(client, agent):
+    signed_in(client, agent)
+    _sign_out(client)
+
+    signed_in(client, agent)
+
+    [record] = db.session.scalars(select(SignInSession)).all()
+    assert record.ended_at is None
