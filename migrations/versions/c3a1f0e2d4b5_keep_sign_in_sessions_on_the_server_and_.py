@@ -47,8 +47,9 @@ def upgrade():
     with op.batch_alter_table('sign_in_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sign_in_sessions_agent_id'), ['agent_id'], unique=False)
 
-    with op.batch_alter_table('agents', schema=None) as batch_op:
-        batch_op.drop_column('session_nonce')
+    # In place, not by batch: a batch copies `agents` and drops the old table, which SQLite refuses while
+    # other rows point to it. SQLite drops a plain column itself since 3.35.
+    op.drop_column('agents', 'session_nonce')
 
     # ### end Alembic commands ###
 
