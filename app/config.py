@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,8 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
         # Pages and API answers alike; the portal's private pages send `no-referrer` whatever this says.
         "REFERRER_POLICY": os.environ.get("REFERRER_POLICY") or "same-origin",
+        # The remember cookie carries the same session key as the session cookie: Secure alike.
+        "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
         # A new ticket's rows and an import's batches written past the unit of work (app/bulk.py); off, the
         # flush writes them: the same rows (tests/test_fast_writes.py), more slowly (bench/RESULTS.md).
         "FAST_WRITES": _flag("FAST_WRITES", True),
@@ -102,6 +105,15 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # How long "keep me signed in" lasts, and how long a session may go unused before the server ends it.
+    "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+    # Per e-mail address, on the login page and the token endpoint together (whether or not an account
+    # has the address): this many failures within the window lock the address for SIGN_IN_LOCKOUT_SECONDS,
+    # the right password refused too, and the account's owner is mailed once per lockout.
+    "SIGN_IN_LOCKOUT_ATTEMPTS": 10,
+    "SIGN_IN_LOCKOUT_WINDOW_SECONDS": 15 * 60,
+    "SIGN_IN_LOCKOUT_SECONDS": 15 * 60,
     # Jobs run on a worker; tests switch this off to run them inline.
     "RQ_ASYNC": True,
     "RATELIMIT_HEADERS_ENABLED": True,
@@ -148,7 +160,10 @@ DEFAULTS: dict[str, Any] = {
         "info": {
             "description": (
                 "Switchboard REST API. Authenticate with `POST /api/v1/auth/token` and send "
-                "`Authorization: Bearer <token>`. Errors are JSON `{code, message, errors}`; list "
+                "`Authorization: Bearer <token>`. A request authenticates by one means: with an "
+                "`Authorization` header, by its token alone (cookies ignored; an invalid token is a 401); "
+                "without one, by the browser's session, whose changes must send the CSRF token in "
+                "`X-CSRFToken`. Errors are JSON `{code, message, errors}`; list "
                 "endpoints are paginated with `page` and `page_size` (at most 100) and report totals "
                 "in the `X-Pagination` header."
             )

@@ -126,8 +126,12 @@ ACCESS: dict[str, Access] = {
     "POST /login": PUBLIC,
     "GET /language/<code>": PUBLIC,
     "POST /logout": SIGNED_IN,
+    "GET /account/sessions": SIGNED_IN,
+    "POST /account/sessions/sign-out-everywhere": SIGNED_IN,
     "POST /api/v1/auth/token": PUBLIC,
     "GET /api/v1/auth/me": SIGNED_IN,
+    "GET /api/v1/auth/sessions": SIGNED_IN,
+    "POST /api/v1/auth/sign-out-everywhere": SIGNED_IN,
     "POST /api/v1/auth/me/password": SIGNED_IN,
     "GET /api/v1/auth/tokens": SIGNED_IN,
     # Admins may revoke anyone's token; a supervisor another's not.

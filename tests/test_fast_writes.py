@@ -54,7 +54,7 @@ HISTORY = [
     for n in range(6)
 ]
 # What differs between two runs of the same use cases whatever the path: when, and random secrets.
-RANDOM_COLUMNS = {"token_hash", "password_hash", "session_nonce", "idempotency_key", "address_hash"}
+RANDOM_COLUMNS = {"token_hash", "password_hash", "idempotency_key", "address_hash"}
 
 
 def _use_cases(app) -> None:

@@ -5,26 +5,51 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_login import current_user
 
+from app.errors import error_response
 from app.extensions import api, csrf, login_manager
 
 
 def init_app(app: Flask) -> None:
     from app.accounts import services
-    from app.accounts.access import Permission, current_agent, enforce_access_rule, has_permission
+    from app.accounts.access import (
+        Permission,
+        current_agent,
+        enforce_access_rule,
+        has_permission,
+        sends_authorization,
+    )
     from app.accounts.cli import accounts_cli
     from app.accounts.views import api as api_views
     from app.accounts.views import pages
 
     login_manager.login_view = "accounts_pages.login"
     login_manager.session_protection = "basic"
-    login_manager.user_loader(services.agent_for_session)
+
+    # One means of authentication per request: a request with an Authorization header is its token's
+    # or nobody's, whatever cookies come with it; only a request without one is the session's.
+    # Flask-Login asks the user loader first (session or remember cookie), then the request loader, so
+    # both give the token's answer when there is a header.
+    @login_manager.user_loader
+    def _agent_of_session(session_key: str):
+        if sends_authorization():
+            return _agent_of_authorization_header()
+        return services.agent_for_session(session_key)
 
     @login_manager.request_loader
-    def _agent_from_bearer_token(_request):
-        scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and credentials:
+    def _agent_of_bearer_token(_request):
+        return _agent_of_authorization_header() if sends_authorization() else None
+
+    def _agent_of_authorization_header():
+        scheme, _, credentials = request.headers["Authorization"].partition(" ")
+        if scheme.lower() == "bearer" and credentials.strip():
             return services.agent_for_token(credentials.strip())
         return None
+
+    @app.errorhandler(services.SignInLocked)
+    def _locked(error: services.SignInLocked):
+        response, status = error_response(error.status, error.message, error.errors)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response, status
 
     app.before_request(enforce_access_rule)
 

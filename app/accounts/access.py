@@ -7,6 +7,9 @@ lists such views).
 
 Rules about single records (a soft-deleted customer, another agent's token) live in the services, which
 answer 404 for what the caller may not see.
+
+A request authenticates by one means (`sends_authorization`): its bearer token when it sends an
+Authorization header, its session otherwise; only the session's API calls need the CSRF token.
 """
 
 from __future__ import annotations
@@ -147,9 +150,11 @@ def enforce_access_rule():
         if request.path.startswith("/api/"):
             return error_response(401, "Sign in or send a valid bearer token.")
         return redirect(url_for("accounts_pages.login", next=request.full_path.rstrip("?")))
-    if request.path.startswith("/api/") and request.method not in _SAFE_METHODS and _by_session():
-        # A browser's session cookie rides along on cross-site requests: demand the CSRF token for
-        # anything that changes state. Bearer tokens are never sent by the browser on its own.
+    if request.path.startswith("/api/") and request.method not in _SAFE_METHODS and not sends_authorization():
+        # Signed in by session: a browser's session cookie rides along on cross-site requests, so
+        # demand the CSRF token for anything that changes state. A request with an Authorization header
+        # is its bearer token's alone (the accounts room's loaders ignore its cookies), and a browser
+        # never adds that header on its own.
         csrf.protect()
     if rule.permission and not has_permission(current_user, rule.permission):
         return error_response(403, "Your role does not allow this.")
@@ -159,5 +164,7 @@ def enforce_access_rule():
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def _by_session() -> bool:
-    return not request.headers.get("Authorization", "").lower().startswith("bearer ")
+def sends_authorization() -> bool:
+    """Whether the request authenticates by its Authorization header (a bearer token), and so never by
+    a session: a bad token is a 401 even beside a valid session cookie."""
+    return "Authorization" in request.headers

@@ -1,9 +1,8 @@
-"""Agents (every person who signs in: agents, supervisors, admins), teams, skills, API tokens, and the
-trail of changes to named settings."""
+"""Agents (every person who signs in: agents, supervisors, admins), their sign-in sessions, the count of
+failed sign-ins per e-mail address, teams, skills, API tokens, and the trail of changes to named settings."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -38,8 +37,6 @@ class Agent(db.Model):
     role: Mapped[str] = mapped_column(String(20), default=Role.AGENT)
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Part of the session id: changing it (password change, disable) ends every session at once.
-    session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(8))
     language: Mapped[str] = mapped_column(String(10), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -65,11 +62,53 @@ class Agent(db.Model):
     def is_anonymous(self) -> bool:
         return False
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_nonce}"
+    # The key of the sign-in session this object was loaded for or signed in with (not a column: only its
+    # hash is stored, in `sign_in_sessions`); None for a bearer token's agent.
+    session_key = None
+
+    def get_id(self) -> str | None:
+        """What Flask-Login keeps in the session cookie and the remember cookie: the session's key, so
+        that either cookie is worth exactly as long as the server-side session is open."""
+        return self.session_key
 
     def __repr__(self) -> str:
         return f"<Agent {self.id} {self.email} {self.role}>"
+
+
+class SignInSession(db.Model):
+    """One sign-in through the login page, open until its owner signs out (here or everywhere), their
+    password changes or their account is disabled. Only a SHA-256 of its key is stored."""
+
+    __tablename__ = "sign_in_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written at most every few minutes (`services.SESSION_TOUCH_INTERVAL`), not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    # Whether the browser was asked to keep it past its own closing (the remember cookie).
+    remembered: Mapped[bool] = mapped_column(Boolean, default=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    agent: Mapped[Agent] = relationship()
+
+
+class SignInThrottle(db.Model):
+    """Failed sign-ins at one e-mail address, whether or not an account has it, from any client and
+    through either way in (the login page, the token endpoint): the database is shared by every web
+    process, so a guesser spreading tries over many addresses and processes meets one count."""
+
+    __tablename__ = "sign_in_throttles"
+
+    # Normalized as the sign-in looks it up (`services.sign_in_email`).
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    # Failures since `window_started_at`; a failure after the window is over starts a new one.
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # While in the future, every sign-in at this address is refused, the right password too.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Team(db.Model):

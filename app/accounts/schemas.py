@@ -121,6 +121,23 @@ class IssuedTokenSchema(TokenSchema):
     agent = fields.Nested(AgentSchema, dump_only=True)
 
 
+class SignInSessionSchema(Schema):
+    """One open sign-in session of yours (the browser it was opened in, when it was last used)."""
+
+    id = fields.Int(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    last_seen_at = fields.DateTime(
+        dump_only=True, metadata={"description": "Noted at most every five minutes, not on every request."}
+    )
+    user_agent = fields.Str(dump_only=True, metadata={"description": "As the browser named itself."})
+    remembered = fields.Bool(dump_only=True, metadata={"description": "Kept past the browser's closing."})
+
+
+class SignedOutSchema(Schema):
+    sessions_ended = fields.Int(dump_only=True)
+    tokens_revoked = fields.Int(dump_only=True)
+
+
 class SettingChangeQuerySchema(QuerySchema):
     kind = fields.Str(validate=validate.OneOf([k.value for k in SettingKind]))
     setting_id = Id()

@@ -8,21 +8,36 @@ calendars, SLA policies and custom fields alike (`record_setting_change`, in the
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import bindparam, select
+from flask import current_app
+from sqlalchemy import bindparam, case, delete, literal, or_, select, update
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 
 from app.accounts import passwords
-from app.accounts.models import Agent, AgentSkill, ApiToken, Role, SettingChange, SettingKind, Skill, Team
-from app.accounts.signals import agent_disabled, agent_role_changed
+from app.accounts.models import (
+    Agent,
+    AgentSkill,
+    ApiToken,
+    Role,
+    SettingChange,
+    SettingKind,
+    SignInSession,
+    SignInThrottle,
+    Skill,
+    Team,
+)
+from app.accounts.signals import account_lockout_staged, agent_disabled, agent_role_changed
 from app.dbtypes import utcnow
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import AppError, Conflict, Invalid, NotFound
 from app.extensions import db
 from app.named_settings import Action, NamedSettings
 from app.process_cache import cached, watch
@@ -165,13 +180,21 @@ def change_own_password(agent_id: int, *, current_password: str, new_password: s
     return agent
 
 
-def _end_sessions_and_tokens(agent: Agent) -> None:
-    agent.session_nonce = secrets.token_hex(8)
+def _end_sessions_and_tokens(agent: Agent) -> SignedOut:
+    """End the agent's open sessions and revoke their tokens, in the caller's transaction (ORM updates,
+    which the per-process token cache sees)."""
     now = utcnow()
-    for token in db.session.scalars(
-        select(ApiToken).where(ApiToken.agent_id == agent.id, ApiToken.revoked_at.is_(None))
-    ):
-        token.revoked_at = now
+    sessions = db.session.execute(
+        update(SignInSession)
+        .where(SignInSession.agent_id == agent.id, SignInSession.ended_at.is_(None))
+        .values(ended_at=now)
+    ).rowcount
+    tokens = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.agent_id == agent.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    ).rowcount
+    return SignedOut(sessions, tokens)
 
 
 def _teams(team_ids: Iterable[int]) -> list[Team]:
@@ -202,30 +225,9 @@ def skills_named(names: Iterable[str]) -> list[Skill]:
 
 # -- sign-in -----------------------------------------------------------------------------------------
 
-
-def authenticate(email: str, password: str) -> Agent | None:
-    """The agent with this e-mail and password, if active; otherwise None, in about the same time."""
-    agent = find_agent_by_email(email)
-    if not passwords.verify_password(agent.password_hash if agent else None, password):
-        return None
-    if agent is None or not agent.active:
-        return None
-    if passwords.needs_rehash(agent.password_hash):
-        agent.password_hash = passwords.hash_password(password)
-    agent.last_login_at = utcnow()
-    db.session.commit()
-    return agent
-
-
-def agent_for_session(session_id: str) -> Agent | None:
-    """Flask-Login's user loader: `<id>:<nonce>`; a changed nonce or a disabled agent ends the session."""
-    agent_id, _, nonce = session_id.partition(":")
-    if not agent_id.isdigit():
-        return None
-    agent = db.session.get(Agent, int(agent_id))
-    if agent is None or not agent.active or not secrets.compare_digest(agent.session_nonce, nonce):
-        return None
-    return agent
+# Writing `last_seen_at` on every request would turn each page view into a write.
+SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
+USER_AGENT_MAX = 255
 
 
 class InvalidCredentials(Invalid):
@@ -235,6 +237,209 @@ class InvalidCredentials(Invalid):
         super().__init__("Wrong e-mail or password, or the account is disabled.")
 
 
+class SignInLocked(AppError):
+    """Too many failed sign-ins at one e-mail address: every sign-in there is refused for a while, the
+    right password's too. Said alike whether or not an account has the address."""
+
+    status = 429
+
+    def __init__(self, retry_after: int):
+        super().__init__("Too many failed sign-ins with this e-mail address; try again later.")
+        self.retry_after = retry_after
+
+
+def sign_in_email(email: str) -> str:
+    """The form of an e-mail address that sign-in looks an account up by and counts failures under:
+    every spelling that reaches an account counts against it."""
+    try:
+        return normalize_email(email)
+    except Invalid:
+        return email.strip().lower()[:254]
+
+
+def authenticate(email: str, password: str) -> Agent | None:
+    """The agent with this e-mail and password, if active; otherwise None, in about the same time.
+
+    A failure counts toward the address's lockout; `SignInLocked` while it is locked."""
+    agent = _verified_agent(email, password)
+    if agent is not None:
+        db.session.commit()
+    return agent
+
+
+def sign_in(email: str, password: str, *, user_agent: str = "", remember: bool = False) -> Agent | None:
+    """Open a sign-in session for the agent with this e-mail and password (see `authenticate`); the
+    agent comes back carrying the session's key (`Agent.session_key`, what Flask-Login keeps in the
+    cookies). Only a hash of the key is stored."""
+    agent = _verified_agent(email, password)
+    if agent is None:
+        return None
+    # Sessions that ended or went unused are kept only until their owner signs in again.
+    db.session.execute(
+        delete(SignInSession).where(
+            SignInSession.agent_id == agent.id,
+            or_(
+                SignInSession.ended_at.is_not(None),
+                SignInSession.last_seen_at
+                <= agent.last_login_at - current_app.config["REMEMBER_COOKIE_DURATION"],
+            ),
+        )
+    )
+    key = secrets.token_urlsafe(32)
+    db.session.add(
+        SignInSession(
+            agent_id=agent.id,
+            key_hash=_digest(key),
+            user_agent=user_agent[:USER_AGENT_MAX],
+            remembered=remember,
+            created_at=agent.last_login_at,
+            last_seen_at=agent.last_login_at,
+        )
+    )
+    db.session.commit()
+    agent.session_key = key
+    return agent
+
+
+def _verified_agent(email: str, password: str) -> Agent | None:
+    """The active agent with this e-mail and password, its failure count cleared and its sign-in noted
+    (uncommitted: the caller commits with what it opens); else None, the failure counted and committed.
+
+    Whether an account has the address changes neither the answer nor the count nor, much, the time: a
+    miss is checked against a dummy hash, and a locked address is refused before any hash is checked."""
+    email = sign_in_email(email)
+    now = utcnow()
+    locked_until = db.session.scalar(select(SignInThrottle.locked_until).where(SignInThrottle.email == email))
+    if locked_until is not None and locked_until > now:
+        raise SignInLocked(retry_after=math.ceil((locked_until - now).total_seconds()))
+    agent = find_agent_by_email(email)
+    right_password = passwords.verify_password(agent.password_hash if agent else None, password)
+    if not right_password or agent is None or not agent.active:
+        _count_failure(email, agent, now)
+        return None
+    if passwords.needs_rehash(agent.password_hash):
+        agent.password_hash = passwords.hash_password(password)
+    agent.last_login_at = now
+    db.session.execute(delete(SignInThrottle).where(SignInThrottle.email == email))
+    return agent
+
+
+_INSERT_IF_MISSING = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+
+
+def _count_failure(email: str, agent: Agent | None, now: datetime) -> None:
+    """Count a failed sign-in at `email`; the one that reaches `SIGN_IN_LOCKOUT_ATTEMPTS` within
+    `SIGN_IN_LOCKOUT_WINDOW_SECONDS` locks the address for `SIGN_IN_LOCKOUT_SECONDS`.
+
+    Conditional UPDATEs, so that failures racing in several web processes are each counted and exactly
+    one of them locks (and tells the owner, through `account_lockout_staged`, in this transaction)."""
+    config = current_app.config
+    window_start = now - timedelta(seconds=config["SIGN_IN_LOCKOUT_WINDOW_SECONDS"])
+    locked_until = now + timedelta(seconds=config["SIGN_IN_LOCKOUT_SECONDS"])
+    insert = _INSERT_IF_MISSING[db.session.get_bind().dialect.name]
+    db.session.execute(
+        insert(SignInThrottle)
+        .values(email=email, failures=0, window_started_at=now)
+        .on_conflict_do_nothing(index_elements=[SignInThrottle.email])
+    )
+    this_address = (
+        SignInThrottle.email == email,
+        or_(SignInThrottle.locked_until.is_(None), SignInThrottle.locked_until <= now),
+    )
+    in_window = SignInThrottle.window_started_at > window_start
+    db.session.execute(
+        update(SignInThrottle)
+        .where(*this_address)
+        .values(
+            failures=case((in_window, SignInThrottle.failures + 1), else_=1),
+            window_started_at=case(
+                (in_window, SignInThrottle.window_started_at),
+                else_=literal(now, SignInThrottle.window_started_at.type),
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    locked = db.session.execute(
+        update(SignInThrottle)
+        .where(*this_address, SignInThrottle.failures >= config["SIGN_IN_LOCKOUT_ATTEMPTS"])
+        .values(locked_until=locked_until, failures=0)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if locked and agent is not None:
+        account_lockout_staged.send(agent, locked_until=locked_until)
+    db.session.commit()
+
+
+# Every request signed in by session runs this: built once, it costs only its execution.
+_SESSION_BY_HASH = (
+    select(SignInSession)
+    .options(joinedload(SignInSession.agent))
+    .where(SignInSession.key_hash == bindparam("key_hash"))
+)
+
+
+def agent_for_session(session_key: str) -> Agent | None:
+    """Flask-Login's user loader: the active agent whose open session has this key (from the session
+    cookie or the remember cookie), carrying the key; None when the session has ended, its agent is
+    disabled, or it went unused longer than the remember cookie lives (`REMEMBER_COOKIE_DURATION`)."""
+    record = db.session.scalar(_SESSION_BY_HASH, {"key_hash": _digest(session_key)})
+    if record is None or record.ended_at is not None or not record.agent.active:
+        return None
+    now = utcnow()
+    if now - record.last_seen_at > current_app.config["REMEMBER_COOKIE_DURATION"]:
+        return None
+    if now - record.last_seen_at > SESSION_TOUCH_INTERVAL:
+        record.last_seen_at = now
+        db.session.commit()
+    record.agent.session_key = session_key
+    return record.agent
+
+
+def list_sign_in_sessions(*, actor: Agent):
+    """The actor's open sessions, the most recently used first (a `select()`)."""
+    idle_since = utcnow() - current_app.config["REMEMBER_COOKIE_DURATION"]
+    return (
+        select(SignInSession)
+        .where(
+            SignInSession.agent_id == actor.id,
+            SignInSession.ended_at.is_(None),
+            SignInSession.last_seen_at > idle_since,
+        )
+        .order_by(SignInSession.last_seen_at.desc(), SignInSession.id.desc())
+    )
+
+
+def is_current_session(record: SignInSession, agent: Agent) -> bool:
+    """Whether `record` is the session `agent` was loaded for in this request."""
+    key = agent.session_key
+    return key is not None and secrets.compare_digest(record.key_hash, _digest(key))
+
+
+def end_session(session_key: str | None) -> None:
+    """Sign out: the session with this key ends on the server, so neither its session cookie nor its
+    remember cookie opens anything any more. Ending an ended session (or none) does nothing."""
+    if session_key is None:
+        return
+    db.session.execute(
+        update(SignInSession)
+        .where(SignInSession.key_hash == _digest(session_key), SignInSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+    db.session.commit()
+
+
+class SignedOut(NamedTuple):
+    sessions_ended: int
+    tokens_revoked: int
+
+
+def sign_out_everywhere(*, actor: Agent) -> SignedOut:
+    """End every session of the actor's, in every browser, and revoke every API token of theirs."""
+    signed_out = _end_sessions_and_tokens(actor)
+    db.session.commit()
+    return signed_out
+
+
 def _digest(raw_token: str) -> str:
     return hashlib.sha256(raw_token.encode()).hexdigest()
 
@@ -242,11 +447,13 @@ def _digest(raw_token: str) -> str:
 def issue_token(
     *, email: str, password: str, name: str = "", expires_in_days: int | None = None
 ) -> tuple[ApiToken, str]:
-    """Trade an e-mail and password for a bearer token. The raw token is returned once, never stored."""
-    agent = authenticate(email, password)
+    """Trade an e-mail and password for a bearer token. The raw token is returned once, never stored.
+
+    Failures count toward the address's lockout, as on the login page (`authenticate`)."""
+    agent = _verified_agent(email, password)
     if agent is None:
         raise InvalidCredentials()
-    return create_api_token(agent.id, name=name, expires_in_days=expires_in_days)
+    return _new_token(agent, name=name, expires_in_days=expires_in_days)
 
 
 def create_api_token(
@@ -256,6 +463,10 @@ def create_api_token(
     agent = get_agent(agent_id)
     if not agent.active:
         raise Conflict("The account is disabled.")
+    return _new_token(agent, name=name, expires_in_days=expires_in_days)
+
+
+def _new_token(agent: Agent, *, name: str, expires_in_days: int | None) -> tuple[ApiToken, str]:
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(agent_id=agent.id, name=name, token_hash=_digest(raw))
     if expires_in_days:

@@ -1,7 +1,12 @@
-"""Signals of the accounts room. Receivers run in the sender's process, after the commit.
+"""Signals of the accounts room. Receivers run in the sender's process, after the commit, except for the
+staged ones (`..._staged`), sent inside a use case before its commit so that a room above adds its rows
+to the same transaction (and does nothing else).
 
 - `agent_disabled(agent, actor)`: an agent lost access; live connections of theirs must be closed.
 - `agent_role_changed(agent, actor, old_role)`: what the agent may see has changed.
+- `account_lockout_staged(agent, locked_until)`: failed sign-ins at the agent's e-mail address have
+  locked it until `locked_until` (sent once per lockout, and only when an account has the address);
+  the outbox tells its owner.
 """
 
 from blinker import Namespace
@@ -10,3 +15,4 @@ _signals = Namespace()
 
 agent_disabled = _signals.signal("agent-disabled")
 agent_role_changed = _signals.signal("agent-role-changed")
+account_lockout_staged = _signals.signal("account-lockout-staged")

@@ -1,12 +1,13 @@
-"""How the outbox hears of changes in the tickets room: staged signals, answered inside the change's
-own transaction, so a notice commits with its cause or not at all; and the outbox's section of the
-agent's ticket page."""
+"""How the outbox hears of changes in the rooms below: staged signals, answered inside the change's own
+transaction, so a notice commits with its cause or not at all; and the outbox's section of the agent's
+ticket page."""
 
 from __future__ import annotations
 
 from flask import render_template
 from markupsafe import Markup
 
+from app.accounts.signals import account_lockout_staged
 from app.extensions import db
 from app.notifications import services
 from app.tickets.signals import (
@@ -31,6 +32,10 @@ def _tell_supervisors_of_breach(ticket, *, target, at, **_):
     services.sla_breached(ticket, target, at)
 
 
+def _warn_owner_of_lockout(agent, *, locked_until, **_):
+    services.sign_in_locked(agent, locked_until)
+
+
 def _outbox_section(ticket, **_):
     rows = db.session.scalars(services.list_notifications(ticket.id)).all()
     html = render_template("notifications/_ticket_panel.html", notifications=rows)
@@ -42,3 +47,4 @@ def connect() -> None:
     public_reply_staged.connect(_pass_on_reply)
     sla_breach_staged.connect(_tell_supervisors_of_breach)
     ticket_sections_requested.connect(_outbox_section)
+    account_lockout_staged.connect(_warn_owner_of_lockout)

@@ -15,6 +15,8 @@ Kinds and when they are written:
 - `sla_breached`: to the supervisors who share a team with the assignee (else every active supervisor)
   when a breach is recorded live.
 - `tracking_links`: the portal's "lost my link" answer, with `context={"ticket_ids": [...]}`.
+- `sign_in_locked`: to an agent whose e-mail address failed sign-ins have locked (the accounts room's
+  `account_lockout_staged`, once per lockout), with `context={"locked_until": ...}`.
 
 Replays of another helpdesk's history (actor kind "import", or times long past) notify nobody.
 Customer e-mails carry the case's tracking link, minted at delivery. Delivery is at least once: a
@@ -51,7 +53,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-KINDS = ("ticket_received", "public_reply", "ticket_solved", "sla_breached", "tracking_links")
+KINDS = (
+    "ticket_received",
+    "public_reply",
+    "ticket_solved",
+    "sla_breached",
+    "tracking_links",
+    "sign_in_locked",
+)
 # Channels on which the customer reached us themselves, so a confirmation tells them it arrived.
 CONFIRMED_CHANNELS = frozenset({"web", "email"})
 DELIVERY_JOB = "app.notifications.jobs.deliver_notification"
@@ -154,6 +163,11 @@ def sla_breached(ticket: Ticket, target: SlaTarget, at: datetime) -> None:
     context = {"target": target.kind, "due_at": target.due_at.isoformat() if target.due_at else None}
     for supervisor in supervisors_of(ticket.assignee_id):
         notify("sla_breached", ticket=ticket, agent=supervisor, context=context)
+
+
+def sign_in_locked(agent: Agent, locked_until: datetime) -> None:
+    """Tell an account's owner that failed sign-ins locked it, and until when: it may be someone guessing."""
+    notify("sign_in_locked", agent=agent, context={"locked_until": locked_until.isoformat()})
 
 
 def supervisors_of(agent_id: int | None) -> list[Agent]:
@@ -346,6 +360,9 @@ def _template_values(row, ticket, customer, agent) -> dict[str, Any]:
         values["ticket_url"] = public_url("tickets_pages.show", ticket_id=row.ticket_id)
         due = context.get("due_at")
         values["due_at"] = datetime.fromisoformat(due) if due else None
+    if row.kind == "sign_in_locked":
+        values["locked_until"] = datetime.fromisoformat(context["locked_until"])
+        values["sessions_url"] = public_url("accounts_pages.sessions")
     # Links to the customers' own pages (tracking, survey) belong to the rooms that serve them; they
     # mint them here, at delivery, so that only a mail that goes out carries a working link.
     for _receiver, more in mail_values_requested.send(row, ticket=ticket, customer=customer, agent=agent):

@@ -128,15 +128,20 @@ def test_every_kind_has_english_and_chinese_templates(app, customer, supervisor,
         "public_reply": {"reply": "Hello"},
         "sla_breached": {"target": target.kind, "due_at": target.due_at.isoformat()},
         "tracking_links": {"ticket_ids": [ticket.id]},
+        "sign_in_locked": {"locked_until": target.due_at.isoformat()},
     }.get(kind, {})
+    about_a_ticket = kind != "sign_in_locked"
     for language in ("en", "zh"):
         customer.preferred_language = supervisor.language = language
-        recipient = {"agent": supervisor} if kind == "sla_breached" else {}
-        row = notifications.notify(kind, ticket=ticket, context=context, **recipient)
+        recipient = {"agent": supervisor} if kind in ("sla_breached", "sign_in_locked") else {}
+        row = notifications.notify(
+            kind, ticket=ticket if about_a_ticket else None, context=context, **recipient
+        )
         db.session.flush()
 
         rendered = notifications.render(row)
 
-        assert rendered.subject.strip() and ticket.reference in rendered.text + rendered.html
+        assert rendered.subject.strip()
+        assert (ticket.reference in rendered.text + rendered.html) == about_a_ticket
         assert ("您" in rendered.text) == (language == "zh")
     db.session.rollback()

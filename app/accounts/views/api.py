@@ -23,14 +23,27 @@ settings_changes_bp = ApiBlueprint(
 blueprints = (auth_bp, agents_bp, teams_bp, skills_bp, settings_changes_bp)
 
 
+LOCKED_OUT = {
+    "description": "Too many failed sign-ins with this e-mail address (on the login page and here "
+    "together, whether or not an account has it): refused, the right password too, until the lockout ends.",
+    "headers": {
+        "Retry-After": {"description": "Seconds until the lockout ends.", "schema": {"type": "integer"}}
+    },
+}
+
+
 @auth_bp.post("/token")
 @public
 @limiter.limit(login_rate_limit, methods=["POST"])
 @auth_bp.arguments(schemas.TokenRequestSchema)
 @auth_bp.response(201, schemas.IssuedTokenSchema)
 @auth_bp.alt_response(401, description="Wrong e-mail or password, or a disabled account.")
+@auth_bp.alt_response(429, **LOCKED_OUT)
 def issue_token(data):
-    """Trade an e-mail and password for a bearer token (shown once)."""
+    """Trade an e-mail and password for a bearer token (shown once).
+
+    Failures count per e-mail address; `SIGN_IN_LOCKOUT_ATTEMPTS` of them within
+    `SIGN_IN_LOCKOUT_WINDOW_SECONDS` lock the address for `SIGN_IN_LOCKOUT_SECONDS` (429)."""
     token, raw = services.issue_token(**data)
     token.token = raw
     return token
@@ -51,6 +64,24 @@ def list_tokens():
 def revoke_token(token_id):
     """Revoke a token: it stops working at once. Admins may revoke anyone's."""
     return services.revoke_token(token_id, actor=current_agent())
+
+
+@auth_bp.get("/sessions")
+@signed_in
+@auth_bp.response(200, schemas.SignInSessionSchema(many=True))
+@auth_bp.paginate(SelectPage)
+def list_sessions():
+    """Your open sign-in sessions (browsers signed in through the login page), most recently used first."""
+    return services.list_sign_in_sessions(actor=current_agent())
+
+
+@auth_bp.post("/sign-out-everywhere")
+@signed_in
+@auth_bp.response(200, schemas.SignedOutSchema)
+def sign_out_everywhere():
+    """End every sign-in session of yours, in every browser, and revoke every API token of yours (this
+    request's too). Say so when a password or a device may have fallen into other hands."""
+    return services.sign_out_everywhere(actor=current_agent())
 
 
 @auth_bp.get("/me")

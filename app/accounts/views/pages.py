@@ -1,13 +1,16 @@
-"""Pages of the accounts room: sign in, sign out, and the admins' pages: people and the settings trail."""
+"""Pages of the accounts room: sign in, sign out, one's own open sessions, and the admins' pages: people and
+the settings trail."""
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from app.accounts import services
@@ -24,6 +27,8 @@ from app.pagination import page_number
 bp = Blueprint("accounts_pages", __name__, template_folder="../templates")
 
 SETTING_CHANGES_PAGE_SIZE = 50
+# Open sessions listed on one's own page (the API pages through all of them).
+SESSIONS_SHOWN = 100
 # A recorded value longer than this is shortened on the page (the API gives it whole).
 VALUE_SHOWN = 200
 KIND_LABELS = {
@@ -78,13 +83,32 @@ def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
-    if form.validate_on_submit():
-        agent = services.authenticate(form.email.data, form.password.data)
-        if agent is not None:
-            login_user(agent, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")))
+    if not form.validate_on_submit():
+        return render_template("accounts/login.html", form=form), 401 if form.errors else 200
+    try:
+        agent = services.sign_in(
+            form.email.data,
+            form.password.data,
+            user_agent=request.user_agent.string,
+            remember=form.remember.data,
+        )
+    except services.SignInLocked as locked:
+        minutes = math.ceil(locked.retry_after / 60)
+        form.password.errors.append(
+            ngettext(
+                "Too many failed sign-ins with this e-mail address. Try again in %(num)d minute.",
+                "Too many failed sign-ins with this e-mail address. Try again in %(num)d minutes.",
+                minutes,
+            )
+        )
+        page = make_response(render_template("accounts/login.html", form=form), 429)
+        page.headers["Retry-After"] = str(locked.retry_after)
+        return page
+    if agent is None:
         form.password.errors.append(_("Wrong e-mail or password, or the account is disabled."))
-    return render_template("accounts/login.html", form=form), 200 if not form.errors else 401
+        return render_template("accounts/login.html", form=form), 401
+    login_user(agent, remember=form.remember.data)
+    return redirect(_safe_next(request.args.get("next")))
 
 
 @bp.get("/language/<code>")
@@ -99,7 +123,38 @@ def language(code):
 @bp.post("/logout")
 @signed_in
 def logout():
+    """Sign out: this session ends on the server too, so a copy of its cookies opens nothing."""
+    services.end_session(current_agent().session_key)
     logout_user()
+    return redirect(url_for("accounts_pages.login"))
+
+
+@bp.get("/account/sessions")
+@signed_in
+def sessions():
+    """Your open sessions, and the button that ends them all."""
+    agent = current_agent()
+    records = db.session.scalars(services.list_sign_in_sessions(actor=agent).limit(SESSIONS_SHOWN)).all()
+    return render_template(
+        "accounts/sessions.html",
+        sessions=records,
+        is_current=lambda record: services.is_current_session(record, agent),
+    )
+
+
+@bp.post("/account/sessions/sign-out-everywhere")
+@signed_in
+def sign_out_everywhere():
+    signed_out = services.sign_out_everywhere(actor=current_agent())
+    logout_user()
+    flash(
+        _(
+            "You are signed out everywhere. Sessions ended: %(sessions)d; API tokens revoked: %(tokens)d.",
+            sessions=signed_out.sessions_ended,
+            tokens=signed_out.tokens_revoked,
+        ),
+        "success",
+    )
     return redirect(url_for("accounts_pages.login"))
 
 

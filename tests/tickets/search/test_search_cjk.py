@@ -13,16 +13,18 @@ import re
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import text, update
+from sqlalchemy import column, insert, select, table, text, update
 
 from app import create_app
+from app.accounts.models import Agent
+from app.dbtypes import UTCDateTime, utcnow
 from app.extensions import db
 from app.tickets import services
 from app.tickets.models import Ticket
 from app.tickets.search import index as search_index
 from app.tickets.search.services import search_tickets
 from tests.conftest import BASE_CONFIG
-from tests.factories import PASSWORD, AgentFactory, bind_factories
+from tests.factories import PASSWORD, bind_factories
 from tests.helpers import sign_in
 from tests.test_migrations import empty_database  # noqa: F401 (a fixture)
 from tests.tickets.search.test_search import HOSTILE, comment, found, found_set
@@ -256,6 +258,31 @@ def test_search_text_spaces_out_cjk_characters_only():
 BEFORE_CJK_SEARCH = "a28e2d69c14f"
 
 
+def _agent_of_then() -> Agent:
+    """An agent written into the schema of that revision, whose `agents.session_nonce` (NOT NULL) today's
+    model no longer has."""
+    agents_then = table(
+        "agents",
+        *(column(name) for name in ("email", "name", "role", "password_hash", "active", "session_nonce")),
+        *(column(name) for name in ("language", "timezone")),
+        column("created_at", UTCDateTime()),
+    )
+    db.session.execute(
+        insert(agents_then).values(
+            email="then@example.com",
+            name="Agent of then",
+            role="agent",
+            password_hash="not used",
+            active=True,
+            session_nonce="0",
+            language="en",
+            timezone="UTC",
+            created_at=utcnow(),
+        )
+    )
+    return db.session.scalar(select(Agent))
+
+
 def test_upgrading_makes_existing_tickets_and_comments_searchable_by_chinese_words(
     empty_database,  # noqa: F811 (the fixture imported above)
 ):
@@ -263,7 +290,7 @@ def test_upgrading_makes_existing_tickets_and_comments_searchable_by_chinese_wor
     with app.app_context():
         upgrade(revision=BEFORE_CJK_SEARCH)
         bind_factories()
-        agent = AgentFactory(role="agent")
+        agent = _agent_of_then()
         ticket = services.open_ticket(
             subject="开不了机", description="<p>发票抬头需要修改</p>", customer=CUSTOMER, actor=agent
         )
