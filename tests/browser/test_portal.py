@@ -17,7 +17,8 @@ from tests.tickets.xss_payloads import XSS_PAYLOADS
 
 pytestmark = pytest.mark.browser
 
-PAYLOADS = XSS_PAYLOADS + MARKERS
+# Text with a NUL character is refused before any page could show it (tests/test_inputs.py).
+PAYLOADS = [payload for payload in XSS_PAYLOADS + MARKERS if "\x00" not in payload]
 BATCH = 12
 
 
