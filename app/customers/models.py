@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.customers.privacy import models as _privacy  # noqa: F401  (the access log's table)
 from app.dbtypes import UTCDateTime, utcnow
 from app.extensions import db
 from app.imports import ImportRecord
@@ -107,6 +108,9 @@ class Customer(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the person's data was erased on their request (`customers.privacy`): the row stays, for
+    # the tickets, surveys and calls KPIs count, but says nothing about anyone any more.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("customers.id", ondelete="SET NULL"), index=True
     )

@@ -84,6 +84,11 @@ class CustomerSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
     deleted_at = fields.DateTime(dump_only=True)
+    erased_at = fields.DateTime(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "When the person's data was erased on their request; null if never."},
+    )
     merged_into_id = fields.Int(dump_only=True)
 
 
@@ -188,7 +193,10 @@ class CustomerQuerySchema(QuerySchema):
     phone = fields.Str(validate=validate.Length(max=40))
     organization = fields.Str(validate=validate.Length(max=NAME_MAX))
     tag = fields.Str(validate=validate.Length(max=TAG_MAX))
-    include_deleted = fields.Bool(load_default=False)
+    include_deleted = fields.Bool(
+        load_default=False,
+        metadata={"description": "Also list deleted customers: supervisors and admins only (403 otherwise)."},
+    )
     sort = fields.Str(load_default="newest", validate=validate.OneOf(["newest", "name"]))
 
 

@@ -8,6 +8,8 @@ from flask_babel import gettext as _
 from app.accounts.access import Permission, current_agent, requires
 from app.customers import services
 from app.customers.forms import CustomerForm, CustomerSearchForm
+from app.customers.privacy import services as privacy
+from app.customers.privacy.models import AccessChannel
 from app.errors import AppError
 from app.extensions import db
 
@@ -34,12 +36,13 @@ def index():
 @bp.get("/customers/<int:customer_id>")
 @requires(Permission.CUSTOMERS_READ)
 def profile(customer_id):
+    viewer = current_agent()
     try:
-        customer = services.get_customer(customer_id)
+        customer = privacy.open_profile(customer_id, viewer=viewer, via=AccessChannel.PAGE)
     except services.CustomerMerged as merged:
         flash(_("That customer was merged into this one."), "info")
         return redirect(url_for("customers_pages.profile", customer_id=merged.target_id))
-    timeline = services.customer_timeline(customer_id)
+    timeline = services.customer_timeline(customer_id, viewer=viewer)
     labels = {d.key: d.label for d in services.list_field_definitions()}
     return render_template("customers/profile.html", customer=customer, timeline=timeline, labels=labels)
 
