@@ -23,14 +23,18 @@ PAGE_SIZE = 25
 @requires(Permission.CUSTOMERS_READ)
 def index():
     form = CustomerSearchForm(request.args)
-    q = form.q.data if form.validate() else None
+    valid = form.validate()
+    q = form.q.data if valid else None
+    include_deleted = bool(valid and form.include_deleted.data)
     page = db.paginate(
-        services.search_customers(q=q),
+        services.search_customers(q=q, include_deleted=include_deleted, viewer=current_agent()),
         page=max(request.args.get("page", 1, type=int), 1),
         per_page=PAGE_SIZE,
         error_out=False,
     )
-    return render_template("customers/index.html", form=form, q=q or "", page=page)
+    return render_template(
+        "customers/index.html", form=form, q=q or "", include_deleted=include_deleted, page=page
+    )
 
 
 @bp.get("/customers/<int:customer_id>")

@@ -95,3 +95,17 @@ def test_a_supervisor_sees_a_deleted_profile_and_an_agent_does_not(app, agent, a
     assert page.status_code == 200 and "was deleted" in page.get_data(as_text=True)
     agent_browser = signed_in(app.test_client(), agent)
     assert agent_browser.get(f"/customers/{customer.id}").status_code == 404
+
+
+def test_only_a_supervisor_may_list_deleted_customers_on_the_page(app, agent, as_supervisor_browser):
+    CustomerFactory(name="Jo Deleted", deleted_at=utcnow())
+    CustomerFactory(name="Jo Live")
+
+    plain = as_supervisor_browser.get("/customers?q=Jo").get_data(as_text=True)
+    listed = as_supervisor_browser.get("/customers?q=Jo&include_deleted=y").get_data(as_text=True)
+
+    assert "Jo Live" in plain and "Jo Deleted" not in plain
+    assert "Jo Deleted" in listed and 'name="include_deleted"' in listed
+    agent_browser = signed_in(app.test_client(), agent)
+    assert 'name="include_deleted"' not in agent_browser.get("/customers").get_data(as_text=True)
+    assert agent_browser.get("/customers?q=Jo&include_deleted=y").status_code == 403
