@@ -16,13 +16,15 @@ and erasure on request.
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import joinedload
 
-from app.customers.models import Customer, CustomerEvent
+from app.customers.models import Customer, CustomerEvent, CustomerImport
 from app.customers.privacy.models import AccessChannel, CustomerAccess
 from app.customers.services.fields import definitions_by_key
 from app.customers.services.profiles import get_customer, record_event
@@ -39,9 +41,9 @@ if TYPE_CHECKING:
 
 EXPORT_FORMAT = "switchboard.customer-export/1"
 ERASED_NAME = "Erased customer"
-# Values of profile events that say which customers or what kind of change, never whose data:
-# kept by an erasure so the timeline still reads "Customer 12 merged into this profile".
-_NEUTRAL_EVENT_VALUES = frozenset({"source_id", "target_id", "action"})
+# Values of profile events that say what kind of change it was, never whose data: kept by an erasure
+# (with numbers, which name customers, imports and rows) so the timeline still reads the same.
+_NEUTRAL_EVENT_VALUES = frozenset({"action"})
 
 
 # -- the access log ----------------------------------------------------------------------------------
@@ -218,7 +220,9 @@ def erase_customer(customer_id: int, *, actor: Agent) -> Customer:
     now = utcnow()
     for person in _customers(ids):
         _anonymize(person, now)
-    for event in db.session.scalars(select(CustomerEvent).where(CustomerEvent.customer_id.in_(ids))):
+    events = list(db.session.scalars(select(CustomerEvent).where(CustomerEvent.customer_id.in_(ids))))
+    _forget_imported_rows(events)
+    for event in events:
         event.data = _without_values(event.data or {})
     customer_erase_staged.send(customer.id, customer_ids=ids, actor=actor)
     event = record_event(customer, "erased", {}, actor)
@@ -246,13 +250,39 @@ def _anonymize(customer: Customer, now: datetime) -> None:
 
 
 def _without_values(data: dict[str, Any]) -> dict[str, Any]:
-    """The event's data with the names of what changed kept and every value dropped."""
+    """The event's data with the names of what changed kept and every value typed in dropped (a
+    changed field's old and new values come in lists, so numbers in them go too)."""
     kept: dict[str, Any] = {}
     for key, value in data.items():
         if isinstance(value, dict):
             kept[key] = _without_values(value)
-        elif key in _NEUTRAL_EVENT_VALUES:
+        elif key in _NEUTRAL_EVENT_VALUES or isinstance(value, int):
             kept[key] = value
         else:
             kept[key] = None
     return kept
+
+
+def _forget_imported_rows(events: list[CustomerEvent]) -> None:
+    """Blank the rows of stored CSV imports that created or changed the person (their `imported`
+    events name the import and the row), keeping them as empty rows so the others keep their numbers."""
+    rows_by_import: dict[int, set[int]] = {}
+    for event in events:
+        data = event.data or {}
+        if (
+            event.kind == "imported"
+            and isinstance(data.get("import_id"), int)
+            and isinstance(data.get("row"), int)
+        ):
+            rows_by_import.setdefault(data["import_id"], set()).add(data["row"])
+    for import_id, numbers in rows_by_import.items():
+        record = db.session.get(CustomerImport, import_id)
+        if record is None:
+            continue
+        rows = list(csv.reader(io.StringIO(record.content, newline="")))
+        for number in numbers:
+            if 0 < number < len(rows):
+                rows[number] = [""] * len(rows[number])
+        content = io.StringIO()
+        csv.writer(content, lineterminator="\n").writerows(rows)
+        record.content = content.getvalue()

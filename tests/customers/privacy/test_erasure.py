@@ -205,3 +205,22 @@ def test_the_audit_trail_allows_only_blanking_values(story):
     with pytest.raises(DatabaseError, match="append-only"):
         db.session.execute(text("UPDATE ticket_events SET old_value = NULL, new_value = NULL, kind = 'x'"))
     db.session.rollback()
+
+
+def test_erasure_blanks_the_persons_rows_in_stored_csv_imports(as_supervisor, supervisor):
+    from app.customers.models import CustomerImport
+    from tests.import_helpers import upload
+
+    csv_file = (
+        "name,email,phone,notes\n"
+        "Noor Imported,noor@example.com,+1 201 555 0188,Likes tea\n"
+        "Sam Other,sam@example.com,,\n"
+    )
+    record_id = upload(as_supervisor, f"{URL}/imports", csv_file.encode(), "people.csv").json["id"]
+    [noor] = db.session.scalars(select(Customer).where(Customer.name == "Noor Imported")).all()
+
+    privacy.erase_customer(noor.id, actor=supervisor)
+
+    db.session.expire_all()
+    assert leftovers(["Noor Imported", "noor@example.com", "555 0188", "Likes tea"]) == []
+    assert "Sam Other,sam@example.com" in db.session.get(CustomerImport, record_id).content

@@ -74,7 +74,7 @@ def test_the_erasure_asks_for_confirmation(as_supervisor_browser):
     db.session.expire_all()
     assert db.session.get(Customer, customer.id).erased_at is not None
     profile = as_supervisor_browser.get(f"/customers/{customer.id}").get_data(as_text=True)
-    assert "Jo Erase" not in profile and "was erased" in profile
+    assert "Jo Erase" not in profile and "was erased" in profile and "<h1>Erased customer" in profile
 
 
 def test_the_access_log_page_names_who_opened_the_profile(app, agent, supervisor):
