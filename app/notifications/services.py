@@ -65,6 +65,7 @@ SWEEP_GRACE = timedelta(minutes=2)
 LIVE_WINDOW = timedelta(hours=1)
 REPLY_TEXT_MAX = 20_000
 _SESSION_KEY = "notifications_to_enqueue"
+_ADDRESSES_TO_FORGET = "mail_log_addresses_to_forget"
 
 
 # -- writing ----------------------------------------------------------------------------------------
@@ -414,6 +415,8 @@ def erase_personal_data(customer_ids: list[int]) -> None:
     """In the erasure's transaction: the customers' mails lose their addresses and texts, and those not
     sent yet never will be."""
     about_them = _about_customers(customer_ids)
+    addresses = set(db.session.scalars(select(Notification.recipient).where(about_them).distinct()))
+    db.session.info.setdefault(_ADDRESSES_TO_FORGET, set()).update(addresses - {""})
     pending = Notification.status == NotificationStatus.PENDING
     blank = {"recipient": "", "context": {}}
     db.session.execute(
@@ -429,3 +432,16 @@ def erase_personal_data(customer_ids: list[int]) -> None:
         .values(**blank, status=NotificationStatus.FAILED, last_error="The recipient's data was erased.")
         .execution_options(synchronize_session="fetch")
     )
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_in_mail_log(session: Session) -> None:
+    # The mail log is a file: it can only follow the erasure once the erasure is sure to stay.
+    if addresses := session.info.pop(_ADDRESSES_TO_FORGET, None):
+        mail.forget_recipients(addresses)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _remember_nothing_rolled_back(session: Session, previous_transaction: Any) -> None:
+    if not previous_transaction.nested:
+        session.info.pop(_ADDRESSES_TO_FORGET, None)

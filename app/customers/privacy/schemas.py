@@ -43,6 +43,9 @@ class CustomerExportSchema(Schema):
             "attachments' names, complaint details."
         },
     )
+    messages_on_other_tickets = fields.List(
+        fields.Dict(), metadata={"description": "Messages the customer wrote on other people's tickets."}
+    )
     web_submissions = fields.List(fields.Dict(), metadata={"description": "Answers to the web form."})
     surveys = fields.List(fields.Dict(), metadata={"description": "Satisfaction surveys and answers."})
     mails = fields.List(fields.Dict(), metadata={"description": "E-mails written to the customer."})

@@ -52,7 +52,7 @@ class Upload:
 
 @pytest.fixture
 def app_config(app_config, tmp_path):
-    return {**app_config, "ATTACHMENTS_DIR": str(tmp_path / "files")}
+    return {**app_config, "ATTACHMENTS_DIR": str(tmp_path / "files"), "MAIL_LOG": str(tmp_path / "mail.log")}
 
 
 @pytest.fixture

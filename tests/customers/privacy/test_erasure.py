@@ -17,7 +17,7 @@ from app.extensions import db
 from app.tickets.attachments import services as attachments
 from app.tickets.search.index import EXTERNAL_TABLES
 from tests.customer_factories import CustomerFactory
-from tests.customers.privacy.conftest import PERSONAL_VALUES
+from tests.customers.privacy.conftest import EMAIL, PERSONAL_VALUES
 
 URL = "/api/v1/customers"
 
@@ -90,6 +90,19 @@ def test_erasure_leaves_no_personal_value_anywhere(story, as_supervisor):
     assert response.status_code == 200, response.json
     db.session.expire_all()
     assert leftovers(values) == []
+
+
+def test_erasure_blanks_the_mails_in_the_mail_log(story, app, supervisor):
+    log = Path(app.config["MAIL_LOG"])
+    written = log.read_text(encoding="utf-8")
+    assert EMAIL in written and "Rosa" in written
+    lines = len(written.splitlines())
+
+    privacy.erase_customer(story.customer_id, actor=supervisor)
+
+    left = log.read_text(encoding="utf-8")
+    assert not [value for value in PERSONAL_VALUES if value.lower() in left.lower()]
+    assert len(left.splitlines()) == lines
 
 
 def test_erasure_keeps_every_kpi_input(story, supervisor):
