@@ -84,11 +84,6 @@ class CustomerSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
     deleted_at = fields.DateTime(dump_only=True)
-    erased_at = fields.DateTime(
-        dump_only=True,
-        allow_none=True,
-        metadata={"description": "When the person's data was erased on their request; null if never."},
-    )
     merged_into_id = fields.Int(dump_only=True)
 
 

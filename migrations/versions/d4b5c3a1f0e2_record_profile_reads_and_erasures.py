@@ -4,9 +4,9 @@ Revision ID: d4b5c3a1f0e2
 Revises: ba7633fdceae
 Create Date: 2026-12-07 13:40:00.000000
 
-`customer_accesses` is the access log (who opened which profile, when, how); `customers.erased_at` says
-when a person's data was erased on their request. The audit trail's triggers now allow one change to a
-recorded event, blanking both of its values, which is how an erasure removes the texts a customer typed.
+`customer_accesses` is the access log (who opened which profile, when, how). The audit trail's triggers
+now allow one change to a recorded event, blanking both of its values, which is how an erasure removes
+the texts a customer typed.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -75,17 +75,11 @@ def upgrade():
     with op.batch_alter_table('customer_accesses', schema=None) as batch_op:
         batch_op.create_index('ix_customer_accesses_customer_at', ['customer_id', 'at'], unique=False)
 
-    with op.batch_alter_table('customers', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('erased_at', app.dbtypes.UTCDateTime(timezone=True), nullable=True))
-
     _set_audit_trigger(_POSTGRES_FUNCTION, _SQLITE_TRIGGER)
 
 
 def downgrade():
     _set_audit_trigger(_POSTGRES_FUNCTION_BEFORE, _SQLITE_TRIGGER_BEFORE)
-
-    with op.batch_alter_table('customers', schema=None) as batch_op:
-        batch_op.drop_column('erased_at')
 
     with op.batch_alter_table('customer_accesses', schema=None) as batch_op:
         batch_op.drop_index('ix_customer_accesses_customer_at')

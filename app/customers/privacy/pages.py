@@ -32,13 +32,14 @@ def export(customer_id):
 @requires(Permission.CUSTOMERS_ERASE)
 def erase(customer_id):
     customer = customers.get_customer(customer_id, viewer=current_agent())
+    erased = services.erased_at(customer_id)
     form = ErasureForm()
-    if customer.erased_at is None and form.validate_on_submit():
+    if erased is None and form.validate_on_submit():
         services.erase_customer(customer_id, actor=current_agent())
         flash(_("The customer's personal data was erased."), "success")
         return redirect(url_for("customers_pages.profile", customer_id=customer_id))
     status = 422 if form.errors else 200
-    return render_template("privacy/erase.html", customer=customer, form=form), status
+    return render_template("privacy/erase.html", customer=customer, erased_at=erased, form=form), status
 
 
 @bp.get("/customers/<int:customer_id>/accesses")

@@ -85,6 +85,15 @@ def list_accesses(customer_id: int) -> Select:
     )
 
 
+def erased_at(customer_id: int) -> datetime | None:
+    """When the customer's data was erased (its `erased` event), or None."""
+    return db.session.scalar(
+        select(CustomerEvent.occurred_at)
+        .where(CustomerEvent.customer_id == customer_id, CustomerEvent.kind == "erased")
+        .limit(1)
+    )
+
+
 def list_data_requests(customer_id: int) -> list[CustomerEvent]:
     """The exports and the erasure of the customer's data, newest first."""
     return list(
@@ -115,7 +124,7 @@ def export_customer(customer_id: int, *, actor: Agent) -> dict[str, Any]:
     document: dict[str, Any] = {
         "format": EXPORT_FORMAT,
         "exported_at": _iso(exported_at),
-        "customer": _profile(customer),
+        "customer": {**_profile(customer), "erased_at": _iso(erased_at(customer.id))},
         "merged_customers": [_profile(other) for other in customers if other.id != customer.id],
         "profile_history": _history(ids),
     }
@@ -176,7 +185,6 @@ def _profile(customer: Customer) -> dict[str, Any]:
         "created_at": _iso(customer.created_at),
         "updated_at": _iso(customer.updated_at),
         "deleted_at": _iso(customer.deleted_at),
-        "erased_at": _iso(customer.erased_at),
         "merged_into_id": customer.merged_into_id,
     }
 
@@ -214,7 +222,7 @@ def erase_customer(customer_id: int, *, actor: Agent) -> Customer:
     naming the survivor, whose erasure covers it. Erasing twice is a 409.
     """
     customer = get_customer(customer_id, viewer=actor)
-    if customer.erased_at is not None:
+    if erased_at(customer.id) is not None:
         raise Conflict(f"Customer {customer_id} was already erased.")
     ids = _merged_ids(customer)
     now = utcnow()
@@ -243,7 +251,6 @@ def _anonymize(customer: Customer, now: datetime) -> None:
     customer.preferred_channel = None
     customer.consent_email = customer.consent_sms = False
     customer.consent_phone = customer.consent_marketing = False
-    customer.erased_at = now
     customer.updated_at = now
     # Nobody is left to look up, write to or merge: the profile leaves agents' lists and lookups.
     customer.deleted_at = customer.deleted_at or now

@@ -48,7 +48,11 @@ def profile(customer_id):
         return redirect(url_for("customers_pages.profile", customer_id=merged.target_id))
     timeline = services.customer_timeline(customer_id, viewer=viewer)
     labels = {d.key: d.label for d in services.list_field_definitions()}
-    return render_template("customers/profile.html", customer=customer, timeline=timeline, labels=labels)
+    # Only a deleted profile can have been erased: live ones spare the query.
+    erased_at = privacy.erased_at(customer.id) if customer.deleted_at is not None else None
+    return render_template(
+        "customers/profile.html", customer=customer, timeline=timeline, labels=labels, erased_at=erased_at
+    )
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])
