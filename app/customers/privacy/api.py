@@ -40,10 +40,11 @@ def export_file(document: dict, customer_id: int) -> Response:
 @bp.response(200, schemas.CustomerExportSchema, description="The export, as a file to download.")
 @bp.alt_response(404, description="Missing; for a merged customer the message names the survivor.")
 def export_customer(customer_id):
-    """Everything held about one customer, for a data subject's request: the profile, its history,
-    tickets with every message (internal notes included), attachments' names, web form answers,
-    surveys and mails. Deleted and erased customers can be exported. The export is recorded on the
-    profile (who, when)."""
+    """Everything held about one customer, as a JSON file, for a data subject's request.
+
+    The profile, its history, tickets with every message (internal notes included), attachments'
+    names, web form answers, surveys and mails. Deleted and erased customers can be exported. The
+    export is recorded on the profile (who, when)."""
     return export_file(services.export_customer(customer_id, actor=current_agent()), customer_id)
 
 
