@@ -37,7 +37,11 @@ LEVELS = {
 TOOLING = {"demo"}  # loads data through every room's services; nothing imports it
 PUBLIC_PARTS = {"models", "services", "schemas", "signals", "access", "words"}
 # Feature packages inside rooms: each keeps its models, services and adapters side by side.
-FEATURES = {"tickets": {"sla", "history", "search", "attachments"}, "portal": {"surveys"}}
+FEATURES = {
+    "customers": {"privacy"},
+    "tickets": {"sla", "history", "search", "attachments"},
+    "portal": {"surveys"},
+}
 # Steps of a room's core that its packages build on: the tickets' audit trail, the portal's links.
 CORE_STEPS = {"tickets": {"audit"}, "portal": {"links"}}
 

@@ -36,6 +36,10 @@ class Permission(StrEnum):
     CUSTOMERS_MERGE = "customers:merge"
     CUSTOMERS_IMPORT = "customers:import"
     CUSTOMER_FIELDS_MANAGE = "customer-fields:manage"
+    CUSTOMERS_READ_DELETED = "customers:read-deleted"
+    CUSTOMERS_EXPORT = "customers:export"
+    CUSTOMERS_ERASE = "customers:erase"
+    CUSTOMER_ACCESS_LOG_READ = "customer-access-log:read"
     DIRECTORY_READ = "directory:read"
     TEAMS_MANAGE = "teams:manage"
     QUEUES_MANAGE = "queues:manage"
@@ -64,6 +68,10 @@ _SUPERVISOR = _AGENT | {
     Permission.CUSTOMERS_MERGE,
     Permission.CUSTOMERS_IMPORT,
     Permission.CUSTOMER_FIELDS_MANAGE,
+    Permission.CUSTOMERS_READ_DELETED,
+    Permission.CUSTOMERS_EXPORT,
+    Permission.CUSTOMERS_ERASE,
+    Permission.CUSTOMER_ACCESS_LOG_READ,
     Permission.TEAMS_MANAGE,
     Permission.QUEUES_MANAGE,
     Permission.TICKETS_ASSIGN,

@@ -1,4 +1,5 @@
-"""Customers: profiles, organizations, contact points, merge, import, the 360° timeline (level 1)."""
+"""Customers: profiles, organizations, contact points, merge, import, the 360° timeline (level 1), and
+the package `privacy` (customers' personal data: export, erasure, access log)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from app.extensions import api, csrf
 
 def init_app(app: Flask) -> None:
     from app.customers.cli import customers_cli
+    from app.customers.privacy import api as privacy_api
+    from app.customers.privacy import pages as privacy_pages
     from app.customers.views import api as api_views
     from app.customers.views import pages
 
-    for blueprint in api_views.blueprints:
+    for blueprint in (*api_views.blueprints, *privacy_api.blueprints):
         # The API's CSRF check depends on how the caller signed in; accounts' access rule does it.
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(privacy_pages.bp)
     app.cli.add_command(customers_cli)

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SearchField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -22,6 +22,8 @@ class CustomerSearchForm(FlaskForm):
         csrf = False
 
     q = SearchField(_l("Search customers"), validators=[Optional(), Length(max=200)])
+    # Offered to supervisors and admins only; an agent sending it is refused (403), as by the API.
+    include_deleted = BooleanField(_l("Include deleted customers"))
 
 
 # How the pages name the channels.

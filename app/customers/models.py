@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.customers.privacy import models as _privacy  # noqa: F401  (the access log's table)
 from app.dbtypes import UTCDateTime, utcnow
 from app.extensions import db
 from app.imports import ImportRecord

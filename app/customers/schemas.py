@@ -188,7 +188,10 @@ class CustomerQuerySchema(QuerySchema):
     phone = fields.Str(validate=validate.Length(max=40))
     organization = fields.Str(validate=validate.Length(max=NAME_MAX))
     tag = fields.Str(validate=validate.Length(max=TAG_MAX))
-    include_deleted = fields.Bool(load_default=False)
+    include_deleted = fields.Bool(
+        load_default=False,
+        metadata={"description": "Also list deleted customers: supervisors and admins only (403 otherwise)."},
+    )
     sort = fields.Str(load_default="newest", validate=validate.OneOf(["newest", "name"]))
 
 

@@ -22,6 +22,18 @@ Receivers run in the sender's process. Connect them in the receiving room's `ini
   is what the pages show in their language; `title` is the English the API returns, and may be left out
   when `text` is given (it is then `text` read in English). Returning None contributes nothing. The
   customers service merges every receiver's entries with its own events, newest first.
+
+Personal data (`customers.privacy`), for data subjects' requests:
+
+- `personal_data_requested(customer_id, customer_ids)`: a question, sent while exporting one person's
+  data. The sender is the customer's id; `customer_ids` lists it and the customers merged into it. A
+  receiver answers with a read-only query: a dict of sections of its own (`{"tickets": [...]}`),
+  JSON-ready (text, numbers, booleans, None, lists, dicts; times as ISO 8601 text), or None.
+- `customer_erase_staged(customer_id, customer_ids, actor)`: a staged change, sent inside the erasure's
+  transaction before its commit. Receivers overwrite the personal values their rows of these customers
+  hold (texts, names, addresses, files) and keep every row and every value KPIs count (times,
+  statuses, queues, scores, who answered): they add to the session and do nothing else, so the erasure
+  commits whole or not at all.
 """
 
 from blinker import Namespace
@@ -30,3 +42,5 @@ _signals = Namespace()
 
 customers_merged = _signals.signal("customers-merged")
 timeline_requested = _signals.signal("customer-timeline-requested")
+personal_data_requested = _signals.signal("customer-personal-data-requested")
+customer_erase_staged = _signals.signal("customer-erase-staged")

@@ -1,11 +1,14 @@
 """Sending one e-mail: by SMTP when `MAIL_SERVER` is set, otherwise appended to a local mail log.
 
 The mail log (`MAIL_LOG`, default `instance/mail.log`) lets a fresh install show what it would have sent
-(`/admin/mail`); one JSON object per line, so reading the latest ones needs no parser of our own.
+(`/admin/mail`); one JSON object per line, so reading the latest ones needs no parser of our own. A
+customer's erasure blanks the mails written to them (`forget_recipients`); writers take an exclusive lock
+on the file, so an append never lands in the middle of that rewrite.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import smtplib
 import ssl
@@ -90,9 +93,36 @@ def _append_to_log(mail: Mail) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as log:
+            fcntl.flock(log, fcntl.LOCK_EX)
             log.write(json.dumps(record, ensure_ascii=False) + "\n")
     except OSError as error:
         raise MailError(f"cannot write the mail log: {error}") from error
+
+
+def forget_recipients(addresses: set[str]) -> None:
+    """Blank the logged mails written to these addresses (a customer's erasure): address, subject and
+    text go, the time stays."""
+    path = mail_log_path()
+    if not addresses or not path.is_file():
+        return
+    wanted = {address.lower() for address in addresses}
+    with path.open("r+", encoding="utf-8") as log:
+        fcntl.flock(log, fcntl.LOCK_EX)
+        lines = [_blanked(line, wanted) for line in log]
+        log.seek(0)
+        log.writelines(lines)
+        log.truncate()
+
+
+def _blanked(line: str, addresses: set[str]) -> str:
+    try:
+        record = json.loads(line)
+        to = str(record.get("to") or "").lower()
+    except (ValueError, AttributeError):
+        return line
+    if to not in addresses:
+        return line
+    return json.dumps({"at": record.get("at"), "to": "", "subject": "", "text": ""}) + "\n"
 
 
 def latest_logged(limit: int = 50) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
 """How the outbox hears of changes in the rooms below: staged signals, answered inside the change's own
-transaction, so a notice commits with its cause or not at all; and the outbox's section of the agent's
-ticket page."""
+transaction, so a notice commits with its cause or not at all; the outbox's section of the agent's
+ticket page; and the customers' mails in their export and erasure."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask import render_template
 from markupsafe import Markup
 
 from app.accounts.signals import account_lockout_staged
+from app.customers.signals import customer_erase_staged, personal_data_requested
 from app.extensions import db
 from app.notifications import services
 from app.tickets.signals import (
@@ -42,9 +43,19 @@ def _outbox_section(ticket, **_):
     return [Section(BELOW_SLA, 20, Markup(html))]
 
 
+def _mails_in_the_export(customer_id, *, customer_ids, **_):
+    return services.personal_data(customer_ids)
+
+
+def _erase_from_outbox(customer_id, *, customer_ids, **_):
+    services.erase_personal_data(customer_ids)
+
+
 def connect() -> None:
     ticket_open_staged.connect(_confirm_receipt)
     public_reply_staged.connect(_pass_on_reply)
     sla_breach_staged.connect(_tell_supervisors_of_breach)
     ticket_sections_requested.connect(_outbox_section)
     account_lockout_staged.connect(_warn_owner_of_lockout)
+    personal_data_requested.connect(_mails_in_the_export)
+    customer_erase_staged.connect(_erase_from_outbox)

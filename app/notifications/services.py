@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app, render_template
-from sqlalchemy import event, select, update
+from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.orm import Session
 
 from app import sanitize
@@ -74,6 +74,7 @@ SWEEP_GRACE = timedelta(minutes=2)
 LIVE_WINDOW = timedelta(hours=1)
 REPLY_TEXT_MAX = 20_000
 _SESSION_KEY = "notifications_to_enqueue"
+_ADDRESSES_TO_FORGET = "mail_log_addresses_to_forget"
 
 
 # -- writing ----------------------------------------------------------------------------------------
@@ -389,3 +390,75 @@ __all__ = [
     "notify",
     "sweep_outbox",
 ]
+
+
+# -- customers' personal data ------------------------------------------------------------------------
+
+
+def _about_customers(customer_ids: list[int]):
+    """The customers' own mails: written to them, or about their cases to no agent."""
+    tickets = select(Ticket.id).where(Ticket.customer_id.in_(customer_ids))
+    return or_(
+        Notification.customer_id.in_(customer_ids),
+        and_(Notification.ticket_id.in_(tickets), Notification.agent_id.is_(None)),
+    )
+
+
+def personal_data(customer_ids: list[int]) -> dict[str, Any]:
+    """The mails written to the customers, for their export: to which address, what kind, when, with the
+    reply text they carried."""
+    rows = db.session.scalars(
+        select(Notification)
+        .where(_about_customers(customer_ids))
+        .order_by(Notification.created_at, Notification.id)
+    )
+    return {
+        "mails": [
+            {
+                "kind": row.kind,
+                "to": row.recipient,
+                "language": row.language,
+                "status": row.status,
+                "written_at": row.created_at.isoformat(),
+                "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+                "reply": (row.context or {}).get("reply"),
+            }
+            for row in rows
+        ]
+    }
+
+
+def erase_personal_data(customer_ids: list[int]) -> None:
+    """In the erasure's transaction: the customers' mails lose their addresses and texts, and those not
+    sent yet never will be."""
+    about_them = _about_customers(customer_ids)
+    addresses = set(db.session.scalars(select(Notification.recipient).where(about_them).distinct()))
+    db.session.info.setdefault(_ADDRESSES_TO_FORGET, set()).update(addresses - {""})
+    pending = Notification.status == NotificationStatus.PENDING
+    blank = {"recipient": "", "context": {}}
+    db.session.execute(
+        update(Notification)
+        .where(about_them, ~pending)
+        # A delivery error may quote the address.
+        .values(**blank, last_error=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    db.session.execute(
+        update(Notification)
+        .where(about_them, pending)
+        .values(**blank, status=NotificationStatus.FAILED, last_error="The recipient's data was erased.")
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_in_mail_log(session: Session) -> None:
+    # The mail log is a file: it can only follow the erasure once the erasure is sure to stay.
+    if addresses := session.info.pop(_ADDRESSES_TO_FORGET, None):
+        mail.forget_recipients(addresses)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _remember_nothing_rolled_back(session: Session, previous_transaction: Any) -> None:
+    if not previous_transaction.nested:
+        session.info.pop(_ADDRESSES_TO_FORGET, None)

@@ -1,7 +1,7 @@
 """How the customers' side hears of the rooms below it: a solved ticket gets its survey (staged, in
 the solving transaction), mails get the links to the customers' pages (minted at delivery), the
-customer's timeline gets survey answers, and the agent's ticket page gets the web form's answers and
-the survey."""
+customer's timeline gets survey answers, the agent's ticket page gets the web form's answers and
+the survey, and a customer's export and erasure cover the form's answers, the links and the surveys."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from flask import render_template
 from markupsafe import Markup
 from sqlalchemy import select
 
-from app.customers.signals import timeline_requested
+from app.customers.signals import customer_erase_staged, personal_data_requested, timeline_requested
 from app.extensions import db
 from app.notifications.signals import mail_values_requested
 from app.portal import links
@@ -62,8 +62,19 @@ def _sections_of_ticket_page(ticket, **_):
     return sections
 
 
+def _portal_in_the_export(customer_id, *, customer_ids, **_):
+    return {**portal.personal_data(customer_ids), **surveys.personal_data(customer_ids)}
+
+
+def _erase_from_portal(customer_id, *, customer_ids, **_):
+    portal.erase_personal_data(customer_ids)
+    surveys.erase_personal_data(customer_ids)
+
+
 def connect() -> None:
     ticket_solve_staged.connect(_survey_for_solved_ticket)
     mail_values_requested.connect(_links_in_mail)
     timeline_requested.connect(_surveys_on_the_timeline)
     ticket_sections_requested.connect(_sections_of_ticket_page)
+    personal_data_requested.connect(_portal_in_the_export)
+    customer_erase_staged.connect(_erase_from_portal)

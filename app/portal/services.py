@@ -24,10 +24,11 @@ import secrets
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import bulk, sanitize
@@ -369,3 +370,46 @@ def send_tracking_links(email: str) -> None:
         "tracking_links", customer=customer, recipient=address, context={"ticket_ids": ticket_ids}
     )
     db.session.commit()
+
+
+# -- customers' personal data ------------------------------------------------------------------------
+
+
+def personal_data(customer_ids: list[int]) -> dict[str, Any]:
+    """The web form's answers on the customers' cases, for their export (tracking links are stored
+    hashed and are nobody's data)."""
+    rows = db.session.execute(
+        select(WebSubmission, Ticket.reference)
+        .join(Ticket, Ticket.id == WebSubmission.ticket_id)
+        .where(Ticket.customer_id.in_(customer_ids))
+        .order_by(WebSubmission.created_at, WebSubmission.id)
+    )
+    return {
+        "web_submissions": [
+            {
+                "ticket": reference,
+                "submitted_at": submission.created_at.isoformat(),
+                "order_number": submission.order_number,
+                "expected_satisfaction": submission.expected_satisfaction,
+                "language": submission.language,
+            }
+            for submission, reference in rows
+        ]
+    }
+
+
+def erase_personal_data(customer_ids: list[int]) -> None:
+    """In the erasure's transaction: the form's answers that name something of the person go (the
+    expected satisfaction, a KPI's input, stays), and their tracking links stop working."""
+    tickets = select(Ticket.id).where(Ticket.customer_id.in_(customer_ids)).scalar_subquery()
+    db.session.execute(
+        update(WebSubmission)
+        .where(WebSubmission.ticket_id.in_(tickets))
+        .values(order_number=None, remote_address_hash=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    db.session.execute(
+        delete(TrackingToken)
+        .where(TrackingToken.ticket_id.in_(tickets))
+        .execution_options(synchronize_session="fetch")
+    )

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from app.customers.signals import customers_merged, timeline_requested
+from app.customers.signals import (
+    customer_erase_staged,
+    customers_merged,
+    personal_data_requested,
+    timeline_requested,
+)
 from app.queue import enqueue
 from app.tickets import services
+from app.tickets.services import privacy
 
 
 def _tickets_on_the_timeline(customer_id, *, before=None, limit=50, customer_ids=None, **_):
@@ -17,6 +23,16 @@ def _tickets_follow_merged_customer(target, *, source_id, target_id, **_):
     enqueue("app.tickets.jobs.move_customer_tickets", source_id, target_id)
 
 
+def _tickets_in_the_export(customer_id, *, customer_ids, **_):
+    return privacy.personal_data(customer_ids)
+
+
+def _erase_from_tickets(customer_id, *, customer_ids, **_):
+    privacy.erase_personal_data(customer_ids)
+
+
 def connect() -> None:
     timeline_requested.connect(_tickets_on_the_timeline)
     customers_merged.connect(_tickets_follow_merged_customer)
+    personal_data_requested.connect(_tickets_in_the_export)
+    customer_erase_staged.connect(_erase_from_tickets)

@@ -24,6 +24,9 @@ URL = "/api/v1/customers"
         ("get", f"{URL}/fields"),
         ("post", f"{URL}/imports"),
         ("get", f"{URL}/imports/1"),
+        ("post", f"{URL}/1/export"),
+        ("post", f"{URL}/1/erase"),
+        ("get", f"{URL}/1/accesses"),
     ],
 )
 def test_every_endpoint_needs_a_signed_in_caller(client, method, path):

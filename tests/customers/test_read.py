@@ -91,11 +91,21 @@ def test_search_can_sort_by_name(as_agent, people):
     assert [c["name"] for c in response.json] == ["Jane Doe", "John Smith", "Zoë Ng"]
 
 
-def test_search_leaves_deleted_customers_out_unless_asked(as_agent, people):
+def test_search_leaves_deleted_customers_out_unless_a_supervisor_asks(as_supervisor, people):
     services.delete_customer(people["john"].id, actor=None)
 
-    assert _names(as_agent.get(URL)) == ["Jane Doe", "Zoë Ng"]
-    assert "John Smith" in _names(as_agent.get(URL, query_string={"include_deleted": "true"}))
+    assert _names(as_supervisor.get(URL)) == ["Jane Doe", "Zoë Ng"]
+    assert "John Smith" in _names(as_supervisor.get(URL, query_string={"include_deleted": "true"}))
+
+
+def test_an_agent_asking_for_deleted_customers_is_refused(as_agent, people):
+    services.delete_customer(people["john"].id, actor=None)
+
+    response = as_agent.get(URL, query_string={"include_deleted": "true", "q": "John"})
+
+    assert response.status_code == 403
+    assert "include_deleted" in response.json["errors"]
+    assert "John Smith" not in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

@@ -108,13 +108,16 @@ def test_patch_rejects_unknown_fields_and_computed_ones(as_agent):
         assert response.status_code == 422, payload
 
 
-def test_delete_is_soft_and_hides_the_customer(as_supervisor, supervisor):
+def test_delete_is_soft_and_hides_the_customer_from_agents(as_supervisor, as_agent, supervisor):
     customer = CustomerFactory(emails=["jane@example.com"])
 
     response = as_supervisor.delete(f"{URL}/{customer.id}")
 
     assert response.status_code == 204
-    assert as_supervisor.get(f"{URL}/{customer.id}").status_code == 404
+    assert as_agent.get(f"{URL}/{customer.id}").status_code == 404
+    assert as_agent.get(f"{URL}/{customer.id}/timeline").status_code == 404
+    seen_by_supervisor = as_supervisor.get(f"{URL}/{customer.id}")
+    assert seen_by_supervisor.status_code == 200 and seen_by_supervisor.json["deleted_at"]
     assert as_supervisor.patch(f"{URL}/{customer.id}", json={"name": "X"}).status_code == 404
     db.session.expire_all()
     assert customer.deleted_at is not None

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Select, and_, bindparam, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.accounts.access import Permission, has_permission
 from app.customers.contacts import normalize_email, normalize_phone, phone_or_none
 from app.customers.models import (
     CURRENCY,
@@ -38,7 +39,7 @@ from app.customers.models import (
 )
 from app.customers.services.fields import clean_custom_fields, definitions_by_key
 from app.dbtypes import utcnow
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.i18n import LANGUAGES, normalize_language, valid_timezone
 from app.records import get_or_404
@@ -101,10 +102,16 @@ def record_event(customer: Customer, kind: str, data: dict[str, Any], actor: Age
 # -- reading -----------------------------------------------------------------------------------------
 
 
-def get_customer(customer_id: int) -> Customer:
-    """A live customer by id; deleted ones are 404 too (merged ones say where they went)."""
+def sees_deleted(viewer: Agent | None) -> bool:
+    """Whether `viewer` may see soft-deleted customers (supervisors and admins); agents never do."""
+    return has_permission(viewer, Permission.CUSTOMERS_READ_DELETED)
+
+
+def get_customer(customer_id: int, *, viewer: Agent | None = None) -> Customer:
+    """A live customer by id; deleted ones are 404 too (merged ones say where they went), except to a
+    `viewer` who may see deleted customers."""
     customer = get_or_404(Customer, customer_id)
-    if customer.deleted_at is not None:
+    if customer.deleted_at is not None and (customer.merged_into_id is not None or not sees_deleted(viewer)):
         if customer.merged_into_id is not None:
             raise CustomerMerged(customer_id, customer.merged_into_id)
         raise NotFound(f"Customer {customer_id} not found.")
@@ -121,12 +128,19 @@ def search_customers(
     tag: str | None = None,
     include_deleted: bool = False,
     sort: str = "newest",
+    viewer: Agent | None = None,
 ) -> Select:
     """Customers matching every given criterion (case-insensitive), newest first or by name.
 
     `q` matches a name, an e-mail, a phone or an organization name. Phones match exactly when the text
-    parses as a number, and by their digits otherwise (`555-01` finds `+12015550123`).
+    parses as a number, and by their digits otherwise (`555-01` finds `+12015550123`). Deleted customers
+    are left out unless `include_deleted`, which only a `viewer` who may see them can ask for (403).
     """
+    if include_deleted and not sees_deleted(viewer):
+        raise Forbidden(
+            "Only supervisors and admins see deleted customers.",
+            {"include_deleted": ["Only supervisors and admins see deleted customers."]},
+        )
     q, name, email, phone, organization, tag = map(_searchable, (q, name, email, phone, organization, tag))
     query = select(Customer)
     if not include_deleted:

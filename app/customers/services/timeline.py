@@ -8,7 +8,7 @@ English, so each sentence is written once.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -20,17 +20,23 @@ from app.customers.signals import timeline_requested
 from app.errors import Invalid
 from app.extensions import db
 
+if TYPE_CHECKING:
+    from app.accounts.models import Agent
+
 SOURCE = "customers"
 
 
-def customer_timeline(customer_id: int, *, before: datetime | None = None, limit: int = 50) -> dict[str, Any]:
+def customer_timeline(
+    customer_id: int, *, before: datetime | None = None, limit: int = 50, viewer: Agent | None = None
+) -> dict[str, Any]:
     """Up to `limit` entries older than `before`, newest first, and `next_before` for the next page.
+    A deleted customer's timeline is shown only to a `viewer` who may see deleted customers.
 
     Entries come from the profile's events (including those of customers merged into it) and from every
     receiver of `timeline_requested` (see `app.customers.signals` for the contract).
     """
     before = _utc(before)
-    customer = get_customer(customer_id)
+    customer = get_customer(customer_id, viewer=viewer)
     ids = [
         customer.id,
         *db.session.scalars(select(Customer.id).where(Customer.merged_into_id == customer.id)),
@@ -132,6 +138,10 @@ def event_text(event: CustomerEvent) -> Any:
         return _l("Profile updated: %(fields)s", fields=", ".join(data))
     if event.kind == "deleted":
         return _l("Profile deleted")
+    if event.kind == "exported":
+        return _l("Personal data exported")
+    if event.kind == "erased":
+        return _l("Personal data erased on request")
     if event.kind == "merged":
         return _l("Customer %(source)s merged into this profile", source=data.get("source_id"))
     if event.kind == "merged_into":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.accounts.access import Permission, current_agent, requires
 from app.customers import schemas, services
+from app.customers.privacy import services as privacy
 from app.extensions import ApiBlueprint
 from app.pagination import SelectPage
 
@@ -31,8 +32,9 @@ blueprints = (bp, fields_bp, imports_bp)
 @bp.paginate(SelectPage)
 def list_customers(query):
     """Search customers by name, e-mail, phone, organization or tag (all case-insensitive); newest first
-    unless `sort=name`. Deleted customers only with `include_deleted=true`."""
-    return services.search_customers(**query)
+    unless `sort=name`. Deleted customers only with `include_deleted=true`, which only supervisors and
+    admins may ask for (403 for agents)."""
+    return services.search_customers(**query, viewer=current_agent())
 
 
 @bp.post("")
@@ -59,9 +61,14 @@ def lookup_customer(query):
 @bp.get("/<int:customer_id>")
 @requires(Permission.CUSTOMERS_READ)
 @bp.response(200, schemas.CustomerSchema)
-@bp.alt_response(404, description="Missing or deleted; for a merged customer the message names the survivor.")
+@bp.alt_response(
+    404,
+    description="Missing, or deleted (to agents; supervisors and admins see deleted customers); "
+    "for a merged customer the message names the survivor.",
+)
 def get_customer(customer_id):
-    return services.get_customer(customer_id)
+    """One customer's profile. The reading is recorded in the customer's access log."""
+    return privacy.open_profile(customer_id, viewer=current_agent())
 
 
 @bp.patch("/<int:customer_id>")
@@ -102,8 +109,9 @@ def merge_customer(data, customer_id):
 @bp.arguments(schemas.TimelineQuerySchema, location="query")
 @bp.response(200, schemas.TimelineSchema)
 def customer_timeline(query, customer_id):
-    """Everything that happened with this customer, newest first; follow `next_before` for older entries."""
-    return services.customer_timeline(customer_id, **query)
+    """Everything that happened with this customer, newest first; follow `next_before` for older entries.
+    The reading is recorded in the customer's access log."""
+    return privacy.open_timeline(customer_id, **query, viewer=current_agent())
 
 
 @bp.get("/<int:customer_id>/duplicates")

@@ -8,6 +8,8 @@ from flask_babel import gettext as _
 from app.accounts.access import Permission, current_agent, requires
 from app.customers import services
 from app.customers.forms import CustomerForm, CustomerSearchForm
+from app.customers.privacy import services as privacy
+from app.customers.privacy.models import AccessChannel
 from app.errors import AppError
 from app.extensions import db
 from app.pagination import page_number
@@ -22,27 +24,36 @@ PAGE_SIZE = 25
 @requires(Permission.CUSTOMERS_READ)
 def index():
     form = CustomerSearchForm(request.args)
-    q = form.q.data if form.validate() else None
+    valid = form.validate()
+    q = form.q.data if valid else None
+    include_deleted = bool(valid and form.include_deleted.data)
     page = db.paginate(
-        services.search_customers(q=q),
+        services.search_customers(q=q, include_deleted=include_deleted, viewer=current_agent()),
         page=page_number(request.args),
         per_page=PAGE_SIZE,
         error_out=False,
     )
-    return render_template("customers/index.html", form=form, q=q or "", page=page)
+    return render_template(
+        "customers/index.html", form=form, q=q or "", include_deleted=include_deleted, page=page
+    )
 
 
 @bp.get("/customers/<int:customer_id>")
 @requires(Permission.CUSTOMERS_READ)
 def profile(customer_id):
+    viewer = current_agent()
     try:
-        customer = services.get_customer(customer_id)
+        customer = privacy.open_profile(customer_id, viewer=viewer, via=AccessChannel.PAGE)
     except services.CustomerMerged as merged:
         flash(_("That customer was merged into this one."), "info")
         return redirect(url_for("customers_pages.profile", customer_id=merged.target_id))
-    timeline = services.customer_timeline(customer_id)
+    timeline = services.customer_timeline(customer_id, viewer=viewer)
     labels = {d.key: d.label for d in services.list_field_definitions()}
-    return render_template("customers/profile.html", customer=customer, timeline=timeline, labels=labels)
+    # Only a deleted profile can have been erased: live ones spare the query.
+    erased_at = privacy.erased_at(customer.id) if customer.deleted_at is not None else None
+    return render_template(
+        "customers/profile.html", customer=customer, timeline=timeline, labels=labels, erased_at=erased_at
+    )
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])

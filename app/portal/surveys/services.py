@@ -231,3 +231,39 @@ def _timeline_entry(survey: Survey, reference: str) -> dict[str, Any]:
         },
         "ref": {"type": "ticket", "id": survey.ticket_id},
     }
+
+
+# -- customers' personal data ------------------------------------------------------------------------
+
+
+def personal_data(customer_ids: list[int]) -> dict[str, Any]:
+    """The customers' surveys and their answers, for their export."""
+    rows = db.session.execute(
+        select(Survey, Ticket.reference)
+        .join(Ticket, Ticket.id == Survey.ticket_id)
+        .where(Survey.customer_id.in_(customer_ids))
+        .order_by(Survey.created_at, Survey.id)
+    )
+    return {
+        "surveys": [
+            {
+                "ticket": reference,
+                "sent_at": survey.sent_at.isoformat() if survey.sent_at else None,
+                "answered_at": survey.answered_at.isoformat() if survey.answered_at else None,
+                **{scale: getattr(survey, scale) for scale in SCALES},
+                "comment": survey.comment,
+            }
+            for survey, reference in rows
+        ]
+    }
+
+
+def erase_personal_data(customer_ids: list[int]) -> None:
+    """In the erasure's transaction: the free-text comments go, the scores (KPIs' inputs) stay, and an
+    unanswered survey's link stops working."""
+    db.session.execute(
+        update(Survey)
+        .where(Survey.customer_id.in_(customer_ids))
+        .values(comment="", token_hash=None)
+        .execution_options(synchronize_session="fetch")
+    )

@@ -16,6 +16,9 @@ An upload is untrusted in every part, so none of it is believed:
   files again. (A crash between rename and commit can leave an orphan file, never a dangling row.)
 - **Limits**: `ATTACHMENT_MAX_BYTES` per file, `ATTACHMENT_MAX_FILES_PER_UPLOAD` per request and
   `ATTACHMENTS_MAX_PER_TICKET` in all; the app-wide `MAX_CONTENT_LENGTH` caps the request before that.
+- **Erasure**: erasing a customer's data (`erase_files`) blanks the names and hashes of their files
+  and removes the files once the erasure commits; the rows stay (their sizes, types and times say
+  nothing about anyone), and asking for such a file answers 404.
 - **Serving**: the views send files as attachments with `X-Content-Type-Options: nosniff` and a
   sandboxing CSP; nothing here is ever rendered inline.
 
@@ -40,7 +43,8 @@ from typing import IO, TYPE_CHECKING, Protocol
 
 import puremagic
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from app.errors import Invalid, NotFound
 from app.extensions import db
@@ -58,6 +62,9 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_PER_TICKET = 20
 DEFAULT_MAX_FILES_PER_UPLOAD = 10
 FILENAME_MAX = 200
+ERASED_FILENAME = "erased"
+ERASED_HASH = ""
+_FILES_TO_REMOVE = "attachment_files_to_remove"
 FALLBACK_NAME = "attachment"
 
 # Content type -> the extensions a file of that type may have; the first is appended when a name's
@@ -308,6 +315,8 @@ def get_attachment(ticket_id: int, attachment_id: int) -> Attachment:
 
 def open_attachment(attachment: Attachment) -> Path:
     """The stored file of an attachment, to be sent as a download (never inline)."""
+    if attachment.sha256 == ERASED_HASH:
+        raise NotFound("The file of this attachment was erased on the customer's request.")
     # The name comes from our own database, but a path is built from it: trust nothing but hex.
     if not _STORAGE_NAME.match(attachment.storage_name or ""):
         current_app.logger.error("Attachment %s has a malformed storage name.", attachment.id)
@@ -317,6 +326,36 @@ def open_attachment(attachment: Attachment) -> Path:
         current_app.logger.error("The file of attachment %s is missing: %s", attachment.id, path)
         raise NotFound("The file of this attachment is missing.")
     return path
+
+
+def erase_files(attachment_ids: list[int]) -> None:
+    """Blank the names and hashes of these attachments in the caller's transaction; their files are
+    removed when it commits (a rollback keeps them, and the rows still point at them)."""
+    if not attachment_ids:
+        return
+    for attachment in db.session.scalars(select(Attachment).where(Attachment.id.in_(attachment_ids))):
+        attachment.filename = ERASED_FILENAME
+        # A file's hash tells whoever holds a copy of the file that it was here.
+        attachment.sha256 = ERASED_HASH
+        db.session.info.setdefault(_FILES_TO_REMOVE, []).append(attachment.storage_name)
+
+
+@event.listens_for(Session, "after_commit")
+def _remove_erased_files(session: Session) -> None:
+    names = session.info.pop(_FILES_TO_REMOVE, None)
+    if not names:
+        return
+    directory = attachments_dir()
+    for name in names:
+        if _STORAGE_NAME.match(name or ""):
+            with contextlib.suppress(FileNotFoundError):
+                (directory / name).unlink()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _keep_files_rolled_back(session: Session, previous_transaction) -> None:
+    if not previous_transaction.nested:
+        session.info.pop(_FILES_TO_REMOVE, None)
 
 
 # -- loading -----------------------------------------------------------------------------------------

@@ -170,7 +170,8 @@ class Comment(db.Model):
 class TicketEvent(db.Model):
     """One line of the audit trail: who changed what, when, from which value to which.
 
-    Append-only: services only ever insert, and the database refuses UPDATE and DELETE (triggers below).
+    Append-only: services only ever insert, and the database refuses UPDATE and DELETE (triggers below),
+    except blanking an event's values when a customer's data is erased.
     """
 
     __tablename__ = "ticket_events"
@@ -191,11 +192,22 @@ class TicketEvent(db.Model):
     ticket: Mapped[Ticket] = relationship()
 
 
+# The one change allowed to a recorded event: blanking both of its values, and nothing else, which is
+# how a customer's erasure removes the texts they typed (a subject, a root cause) from the trail. Who
+# did what and when stays; a forged or deleted event is refused.
 _APPEND_ONLY = {
     "postgresql": [
         """
         CREATE OR REPLACE FUNCTION ticket_events_append_only() RETURNS trigger AS $$
-        BEGIN RAISE EXCEPTION 'ticket_events is append-only'; END; $$ LANGUAGE plpgsql
+        BEGIN
+            IF TG_OP = 'UPDATE' AND NEW.old_value IS NULL AND NEW.new_value IS NULL
+               AND (NEW.id, NEW.ticket_id, NEW.at, NEW.actor_id, NEW.actor_kind, NEW.kind, NEW.field)
+                   IS NOT DISTINCT FROM
+                   (OLD.id, OLD.ticket_id, OLD.at, OLD.actor_id, OLD.actor_kind, OLD.kind, OLD.field) THEN
+                RETURN NEW;
+            END IF;
+            RAISE EXCEPTION 'ticket_events is append-only';
+        END; $$ LANGUAGE plpgsql
         """,
         """
         CREATE TRIGGER ticket_events_append_only BEFORE UPDATE OR DELETE ON ticket_events
@@ -205,6 +217,12 @@ _APPEND_ONLY = {
     "sqlite": [
         """
         CREATE TRIGGER ticket_events_no_update BEFORE UPDATE ON ticket_events
+        WHEN NOT (
+            NEW.old_value IS NULL AND NEW.new_value IS NULL
+            AND NEW.id IS OLD.id AND NEW.ticket_id IS OLD.ticket_id AND NEW.at IS OLD.at
+            AND NEW.actor_id IS OLD.actor_id AND NEW.actor_kind IS OLD.actor_kind
+            AND NEW.kind IS OLD.kind AND NEW.field IS OLD.field
+        )
         BEGIN SELECT RAISE(ABORT, 'ticket_events is append-only'); END
         """,
         """

@@ -40,6 +40,7 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import DDL, ColumnElement, event, false, func, literal_column, or_, select, true, union
+from sqlalchemy import text as sql
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import column, table
 
@@ -393,3 +394,16 @@ def websearch_to_fts5(q: str) -> list[Fts5Clause]:
             # CJK words become phrases of their characters, as the index holds them (see `search_text`).
             (current.excluded if negated else current.required).append(_fts5_string(search_text(text)))
     return [clause for clause in clauses if clause.required or clause.excluded]
+
+
+def forget_replaced_text() -> None:
+    """Drop what the index still holds of text that was overwritten (a customer's erasure).
+
+    PostgreSQL's expression indexes follow the rows. An FTS5 table keeps a replaced document's words in
+    its old segments until they are merged; `optimize` merges them all now, so no word of an erased text
+    stays readable in `*_data`. It rewrites the index, which embedded mode's sizes allow for a rare erasure.
+    """
+    if db.session.get_bind().dialect.name != "sqlite":
+        return
+    for name in (TICKETS_FTS, COMMENTS_FTS):
+        db.session.execute(sql(f"INSERT INTO {name}({name}) VALUES('optimize')"))

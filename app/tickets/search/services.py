@@ -317,3 +317,9 @@ def view_tickets(view_id: str, *, actor: Agent) -> Select:
     else:
         filters = _own_view(view_id, actor).filters or {}
     return search_tickets(filters, actor=actor)
+
+
+def forget_replaced_text() -> None:
+    """After text of tickets or comments was overwritten in this transaction (a customer's erasure), leave
+    no word of it in the full-text index (see `index.forget_replaced_text`)."""
+    search_index.forget_replaced_text()
