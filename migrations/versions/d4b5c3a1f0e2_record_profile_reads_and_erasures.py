@@ -1,7 +1,7 @@
 """record who opens a profile, and let a customer's data be erased
 
 Revision ID: d4b5c3a1f0e2
-Revises: ba7633fdceae
+Revises: c3a1f0e2d4b5
 Create Date: 2026-12-07 13:40:00.000000
 
 `customer_accesses` is the access log (who opened which profile, when, how). The audit trail's triggers
@@ -16,7 +16,7 @@ import app.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'd4b5c3a1f0e2'
-down_revision = 'ba7633fdceae'
+down_revision = 'c3a1f0e2d4b5'
 branch_labels = None
 depends_on = None
 
