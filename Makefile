@@ -32,7 +32,7 @@ test: install assets catalogs browser
 # See tests/test_api_fuzz.py.
 FUZZ_EXAMPLES ?= 100
 FUZZ_ROLES ?= agent,supervisor
-FUZZ_STATEFUL_SCENARIOS ?= 200
+FUZZ_STATEFUL_SCENARIOS ?= 50
 
 fuzz: install catalogs
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_ROLES=$(FUZZ_ROLES) FUZZ_STATEFUL_SCENARIOS=$(FUZZ_STATEFUL_SCENARIOS) \

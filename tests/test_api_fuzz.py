@@ -126,6 +126,7 @@ def fuzzed_app(request):
 class FuzzingAccount:
     """Whose token the calls carry: the `fuzzing` fixture sets it for each backend and role in turn."""
 
+    role = ""
     token = ""
 
 
@@ -133,7 +134,7 @@ class FuzzingAccount:
 def fuzzing(request, fuzzed_app) -> dict:
     """What a call needs to reach the seeded app (its test client) as one fuzzing account."""
     app, tokens = fuzzed_app
-    FuzzingAccount.token = tokens[request.param]
+    FuzzingAccount.role, FuzzingAccount.token = request.param, tokens[request.param]
     return {"session": app.test_client()}
 
 
@@ -171,11 +172,18 @@ def test_every_operation_answers_as_documented(case, fuzzing):
     case.validate_response(response)
 
 
-def test_sequences_of_calls_answer_as_documented(fuzzing):
+def test_sequences_of_calls_answer_as_documented(fuzzed_app, fuzzing):
     if not FUZZ_STATEFUL_SCENARIOS:
         pytest.skip("the stateful phase runs in `make fuzz` (FUZZ_STATEFUL_SCENARIOS)")
+    app, tokens = fuzzed_app
 
     class Workflow(schema.as_state_machine()):
+        def setup(self):
+            # Every scenario starts from the seeded data: hypothesis replays a scenario to shrink it, and
+            # one that met rows an earlier scenario deleted would draw differently the second time.
+            tokens.update(_seed(app))
+            FuzzingAccount.token = tokens[FuzzingAccount.role]
+
         def get_call_kwargs(self, case):
             return fuzzing
 
