@@ -28,10 +28,8 @@ def export_file(document: dict, customer_id: int) -> Response:
     return Response(
         json.dumps(document, ensure_ascii=False, indent=2),
         mimetype="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="customer-{customer_id}-{day}.json"',
-            "Cache-Control": "no-store",
-        },
+        # `no-store` comes with every answer (app/security_headers.py).
+        headers={"Content-Disposition": f'attachment; filename="customer-{customer_id}-{day}.json"'},
     )
 
 

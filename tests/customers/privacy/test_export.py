@@ -42,6 +42,8 @@ def test_the_export_is_a_json_file_to_download(story, as_supervisor):
     assert response.mimetype == "application/json"
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment;") and f"customer-{story.customer_id}-" in disposition
+    # Personal data stays out of every cache on the way.
+    assert response.headers["Cache-Control"] == "no-store"
     assert document["format"] == "switchboard.customer-export/1"
 
 
