@@ -114,6 +114,10 @@ DEFAULTS: dict[str, Any] = {
     "SIGN_IN_LOCKOUT_ATTEMPTS": 10,
     "SIGN_IN_LOCKOUT_WINDOW_SECONDS": 15 * 60,
     "SIGN_IN_LOCKOUT_SECONDS": 15 * 60,
+    # When the database cannot be reached (a restart, a failover): the seconds a 503 asks clients to
+    # wait before sending again, and how long opening a PostgreSQL connection may take before giving up.
+    "DATABASE_RETRY_AFTER_SECONDS": 3,
+    "DATABASE_CONNECT_TIMEOUT_SECONDS": 5,
     # Jobs run on a worker; tests switch this off to run them inline.
     "RQ_ASYNC": True,
     "RATELIMIT_HEADERS_ENABLED": True,

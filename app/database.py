@@ -16,6 +16,18 @@ IDLE_SECONDS_BEFORE_PING = 1.0
 _GIVEN_BACK_AT = "switchboard_given_back_at"
 
 
+def configure(app: Flask) -> None:
+    """Engine settings the URL decides (before Flask-SQLAlchemy makes the engine): a PostgreSQL server
+    that does not answer (a host down, packets dropped) fails a connection attempt after
+    `DATABASE_CONNECT_TIMEOUT_SECONDS` instead of holding the request until the operating system gives up."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = {"connect_timeout": app.config["DATABASE_CONNECT_TIMEOUT_SECONDS"]}
+    options["connect_args"] = {**connect_args, **options.get("connect_args", {})}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
 def init_app(app: Flask) -> None:
     with app.app_context():
         for engine in db.engines.values():

@@ -7,12 +7,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
-from sqlalchemy.exc import DataError, IntegrityError
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import force_locale
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 from app.extensions import db
 from app.forms import flat_messages
+from app.i18n import visitor_language
 
 
 class AppError(Exception):
@@ -116,12 +126,65 @@ def handle_data_error(error: DataError):
 
 
 def handle_unexpected(error: Exception):
-    db.session.rollback()
+    _discard_session()
     if not isinstance(error, HTTPException):
-        from flask import current_app
-
         current_app.logger.exception("Unhandled error", exc_info=error)
     return error_response(500, InternalServerError.description)
+
+
+# SQLSTATE classes of failures that pass: connection exceptions, operator intervention (a shutdown or
+# restart), transaction rollback (serialization, deadlock); and too many connections. Anything else a
+# driver calls "operational" (a full disk, SQLite's "no such table") is a defect: a 500.
+_PASSING_SQLSTATE_CLASSES = frozenset({"08", "57", "40"})
+_TOO_MANY_CONNECTIONS = "53300"
+DATABASE_UNAVAILABLE = "The database cannot be reached just now. Send the request again in a few seconds."
+
+
+def database_unavailable(error: Exception) -> bool:
+    """Whether `error` says the database is away for a moment (restarted, unreachable, its connections
+    cut, out of connections, or locked on SQLite) rather than that the request or the code is wrong."""
+    if isinstance(error, (DisconnectionError, PoolTimeout)):
+        return True
+    if not isinstance(error, (OperationalError, InterfaceError)):
+        return False
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    original = getattr(error, "orig", None)
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate[:2] in _PASSING_SQLSTATE_CLASSES or sqlstate == _TOO_MANY_CONNECTIONS
+    if type(original).__module__.startswith("sqlite3"):
+        text = str(original).lower()
+        return "locked" in text or "busy" in text
+    # psycopg's failures to connect, or to use a connection the server closed, carry no SQLSTATE.
+    return isinstance(error, InterfaceError) or type(original).__module__.startswith("psycopg")
+
+
+def handle_database_error(error: OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
+    """503 with `Retry-After` when the database is away for a moment (a restart, a failover, connections
+    cut): the request's transaction died with its connection, so nothing of it was written and the
+    client may send it again; SQLAlchemy has dropped the pool's connections, and the next request
+    opens new ones. Any other database error is a defect: a 500."""
+    if not database_unavailable(error):
+        raise error  # on to Flask's handling of an unexpected error: logged, a 500
+    _discard_session()
+    current_app.logger.warning("Database unavailable (%s): %s", type(error).__name__, error)
+    retry_after = {"Retry-After": str(current_app.config["DATABASE_RETRY_AFTER_SECONDS"])}
+    if wants_json():
+        return jsonify({"code": 503, "message": DATABASE_UNAVAILABLE, "errors": {}}), 503, retry_after
+    # A page of its own: the layout asks the database who is signed in, and so would the language of
+    # a signed-in agent; this one speaks the language the browser asks for.
+    with force_locale(visitor_language()):
+        return render_template("unavailable.html"), 503, retry_after
+
+
+def _discard_session() -> None:
+    """Undo what the failed request left in the session; a connection that died with the error may fail
+    even that, and is dropped by the pool either way."""
+    try:
+        db.session.rollback()
+    except (OperationalError, InterfaceError, DisconnectionError):
+        db.session.close()
 
 
 def init_app(app: Flask) -> None:
@@ -129,5 +192,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(DataError, handle_data_error)
+    for database_error in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout):
+        app.register_error_handler(database_error, handle_database_error)
     if not app.testing:
         app.register_error_handler(Exception, handle_unexpected)

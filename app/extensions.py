@@ -69,10 +69,10 @@ class ViewDocPlugin(BasePlugin):
     def operation_helper(self, path=None, operations=None, **kwargs) -> None:
         rule = kwargs.get("rule")
         view = self.app.view_functions.get(rule.endpoint) if rule is not None else None
-        extra = getattr(view, "api_doc", None)
-        if not extra:
-            return
+        extra = getattr(view, "api_doc", None) or {}
         for operation in (operations or {}).values():
+            # Any operation may meet the database away for a moment (app/errors.py).
+            operation.setdefault("responses", {}).setdefault(503, DATABASE_UNAVAILABLE_RESPONSE)
             responses = operation.setdefault("responses", {})
             for status, response in extra.get("responses", {}).items():
                 if status not in responses and str(status) not in responses:
@@ -149,12 +149,29 @@ def _refusing_empty_changes(view):
     return refuse_empty_changes
 
 
+DATABASE_UNAVAILABLE_RESPONSE = "DatabaseUnavailable"
+
+
 class SwitchboardApi(Api):
     ERROR_SCHEMA = ErrorSchema
 
     def init_app(self, app: Flask, *, spec_kwargs: dict | None = None) -> None:
         super().init_app(app, spec_kwargs={"extra_plugins": [ViewDocPlugin(app)], **(spec_kwargs or {})})
         self.ma_plugin.converter.add_attribute_function(_decimal_as_text)
+        self.spec.components.response(
+            DATABASE_UNAVAILABLE_RESPONSE,
+            {
+                "description": "The database cannot be reached for a moment (a restart, a failover). "
+                "Nothing of the request was written: send it again after `Retry-After` seconds.",
+                "headers": {
+                    "Retry-After": {
+                        "description": "Seconds to wait before sending the request again.",
+                        "schema": {"type": "integer"},
+                    }
+                },
+                "content": {"application/json": {"schema": ErrorSchema}},
+            },
+        )
 
 
 class ApiBlueprint(Blueprint):

@@ -171,8 +171,16 @@ def select_language() -> str:
         return code
     if code := _customer_choice()[0]:
         return code
-    if has_request_context() and (code := _browser_language()):
-        return code
+    return visitor_language()
+
+
+def visitor_language() -> str:
+    """The language the request itself asks for (the switcher's cookie, `Accept-Language`), without
+    asking the database whose request it is: for pages shown when the database cannot answer."""
+    if has_request_context():
+        for code in (normalize_language(request.cookies.get(LANGUAGE_COOKIE)), _browser_language()):
+            if code:
+                return code
     return DEFAULT_LANGUAGE
 
 

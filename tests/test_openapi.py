@@ -33,6 +33,23 @@ def test_error_responses_use_the_envelope_schema(client):
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_every_operation_documents_the_503_of_a_database_away_for_a_moment(client):
+    spec = client.get("/api/v1/openapi.json").json
+
+    answer = spec["components"]["responses"]["DatabaseUnavailable"]
+    assert "Retry-After" in answer["headers"]
+    assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":  # the path's, not an operation
+                continue
+            assert operation["responses"]["503"] == {"$ref": "#/components/responses/DatabaseUnavailable"}, (
+                path,
+                method,
+            )
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_ticket_endpoints_document_their_error_responses(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     one = "/api/v1/tickets/{ticket_id}"
