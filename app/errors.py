@@ -5,6 +5,7 @@ Services raise the `AppError` subclasses below; adapters never build error respo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, jsonify, render_template, request
@@ -160,11 +161,20 @@ def database_unavailable(error: Exception) -> bool:
     return isinstance(error, InterfaceError) or type(original).__module__.startswith("psycopg")
 
 
-def handle_database_error(error: OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
+# The errors a database away for a moment raises (`database_unavailable` tells them from defects).
+DATABASE_ERRORS = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
+
+
+def handle_database_error(error: Exception, page: Callable[[], str] | None = None):
     """503 with `Retry-After` when the database is away for a moment (a restart, a failover, connections
     cut): the request's transaction died with its connection, so nothing of it was written and the
     client may send it again; SQLAlchemy has dropped the pool's connections, and the next request
-    opens new ones. Any other database error is a defect: a 500."""
+    opens new ones. Any other database error is a defect: a 500.
+
+    People get `page()` (default: a page saying to try again) rendered in the language their browser
+    asks for: the layout would ask the database who is signed in, and so would a signed-in agent's
+    language, so such a page must ask it nothing. A blueprint may hand its own (the form as it was sent).
+    """
     if not database_unavailable(error):
         raise error  # on to Flask's handling of an unexpected error: logged, a 500
     _discard_session()
@@ -172,10 +182,12 @@ def handle_database_error(error: OperationalError | InterfaceError | Disconnecti
     retry_after = {"Retry-After": str(current_app.config["DATABASE_RETRY_AFTER_SECONDS"])}
     if wants_json():
         return jsonify({"code": 503, "message": DATABASE_UNAVAILABLE, "errors": {}}), 503, retry_after
-    # A page of its own: the layout asks the database who is signed in, and so would the language of
-    # a signed-in agent; this one speaks the language the browser asks for.
     with force_locale(visitor_language()):
-        return render_template("unavailable.html"), 503, retry_after
+        return (page or _unavailable_page)(), 503, retry_after
+
+
+def _unavailable_page() -> str:
+    return render_template("unavailable.html")
 
 
 def _discard_session() -> None:
@@ -192,7 +204,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(DataError, handle_data_error)
-    for database_error in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout):
+    for database_error in DATABASE_ERRORS:
         app.register_error_handler(database_error, handle_database_error)
     if not app.testing:
         app.register_error_handler(Exception, handle_unexpected)

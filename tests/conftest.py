@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.pool import StaticPool
 
-from app import create_app
+from app import create_app, database
 from app.extensions import db
 from tests import backends
 from tests.factories import AgentFactory, bind_factories
@@ -140,3 +140,11 @@ def as_supervisor(app, supervisor) -> ApiClient:
 @pytest.fixture
 def as_agent(app, agent) -> ApiClient:
     return ApiClient.for_agent(app, agent)
+
+
+@pytest.fixture
+def unchecked_pool(app, monkeypatch):
+    """Pooled connections handed out without the idle check, as within a second of their last use: a
+    connection the server cut is then met by the request that uses it."""
+    monkeypatch.setattr(database, "IDLE_SECONDS_BEFORE_PING", float("inf"))
+    return db.engine

@@ -8,23 +8,20 @@ connection, as a restart does to every connection), and the database made to ref
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import psycopg
 import pytest
 from sqlalchemy import create_engine, event, func, select, text
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app import database
 from app.accounts.models import SignInSession
 from app.customers.models import Customer
 from app.errors import database_unavailable
 from app.extensions import db
 from app.notifications.models import Notification
 from app.tickets.models import Ticket
+from tests.database_faults import assert_retry_later, cut_every_connection, refusing_connections
 from tests.factories import PASSWORD
 from tests.helpers import csrf_token_from, signed_in
 
@@ -36,54 +33,6 @@ NEW_TICKET = {
     "channel": "email",
     "customer": {"name": "Mia Chen", "email": "mia@example.com"},
 }
-
-
-@pytest.fixture
-def unchecked_pool(app, monkeypatch):
-    """Pooled connections handed out without the idle check, as within a second of their last use: a
-    connection the server cut is then met by the request that uses it."""
-    monkeypatch.setattr(database, "IDLE_SECONDS_BEFORE_PING", float("inf"))
-    return db.engine
-
-
-def cut_every_connection() -> int:
-    """What a restart does to the app's connections: the server ends each of them. (From the
-    maintenance database: the app's own may be refusing connections.)"""
-    with _maintenance_connection() as connection:
-        return connection.scalar(
-            text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = :name"),
-            {"name": db.engine.url.database},
-        )
-
-
-@contextmanager
-def refusing_connections() -> Iterator[None]:
-    """The database unreachable: new connections refused, the open ones cut."""
-    name = db.engine.url.database
-    with _maintenance_connection() as connection:
-        connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-    cut_every_connection()
-    try:
-        yield
-    finally:
-        with _maintenance_connection() as connection:
-            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-
-
-@contextmanager
-def _maintenance_connection() -> Iterator[Connection]:
-    engine = create_engine(db.engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            yield connection
-    finally:
-        engine.dispose()
-
-
-def assert_retry_later(response) -> None:
-    assert response.status_code == 503, response.get_data(as_text=True)
-    assert response.headers["Retry-After"] == "3"
-    assert response.headers["Cache-Control"] == "no-store"
 
 
 @postgres_only

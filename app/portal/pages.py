@@ -38,7 +38,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.accounts.access import public
 from app.customers import services as customers
-from app.errors import AppError, Invalid, NotFound
+from app.errors import DATABASE_ERRORS, AppError, Invalid, NotFound, handle_database_error
 from app.extensions import csrf, limiter
 from app.forms import error_summary
 from app.i18n import current_language, use_customer
@@ -182,6 +182,28 @@ def _not_found(error: NotFound):
     ), 404
 
 
+def _database_away(error: Exception):
+    return handle_database_error(error, page=_not_sent_yet)
+
+
+for _database_error in DATABASE_ERRORS:
+    bp.register_error_handler(_database_error, _database_away)
+
+
+def _not_sent_yet() -> str:
+    """A submission the database could not take (a restart): the form again, filled in as it was sent
+    (files must be chosen again) and with the same idempotency key, so that sending it again opens one
+    ticket, even should the first try have been stored after all. Nothing the customer wrote is lost."""
+    if request.method != "POST" or request.endpoint not in SUBMISSIONS:
+        return render_template("unavailable.html")
+    form_class, order, template = SUBMISSIONS[request.endpoint]
+    message = _(
+        "We could not save your message just now, but it is still here: send it again in a few "
+        "seconds (choose your files again if you attached any)."
+    )
+    return render_template(template, form=form_class(), order=order, errors=[("", "", message)])
+
+
 # -- submitting --------------------------------------------------------------------------------------
 
 
@@ -191,7 +213,7 @@ def _not_found(error: NotFound):
 @email_limit
 @csrf_inside_limits
 def new_complaint():
-    return _submission(PortalComplaintForm(), TicketType.COMPLAINT, COMPLAINT_FIELDS, "portal/complaint.html")
+    return _submission(TicketType.COMPLAINT)
 
 
 @bp.route("/support/new", methods=["GET", "POST"])
@@ -200,10 +222,19 @@ def new_complaint():
 @email_limit
 @csrf_inside_limits
 def new_request():
-    return _submission(PortalRequestForm(), None, REQUEST_FIELDS, "portal/request.html")
+    return _submission(None)
 
 
-def _submission(form, ticket_type: str | None, order: tuple[str, ...], template: str):
+SUBMISSIONS = {
+    "portal.new_complaint": (PortalComplaintForm, COMPLAINT_FIELDS, "portal/complaint.html"),
+    "portal.new_request": (PortalRequestForm, REQUEST_FIELDS, "portal/request.html"),
+}
+
+
+def _submission(ticket_type: str | None):
+    """A submission form's GET and POST; `ticket_type` None lets the customer choose it."""
+    form_class, order, template = SUBMISSIONS[request.endpoint]
+    form = form_class()
     if request.method == "GET":
         form.idempotency_key.data = portal.new_idempotency_key()
     elif form.validate_on_submit():
