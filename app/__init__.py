@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config, database, errors, i18n, inputs, process_cache, queue, security_headers
-from app.extensions import api, csrf, db, limiter, login_manager, migrate, socketio
+from app.extensions import api, csrf, db, init_limiter, login_manager, migrate, socketio
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -29,7 +29,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     database.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     login_manager.init_app(app)
     i18n.init_app(app)
     api.init_app(app)
