@@ -68,8 +68,9 @@ DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_RETRY_BASE_SECONDS = 60
 # How long a worker may take to send one mail before the row counts as abandoned.
 LEASE = timedelta(minutes=5)
-# A pending row this long past due has lost its job (Redis was down, a worker died): sweep it.
-SWEEP_GRACE = timedelta(minutes=2)
+# A pending row this long past due has lost its job (Redis was down, a worker died): sweep it
+# (`NOTIFICATION_SWEEP_GRACE_SECONDS`).
+DEFAULT_SWEEP_GRACE_SECONDS = 120
 # Changes stamped further back than this are replays of history, not news for anyone.
 LIVE_WINDOW = timedelta(hours=1)
 REPLY_TEXT_MAX = 20_000
@@ -300,7 +301,7 @@ def sweep_outbox(now: datetime | None = None) -> int:
             select(Notification.id)
             .where(
                 Notification.status == NotificationStatus.PENDING,
-                Notification.next_attempt_at <= now - SWEEP_GRACE,
+                Notification.next_attempt_at <= now - sweep_grace(),
             )
             .order_by(Notification.next_attempt_at)
             .limit(1000)
@@ -310,6 +311,11 @@ def sweep_outbox(now: datetime | None = None) -> int:
     if due:
         enqueue_delivery(due)
     return len(due)
+
+
+def sweep_grace() -> timedelta:
+    seconds = current_app.config.get("NOTIFICATION_SWEEP_GRACE_SECONDS", DEFAULT_SWEEP_GRACE_SECONDS)
+    return timedelta(seconds=int(seconds))
 
 
 def deliver_due(limit: int = 1000) -> int:
