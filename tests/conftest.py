@@ -140,3 +140,16 @@ def as_supervisor(app, supervisor) -> ApiClient:
 @pytest.fixture
 def as_agent(app, agent) -> ApiClient:
     return ApiClient.for_agent(app, agent)
+
+
+@pytest.fixture
+def redis_down(app):
+    """Redis out of reach, as when it is stopped: jobs are enqueued for real, and every command to Redis
+    fails. Returns the stand-in server; `connected = True` brings it back."""
+    import fakeredis
+
+    server = fakeredis.FakeServer()
+    server.connected = False
+    app.config["RQ_ASYNC"] = True
+    app.extensions["redis"] = fakeredis.FakeRedis(server=server)
+    return server
