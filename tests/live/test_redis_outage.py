@@ -112,13 +112,14 @@ def browser() -> requests.Session:
     return session
 
 
-def post_complaint(desk, session: requests.Session, email: str) -> requests.Response:
+def post_complaint(desk, session: requests.Session, email: str, server=None) -> requests.Response:
     """GET the form, then POST it with its CSRF token and idempotency key, as a browser does."""
-    form = session.get(f"{desk.web.url}/complaints/new", timeout=30)
+    url = (server or desk.web).url
+    form = session.get(f"{url}/complaints/new", timeout=30)
     assert form.status_code == 200, form.text
     hidden = dict(re.findall(r'name="(csrf_token|idempotency_key)"[^>]*value="([^"]*)"', form.text))
     return session.post(
-        f"{desk.web.url}/complaints/new",
+        f"{url}/complaints/new",
         data={
             **hidden,
             "name": "Rosa Díaz",
@@ -207,3 +208,11 @@ def test_with_redis_stopped_a_flood_of_complaints_from_one_address_is_still_refu
     assert answers[FORM_LIMIT:] == [429, 429]
     # Said in the log, for the operator.
     assert "falling back to in-memory storage" in desk.web.output()
+
+
+def test_a_web_server_starts_while_redis_is_down(desk, redis_down):
+    started = desk.stack.start_web("web-started-without-redis")  # waits for its /login page
+
+    posted = post_complaint(desk, browser(), f"ada-{secrets.token_hex(4)}@example.com", server=started)
+
+    assert posted.status_code == 302, posted.text
