@@ -22,9 +22,10 @@ from typing import Any
 import fakeredis
 from flask import Flask, current_app
 from redis import Redis
+from redis.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Queue, SimpleWorker
-from rq.exceptions import DuplicateJobError
+from rq.exceptions import DuplicateJobError, StopRequested
 from rq.job import Job
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
@@ -142,16 +143,23 @@ class AppWorker(SimpleWorker):
         # Periodic chains live in Redis; should Redis lose them, this books them again.
         schedule_periodic_jobs(self.app)
 
-    def heartbeat(self, *args: Any, **kwargs: Any) -> None:
-        """RQ's heartbeat, sent before each wait for a job and after each job. The first one after
-        Redis was out of reach, or lost its data (a restart: our Redis keeps nothing on disk), runs the
-        maintenance pass at once rather than at its hour: it restarts RQ's scheduler, whose process died
-        with its connection, and books the periodic jobs again (`run_maintenance_tasks`)."""
+    def heartbeat(self, timeout: int | None = None, pipeline: Pipeline | None = None) -> None:
+        """RQ's heartbeat. The first one of the work loop (sent before each wait for a job and after
+        each job) after Redis was out of reach, or lost its data (a restart: our Redis keeps nothing on
+        disk), runs the maintenance pass at once rather than at its hour: it restarts RQ's scheduler,
+        whose process died with its connection, and books the periodic jobs again
+        (`run_maintenance_tasks`). Those sent within a job's bookkeeping (a pipeline) are RQ's alone."""
+        if pipeline is not None:
+            super().heartbeat(timeout, pipeline)
+            return
+        if self.stop_requested:
+            # Asked to stop while Redis was down: RQ could not note it there, and would go on waiting.
+            raise StopRequested()
         try:
             emptied = not periodic_jobs_booked(self.app)
             if emptied and not self.connection.exists(self.key):
                 self.register_birth()  # the list of workers went with everything else
-            super().heartbeat(*args, **kwargs)
+            super().heartbeat(timeout)
         except RedisConnectionError:
             self.lost_redis = True
             raise

@@ -216,3 +216,12 @@ def test_a_web_server_starts_while_redis_is_down(desk, redis_down):
     posted = post_complaint(desk, browser(), f"ada-{secrets.token_hex(4)}@example.com", server=started)
 
     assert posted.status_code == 302, posted.text
+
+
+def test_a_worker_asked_to_stop_while_redis_is_down_stops(desk, redis_down):
+    """It waits Redis out, but not a stop: RQ cannot note one in a Redis that is down. (Last: the
+    module's worker is gone after it.)"""
+    desk.worker.signal_stop()  # SIGTERM, RQ's warm shutdown
+
+    eventually(lambda: not desk.worker.running(), timeout=30, what="the worker to stop")
+    assert desk.worker.popen.returncode == 0, desk.worker.output()
