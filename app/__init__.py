@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from socketio import RedisManager
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config, database, errors, i18n, inputs, process_cache, queue, security_headers
-from app.extensions import api, csrf, db, limiter, login_manager, migrate, socketio
+from app.extensions import api, csrf, db, init_limiter, login_manager, migrate, socketio
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -30,7 +31,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     database.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     login_manager.init_app(app)
     i18n.init_app(app)
     api.init_app(app)
@@ -39,8 +40,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=app.config["REDIS_URL"] or None,
-        channel=app.config["SOCKETIO_CHANNEL"],
+        client_manager=_socketio_message_queue(app),
         cors_allowed_origins=[],
     )
     errors.init_app(app)
@@ -52,6 +52,23 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         room.init_app(app)
     security_headers.init_app(app)
     return app
+
+
+def _socketio_message_queue(app: Flask) -> RedisManager | None:
+    """How Socket.IO servers pass messages to each other: through Redis, or (embedded) not at all.
+
+    Redis down is no error of the request that emits: python-socketio logs the message it could not
+    publish and drops it (consoles resync over HTTP), and listens again once Redis is back. Connecting
+    to a Redis that does not answer gives up after `REDIS_CONNECT_TIMEOUT_SECONDS`. No socket timeout:
+    the listening connection idles until a message comes.
+    """
+    if not (url := app.config["REDIS_URL"]):
+        return None
+    return RedisManager(
+        url,
+        channel=app.config["SOCKETIO_CHANNEL"],
+        redis_options={"socket_connect_timeout": app.config["REDIS_CONNECT_TIMEOUT_SECONDS"]},
+    )
 
 
 @event.listens_for(Engine, "connect")

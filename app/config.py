@@ -71,7 +71,8 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
         # flush writes them: the same rows (tests/test_fast_writes.py), more slowly (bench/RESULTS.md).
         "FAST_WRITES": _flag("FAST_WRITES", True),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
-        # Limits are shared by every web process through Redis; embedded mode counts in memory.
+        # Limits are shared by every web process through Redis; embedded mode counts in memory. While
+        # Redis is out of reach each process counts in its own memory (app/extensions.py, `init_limiter`).
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "DEFAULT_PHONE_REGION": os.environ.get("DEFAULT_PHONE_REGION", "US"),
         "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
@@ -118,6 +119,11 @@ DEFAULTS: dict[str, Any] = {
     # wait before sending again, and how long opening a PostgreSQL connection may take before giving up.
     "DATABASE_RETRY_AFTER_SECONDS": 3,
     "DATABASE_CONNECT_TIMEOUT_SECONDS": 5,
+    # How long a request waits for Redis before it goes on without it (job queue, rate limits, the
+    # cache stamp): connecting, and any one command. A Redis that is down refuses at once; these bound a
+    # Redis that does not answer at all (a lost host, a full network queue).
+    "REDIS_CONNECT_TIMEOUT_SECONDS": 2,
+    "REDIS_SOCKET_TIMEOUT_SECONDS": 5,
     # Jobs run on a worker; tests switch this off to run them inline.
     "RQ_ASYNC": True,
     "RATELIMIT_HEADERS_ENABLED": True,
@@ -185,6 +191,9 @@ DEFAULTS: dict[str, Any] = {
     "NOTIFICATION_MAX_ATTEMPTS": 5,
     "NOTIFICATION_RETRY_BASE_SECONDS": 60,
     "NOTIFICATION_SWEEP_INTERVAL_SECONDS": 60,
+    # A pending row this long past due has lost its job (Redis was down, a worker died): the sweep
+    # hands it to a worker again. Longer than a delivery normally waits in the queue.
+    "NOTIFICATION_SWEEP_GRACE_SECONDS": 120,
     # Languages and time zones: see app/i18n.py. WTForms' own messages follow the page's language.
     "BABEL_DEFAULT_LOCALE": "en",
     "BABEL_DEFAULT_TIMEZONE": "UTC",

@@ -1,9 +1,11 @@
 """Extension instances, created unbound here and bound to an app in `create_app`."""
 
 import functools
+import logging
 
 from apispec import BasePlugin
 from flask import Flask, request
+from flask.logging import default_handler
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -207,3 +209,41 @@ api = SwitchboardApi()
 # The client address comes from ProxyFix (configured by TRUSTED_PROXY_COUNT), never straight from a
 # header a client can forge.
 limiter = Limiter(key_func=get_remote_address)
+
+
+def init_limiter(app: Flask) -> None:
+    """Bind the limiter: counts in Redis, shared by every web process; in this process's memory while
+    Redis is out of reach.
+
+    Flask-Limiter's in-memory fallback: the first request whose count fails in Redis marks the storage
+    dead, and from then on every limit (the views' own, shared ones and all) counts in a memory store of
+    this process, so a flood is still refused, by each process on its own. It pings Redis again after
+    1, 2, 4... 32 seconds, from a request, and counts there again once Redis answers. The timeouts bound
+    each try, so a Redis that does not answer costs a request seconds, not the request.
+    """
+    config = app.config
+    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    if not config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS",
+            {
+                "socket_connect_timeout": config["REDIS_CONNECT_TIMEOUT_SECONDS"],
+                "socket_timeout": config["REDIS_SOCKET_TIMEOUT_SECONDS"],
+            },
+        )
+    limiter.init_app(app)
+    # It says when it falls back to memory (a warning) and when Redis is back (information) on a
+    # logger of its own that has only a NullHandler: under gunicorn nobody would read either. Those two
+    # go where the app's own lines go; its line for every refused request stays out.
+    log = logging.getLogger(LIMITER_LOGGER)
+    log.setLevel(logging.INFO)
+    log.addFilter(_storage_news)
+    if default_handler not in log.handlers:
+        log.addHandler(default_handler)
+
+
+LIMITER_LOGGER = "flask-limiter"
+
+
+def _storage_news(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or "storage" in str(record.msg)

@@ -2,6 +2,12 @@
 
 With `REDIS_URL` unset the app runs embedded: an in-process fakeredis server stands in for Redis and
 `start_embedded_worker` drains the queues on a daemon thread of the web process.
+
+Redis may be down: the connection's timeouts bound how long a request waits for it
+(`REDIS_CONNECT_TIMEOUT_SECONDS`, `REDIS_SOCKET_TIMEOUT_SECONDS`), and what must happen is in the
+database first (the outbox), so callers log a failed enqueue and go on. A worker rides the outage out
+(`worker.py`) and, once Redis answers again, books the periodic jobs again at once: a Redis that
+restarted empty lost them.
 """
 
 from __future__ import annotations
@@ -16,8 +22,10 @@ from typing import Any
 import fakeredis
 from flask import Flask, current_app
 from redis import Redis
+from redis.client import Pipeline
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Queue, SimpleWorker
-from rq.exceptions import DuplicateJobError
+from rq.exceptions import DuplicateJobError, StopRequested
 from rq.job import Job
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
@@ -27,7 +35,11 @@ QUEUE_NAMES = ("default", "kpi")
 
 def init_app(app: Flask) -> None:
     if url := app.config["REDIS_URL"]:
-        connection = Redis.from_url(url)
+        connection = Redis.from_url(
+            url,
+            socket_connect_timeout=app.config["REDIS_CONNECT_TIMEOUT_SECONDS"],
+            socket_timeout=app.config["REDIS_SOCKET_TIMEOUT_SECONDS"],
+        )
     else:
         connection = fakeredis.FakeRedis(server=fakeredis.FakeServer())
     app.extensions["redis"] = connection
@@ -88,10 +100,21 @@ def register_periodic(app: Flask, schedule: Callable[[Flask], None]) -> None:
     app.extensions.setdefault("periodic_jobs", []).append(schedule)
 
 
+# Set in Redis once the periodic jobs are booked there: a Redis that restarted empty has lost both.
+PERIODIC_BOOKED_KEY = "switchboard:periodic-jobs-booked"
+
+
 def schedule_periodic_jobs(app: Flask) -> None:
     """Book every room's periodic jobs (each worker does this at start; booking twice books nothing)."""
     for schedule in app.extensions.get("periodic_jobs", ()):
         schedule(app)
+    app.extensions["redis"].set(PERIODIC_BOOKED_KEY, datetime.now(UTC).isoformat())
+
+
+def periodic_jobs_booked(app: Flask) -> bool:
+    """Whether this Redis holds the periodic jobs `schedule_periodic_jobs` booked (False after Redis
+    restarted empty)."""
+    return bool(app.extensions["redis"].exists(PERIODIC_BOOKED_KEY))
 
 
 class AppWorker(SimpleWorker):
@@ -101,9 +124,15 @@ class AppWorker(SimpleWorker):
     inherit the parent's pooled database connections.
     """
 
+    # RQ waits longer and longer between tries to reach a Redis that is down, up to this: a worker
+    # finds Redis back within seconds of its return, not a minute.
+    max_connection_wait_time = 5.0
+
     def __init__(self, *args: Any, app: Flask, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.app = app
+        self.stop_requested = False
+        self.lost_redis = False
 
     def perform_job(self, job: Job, queue: Queue) -> bool:
         with self.app.app_context():
@@ -113,6 +142,35 @@ class AppWorker(SimpleWorker):
         super().run_maintenance_tasks()
         # Periodic chains live in Redis; should Redis lose them, this books them again.
         schedule_periodic_jobs(self.app)
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Pipeline | None = None) -> None:
+        """RQ's heartbeat. The first one of the work loop (sent before each wait for a job and after
+        each job) after Redis was out of reach, or lost its data (a restart: our Redis keeps nothing on
+        disk), runs the maintenance pass at once rather than at its hour: it restarts RQ's scheduler,
+        whose process died with its connection, and books the periodic jobs again
+        (`run_maintenance_tasks`). Those sent within a job's bookkeeping (a pipeline) are RQ's alone."""
+        if pipeline is not None:
+            super().heartbeat(timeout, pipeline)
+            return
+        if self.stop_requested:
+            # Asked to stop while Redis was down: RQ could not note it there, and would go on waiting.
+            raise StopRequested()
+        try:
+            emptied = not periodic_jobs_booked(self.app)
+            if emptied and not self.connection.exists(self.key):
+                self.register_birth()  # the list of workers went with everything else
+            super().heartbeat(timeout)
+        except RedisConnectionError:
+            self.lost_redis = True
+            raise
+        if emptied or self.lost_redis:
+            self.log.warning("Worker %s: Redis answers again; booking the periodic jobs again", self.name)
+            self.run_maintenance_tasks()
+            self.lost_redis = False
+
+    def handle_warm_shutdown_request(self) -> None:
+        super().handle_warm_shutdown_request()
+        self.stop_requested = True
 
 
 class EmbeddedWorker(AppWorker):

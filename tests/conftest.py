@@ -148,3 +148,16 @@ def unchecked_pool(app, monkeypatch):
     connection the server cut is then met by the request that uses it."""
     monkeypatch.setattr(database, "IDLE_SECONDS_BEFORE_PING", float("inf"))
     return db.engine
+
+
+@pytest.fixture
+def redis_down(app):
+    """Redis out of reach, as when it is stopped: jobs are enqueued for real, and every command to Redis
+    fails. Returns the stand-in server; `connected = True` brings it back."""
+    import fakeredis
+
+    server = fakeredis.FakeServer()
+    server.connected = False
+    app.config["RQ_ASYNC"] = True
+    app.extensions["redis"] = fakeredis.FakeRedis(server=server)
+    return server

@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
+from rq import Worker
+from rq.registry import ScheduledJobRegistry
 
-from app.queue import enqueue, make_worker, start_embedded_worker
+from app.queue import enqueue, make_worker, schedule_periodic_jobs, start_embedded_worker
 from tests import backends
 from tests.factories import AgentFactory
 from tests.sample_jobs import count_agents
@@ -52,3 +54,22 @@ def test_tests_run_jobs_inline_by_default(app):
     AgentFactory()
 
     assert enqueue(count_agents).return_value() == 1
+
+
+def test_a_worker_books_the_periodic_jobs_again_when_redis_comes_back_empty(app):
+    """Our Redis keeps nothing on disk: a restart loses the periodic chains, which would otherwise wait
+    for the worker's next maintenance pass (ten minutes) to be booked again."""
+    connection = app.extensions["redis"]
+    schedule_periodic_jobs(app)
+    worker = make_worker(app)
+    worker.register_birth()
+    connection.flushall()  # Redis restarted
+
+    worker.heartbeat()  # the first thing a worker sends once Redis answers again
+
+    booked = ScheduledJobRegistry("default", connection=connection).get_job_ids()
+    assert sorted(job_id.rsplit("-", 1)[0] for job_id in booked) == [
+        "tickets-outbox-sweep",
+        "tickets-sla-check",
+    ]
+    assert [listed.name for listed in Worker.all(connection=connection)] == [worker.name]

@@ -3,11 +3,15 @@
 Receivers run in the sender's process. Connect them in the receiving room's `init_app` (or its
 `receivers.py`), and keep them cheap.
 
-- `customers_merged(target, source_id, target_id, actor)`: sent after the merge is committed. The sender
-  is the surviving `Customer`; `source_id` is the customer that disappeared into it; `actor` is the
-  `Agent` who merged, or None. Rooms holding rows of the source (tickets, calls, surveys) re-point them
-  to `target_id`. The signal is sent again when the same merge is repeated, so a receiver that failed the
-  first time gets another chance: receivers must be idempotent (`UPDATE ... WHERE customer_id = source`).
+- `customer_merge_staged(target, source_id, target_id, actor)`: a staged change, sent inside the merge's
+  transaction before its commit. The sender is the surviving `Customer`; `source_id` is the customer
+  that disappears into it; `actor` is the `Agent` who merges, or None. Rooms holding rows of the source
+  (tickets, calls, surveys) re-point them to `target_id` in the session and do nothing else, so the
+  merge and every room's share of it commit together: nothing waits for a job (or for Redis). It is
+  sent again when the same merge is repeated, for rows that reached the source meanwhile: receivers
+  must be idempotent (`UPDATE ... WHERE customer_id = source`).
+- `customers_merged(target, source_id, target_id, actor)`: the same, sent after the merge is
+  committed, for news that may go astray (emits, enqueues); it is sent again on a repeated merge too.
 
 - `timeline_requested(customer_id, before, limit, customer_ids)`: sent while building a customer's
   timeline. The sender is the customer's id (an `int`); `customer_ids` lists that id and the ids of the
@@ -40,6 +44,7 @@ from blinker import Namespace
 
 _signals = Namespace()
 
+customer_merge_staged = _signals.signal("customer-merge-staged")
 customers_merged = _signals.signal("customers-merged")
 timeline_requested = _signals.signal("customer-timeline-requested")
 personal_data_requested = _signals.signal("customer-personal-data-requested")

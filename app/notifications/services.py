@@ -14,7 +14,8 @@ Kinds and when they are written:
 - `ticket_solved`: the ticket became solved; carries the survey link (see `surveys`).
 - `sla_breached`: to the supervisors who share a team with the assignee (else every active supervisor)
   when a breach is recorded live.
-- `tracking_links`: the portal's "lost my link" answer, with `context={"ticket_ids": [...]}`.
+- `tracking_links`: the portal's "lost my link" answer, with `context={"ticket_ids": [...]}`; written to
+  the address asked about (`notify_address`), its customer and cases named at delivery.
 - `sign_in_locked`: to an agent whose e-mail address failed sign-ins have locked (the accounts room's
   `account_lockout_staged`, once per lockout), with `context={"locked_until": ...}`.
 
@@ -42,7 +43,7 @@ from app.extensions import db
 from app.i18n import DEFAULT_LANGUAGE, customer_locale, normalize_language
 from app.notifications import mail
 from app.notifications.models import Notification, NotificationStatus
-from app.notifications.signals import mail_values_requested
+from app.notifications.signals import mail_recipient_requested, mail_values_requested
 from app.queue import enqueue, get_queue
 from app.tickets.models import Ticket
 from app.urls import public_url
@@ -68,8 +69,9 @@ DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_RETRY_BASE_SECONDS = 60
 # How long a worker may take to send one mail before the row counts as abandoned.
 LEASE = timedelta(minutes=5)
-# A pending row this long past due has lost its job (Redis was down, a worker died): sweep it.
-SWEEP_GRACE = timedelta(minutes=2)
+# A pending row this long past due has lost its job (Redis was down, a worker died): sweep it
+# (`NOTIFICATION_SWEEP_GRACE_SECONDS`).
+DEFAULT_SWEEP_GRACE_SECONDS = 120
 # Changes stamped further back than this are replays of history, not news for anyone.
 LIVE_WINDOW = timedelta(hours=1)
 REPLY_TEXT_MAX = 20_000
@@ -109,19 +111,33 @@ def notify(
         address, language = recipient or customer.primary_email, customer.preferred_language
     if not address:
         return None
-    row = Notification(
-        kind=kind,
-        ticket_id=ticket.id if ticket is not None else None,
-        customer_id=customer.id if customer is not None else None,
-        agent_id=agent.id if agent is not None else None,
-        recipient=address,
-        language=normalize_language(language) or DEFAULT_LANGUAGE,
-        context=dict(context or {}),
-        status=NotificationStatus.PENDING,
-        attempts=0,
-        next_attempt_at=utcnow(),
-        created_at=utcnow(),
+    return _add(
+        Notification(
+            kind=kind,
+            ticket_id=ticket.id if ticket is not None else None,
+            customer_id=customer.id if customer is not None else None,
+            agent_id=agent.id if agent is not None else None,
+            recipient=address,
+            language=normalize_language(language) or DEFAULT_LANGUAGE,
+            context=dict(context or {}),
+        )
     )
+
+
+def notify_address(kind: str, address: str) -> Notification:
+    """Add a notification of `kind` to `address` alone (not committed), whoever owns it: the room that
+    wrote it names the customer at delivery (`mail_recipient_requested`), or nobody, and then the row is
+    deleted unsent, so no stranger's address is kept. The same row for any address, so neither the
+    answer nor the time a request takes tells whose address it is; and a row, not a job, so a request
+    made while Redis is down is delivered once it is back."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    return _add(Notification(kind=kind, recipient=address, language=DEFAULT_LANGUAGE, context={}))
+
+
+def _add(row: Notification) -> Notification:
+    row.status, row.attempts = NotificationStatus.PENDING, 0
+    row.next_attempt_at = row.created_at = utcnow()
     db.session.add(row)
     db.session.info.setdefault(_SESSION_KEY, []).append(row)
     return row
@@ -229,7 +245,8 @@ def _enqueue_one(notification_id: int, delay: timedelta | None) -> None:
 
 
 def deliver_notification(notification_id: int) -> str:
-    """Render and send one notification; returns "sent", "retry", "failed" or "skipped".
+    """Render and send one notification; returns "sent", "retry", "failed", "skipped" or "dropped" (a
+    mail to an address that turned out to be nobody's).
 
     Safe to repeat: a row already sent or failed, or claimed by another worker, is skipped. A failed
     attempt is retried with exponential backoff (`NOTIFICATION_RETRY_BASE_SECONDS` · 2^(attempt-1))
@@ -252,6 +269,10 @@ def deliver_notification(notification_id: int) -> str:
     row = db.session.get(Notification, notification_id)
     db.session.refresh(row)
     try:
+        if row.customer_id is None and row.agent_id is None and not _name_recipient(row):
+            db.session.delete(row)
+            db.session.commit()
+            return "dropped"
         message = render(row)
         # Links minted for the message must exist before anyone can click them.
         db.session.commit()
@@ -264,6 +285,19 @@ def deliver_notification(notification_id: int) -> str:
     row.last_error = None
     db.session.commit()
     return "sent"
+
+
+def _name_recipient(row: Notification) -> bool:
+    """Whom a mail written to an address alone goes to, as the room that wrote it says now: their
+    customer id, language and the context given join the row. False when it is nobody."""
+    for _receiver, answer in mail_recipient_requested.send(row):
+        if answer:
+            customer = answer["customer"]
+            row.customer_id = customer.id
+            row.language = normalize_language(customer.preferred_language) or DEFAULT_LANGUAGE
+            row.context = {**(row.context or {}), **answer.get("context", {})}
+            return True
+    return False
 
 
 def _failed(notification_id: int, error: Exception) -> str:
@@ -300,7 +334,7 @@ def sweep_outbox(now: datetime | None = None) -> int:
             select(Notification.id)
             .where(
                 Notification.status == NotificationStatus.PENDING,
-                Notification.next_attempt_at <= now - SWEEP_GRACE,
+                Notification.next_attempt_at <= now - sweep_grace(),
             )
             .order_by(Notification.next_attempt_at)
             .limit(1000)
@@ -310,6 +344,11 @@ def sweep_outbox(now: datetime | None = None) -> int:
     if due:
         enqueue_delivery(due)
     return len(due)
+
+
+def sweep_grace() -> timedelta:
+    seconds = current_app.config.get("NOTIFICATION_SWEEP_GRACE_SECONDS", DEFAULT_SWEEP_GRACE_SECONDS)
+    return timedelta(seconds=int(seconds))
 
 
 def deliver_due(limit: int = 1000) -> int:
@@ -388,6 +427,7 @@ __all__ = [
     "enqueue_delivery",
     "list_notifications",
     "notify",
+    "notify_address",
     "sweep_outbox",
 ]
 

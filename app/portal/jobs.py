@@ -6,5 +6,6 @@ from app.portal import services
 
 
 def send_tracking_links(email: str) -> None:
-    """Mail the tracking links of the customer owning `email`, if any (safe to repeat)."""
+    """Mail the tracking links of the customer owning `email`, if any (safe to repeat). Requests now
+    write their outbox row themselves; this stays for jobs enqueued before, by an older version."""
     services.send_tracking_links(email)

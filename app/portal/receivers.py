@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.customers.signals import customer_erase_staged, personal_data_requested, timeline_requested
 from app.extensions import db
-from app.notifications.signals import mail_values_requested
+from app.notifications.signals import mail_recipient_requested, mail_values_requested
 from app.portal import links
 from app.portal import services as portal
 from app.portal.surveys import services as surveys
@@ -47,6 +47,12 @@ def _links_in_mail(row, *, ticket=None, agent=None, **_):
     return values
 
 
+def _lost_links_recipient(row, **_):
+    if row.kind == "tracking_links":
+        return portal.tracking_links_recipient(row.recipient)
+    return None
+
+
 def _surveys_on_the_timeline(customer_id, *, before=None, limit=50, customer_ids=None, **_):
     return surveys.timeline_entries(customer_ids or [customer_id], before=before, limit=limit)
 
@@ -74,6 +80,7 @@ def _erase_from_portal(customer_id, *, customer_ids, **_):
 def connect() -> None:
     ticket_solve_staged.connect(_survey_for_solved_ticket)
     mail_values_requested.connect(_links_in_mail)
+    mail_recipient_requested.connect(_lost_links_recipient)
     timeline_requested.connect(_surveys_on_the_timeline)
     ticket_sections_requested.connect(_sections_of_ticket_page)
     personal_data_requested.connect(_portal_in_the_export)

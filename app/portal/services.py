@@ -8,9 +8,10 @@
   A lookup hashes whatever it is given and runs the same single indexed query whether the token exists
   or not, and a wrong token, another customer's expired one and a deleted customer's all answer the same
   `NotFound`. A token stops working `PORTAL_TRACKING_LINK_DAYS` (default 90) after the ticket closed.
-- **Lost links** (`request_tracking_links`): enqueues one job whatever the address; the job writes one
-  outbox notification when the address has cases,
-  and nothing otherwise; the caller answers the same either way.
+- **Lost links** (`request_tracking_links`): writes one outbox row to the address, whatever it is; at
+  delivery `tracking_links_recipient` names its owner and their cases, or nobody, and then nothing is
+  sent. The caller answers the same either way, and a request made while Redis is down is mailed once
+  it is back.
 
 Texts here reach customers, so they are translated.
 """
@@ -40,7 +41,6 @@ from app.extensions import db
 from app.notifications import services as notifications
 from app.portal.links import issue_tracking_token, token_hash
 from app.portal.models import IDEMPOTENCY_KEY_MAX, ORDER_NUMBER_MAX, TrackingToken, WebSubmission
-from app.queue import enqueue
 from app.tickets.attachments import services as attachments
 from app.tickets.attachments.services import UploadedFile
 from app.tickets.models import ComplaintCategory, DesiredOutcome, Status, Ticket, TicketType
@@ -347,29 +347,39 @@ def trackable_ticket_ids(customer_id: int) -> list[int]:
 def request_tracking_links(email: str) -> None:
     """Someone asked for the tracking links of `email` to be mailed again.
 
-    Always the same work, whether the address is known or not: one job is enqueued, and the lookup
-    happens there (`send_tracking_links`), so neither the answer nor its timing tells who is a customer.
+    Always the same work, whether the address is known or not: one outbox row to the address is
+    written, and the lookup happens at delivery (`tracking_links_recipient`), so neither the answer nor
+    its timing tells who is a customer.
     """
-    enqueue("app.portal.jobs.send_tracking_links", email)
+    try:
+        address = customers.normalize_email(email)
+    except Invalid:
+        return
+    notifications.notify_address("tracking_links", address)
+    db.session.commit()
+
+
+def tracking_links_recipient(address: str) -> dict[str, Any] | None:
+    """Whom a lost-link mail to `address` goes to, at its delivery: the customer owning it, with their
+    open and recently closed cases (`{"customer": ..., "context": {"ticket_ids": [...]}}`), or None when
+    nobody owns it or they have nothing to track."""
+    try:
+        customer = customers.lookup_customer(email=address)
+    except (NotFound, Invalid):
+        return None
+    ticket_ids = trackable_ticket_ids(customer.id)
+    return {"customer": customer, "context": {"ticket_ids": ticket_ids}} if ticket_ids else None
 
 
 def send_tracking_links(email: str) -> None:
-    """E-mail the owner of `email` fresh links to their open and recently closed cases (the job of
-    `request_tracking_links`): one `tracking_links` notification when there is anything to send,
-    nothing otherwise. Safe to repeat: each run mails the links of that moment."""
-    try:
-        address = customers.normalize_email(email)
-        customer = customers.lookup_customer(email=address)
-    except (NotFound, Invalid):
-        return
-    ticket_ids = trackable_ticket_ids(customer.id)
-    if not ticket_ids:
-        return
-    # To the address asked about (as the customer's profile stores it), which may not be their primary one.
-    notifications.notify(
-        "tracking_links", customer=customer, recipient=address, context={"ticket_ids": ticket_ids}
-    )
-    db.session.commit()
+    """The lost-link job of earlier versions (requests now write their outbox row themselves): one
+    `tracking_links` notification when there is anything to send, nothing otherwise."""
+    address = customers.normalize_email(email) if email else ""
+    if (recipient := tracking_links_recipient(address)) is not None:
+        notifications.notify(
+            "tracking_links", customer=recipient["customer"], recipient=address, context=recipient["context"]
+        )
+        db.session.commit()
 
 
 # -- customers' personal data ------------------------------------------------------------------------

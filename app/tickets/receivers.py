@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from app.customers.signals import (
     customer_erase_staged,
-    customers_merged,
+    customer_merge_staged,
     personal_data_requested,
     timeline_requested,
 )
-from app.queue import enqueue
 from app.tickets import services
 from app.tickets.services import privacy
 
@@ -20,7 +19,9 @@ def _tickets_on_the_timeline(customer_id, *, before=None, limit=50, customer_ids
 
 
 def _tickets_follow_merged_customer(target, *, source_id, target_id, **_):
-    enqueue("app.tickets.jobs.move_customer_tickets", source_id, target_id)
+    # In the merge's transaction: a job would be lost with Redis down, leaving tickets on a customer
+    # who is gone.
+    services.follow_merged_customer(source_id, target_id)
 
 
 def _tickets_in_the_export(customer_id, *, customer_ids, **_):
@@ -33,6 +34,6 @@ def _erase_from_tickets(customer_id, *, customer_ids, **_):
 
 def connect() -> None:
     timeline_requested.connect(_tickets_on_the_timeline)
-    customers_merged.connect(_tickets_follow_merged_customer)
+    customer_merge_staged.connect(_tickets_follow_merged_customer)
     personal_data_requested.connect(_tickets_in_the_export)
     customer_erase_staged.connect(_erase_from_tickets)

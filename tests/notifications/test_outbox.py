@@ -236,7 +236,7 @@ def test_the_sweep_delivers_a_row_whose_enqueue_was_lost(app, customer, monkeypa
     assert (row.status, row.attempts) == ("pending", 0)
     assert notifications.sweep_outbox() == 0  # fresh rows are left to the job that may still come
 
-    later = utcnow() + notifications.SWEEP_GRACE + timedelta(seconds=1)
+    later = utcnow() + notifications.sweep_grace() + timedelta(seconds=1)
     assert notifications.sweep_outbox(now=later) == 1
 
     [row] = outbox()

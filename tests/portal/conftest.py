@@ -56,17 +56,3 @@ def tracking_token(html: str) -> str:
     match = re.search(r'id="tracking-link"[^>]*href="[^"]*/track/([A-Za-z0-9_-]+)"', html)
     assert match, "no tracking link on the page"
     return match.group(1)
-
-
-@pytest.fixture
-def outbox(monkeypatch):
-    """What `notifications.notify` was asked to send, instead of sending it."""
-    from app.notifications import services as notifications
-
-    sent = []
-
-    def notify(kind, **kwargs):
-        sent.append((kind, kwargs))
-
-    monkeypatch.setattr(notifications, "notify", notify)
-    return sent

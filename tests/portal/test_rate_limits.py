@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 from sqlalchemy import func, select
 
@@ -155,3 +157,21 @@ def test_a_flood_without_csrf_tokens_meets_the_limit_too(client):
     statuses = [client.post("/complaints/new", data=COMPLAINT).status_code for _ in range(5)]
     assert statuses == [400, 400, 400, 429, 429]
     assert count(Ticket) == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_with_redis_out_of_reach_each_process_counts_in_memory_and_still_refuses_a_flood(app_config, caplog):
+    """The public form keeps taking complaints when Redis is down, and keeps refusing floods."""
+    with socket.socket() as probe:  # a port nothing listens on: Redis refuses, as when it is stopped
+        probe.bind(("127.0.0.1", 0))
+        dead_redis = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+    process = create_app({**app_config, "RATELIMIT_STORAGE_URI": dead_redis})
+    client = process.test_client()
+    with process.app_context():
+        db.create_all()
+        statuses = [
+            submit(client, fields={**COMPLAINT, "email": f"bot{n}@example.com"}).status_code for n in range(5)
+        ]
+        assert count(Ticket) == 3
+    assert statuses == [302, 302, 302, 429, 429]
+    assert "falling back to in-memory storage" in caplog.text

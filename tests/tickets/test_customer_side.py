@@ -34,6 +34,21 @@ def test_tickets_follow_their_customer_into_a_merge(as_agent, as_supervisor):
     assert events[-1]["field"] == "customer_id"
 
 
+def test_tickets_follow_their_customer_into_a_merge_made_while_redis_is_down(
+    as_agent, as_supervisor, redis_down
+):
+    """The tickets move in the merge's own transaction: nothing waits for a job that Redis would lose."""
+    ticket = open_ticket(as_agent)
+    other = open_ticket(as_agent, customer={"name": "Olivia B.", "email": "olivia.b@example.com"})
+
+    response = as_supervisor.post(
+        f"/api/v1/customers/{other['customer']['id']}/merge", json={"into": ticket["customer"]["id"]}
+    )
+
+    assert response.status_code == 200, response.json
+    assert as_agent.get(f"/api/v1/tickets/{other['id']}").json["customer"]["id"] == ticket["customer"]["id"]
+
+
 def test_opening_assigning_replying_solving_and_reopening_send_their_signals(as_agent, agent):
     with (
         captured(signals.ticket_opened) as opened,

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from app.customers.models import Customer, CustomerTag
 from app.customers.services.profiles import record_event
-from app.customers.signals import customers_merged
+from app.customers.signals import customer_merge_staged, customers_merged
 from app.dbtypes import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
@@ -27,12 +27,13 @@ def merge_customers(source_id: int, target_id: int, *, actor: Agent | None) -> C
     Contact points move (exact duplicates of the target's are dropped), tags are united, custom fields and
     empty profile fields are filled from the source (the target's values win), notes are appended,
     revenue is added up, consents stay the target's. Both get an event saying what moved; the source is
-    soft-deleted and points at the target. After the commit `customers_merged` lets other rooms re-point
-    their rows.
+    soft-deleted and points at the target. Other rooms re-point their rows in the same transaction
+    (`customer_merge_staged`); `customers_merged` follows the commit.
 
-    Repeating a finished merge changes nothing and returns the target (the signal goes out again, for
-    receivers that failed the first time). 422 for a merge into itself; 404 for a missing source, and for a
-    target that is missing, deleted or itself merged away; 409 for a source already merged elsewhere.
+    Repeating a finished merge changes nothing of the customers and returns the target (the signals go
+    out again, for rows that reached the source meanwhile). 422 for a merge into itself; 404 for a
+    missing source, and for a target that is missing, deleted or itself merged away; 409 for a source
+    already merged elsewhere.
     """
     if source_id == target_id:
         raise Invalid("A customer cannot be merged into itself.", {"into": ["Choose another customer."]})
@@ -57,7 +58,8 @@ def merge_customers(source_id: int, target_id: int, *, actor: Agent | None) -> C
             f"Customer {target_id} not found{where}.", {"into": [f"No customer {target_id}{where}."]}
         )
     if source.merged_into_id == target.id:
-        db.session.commit()  # nothing to write; let go of the row locks
+        customer_merge_staged.send(target, source_id=source_id, target_id=target_id, actor=actor)
+        db.session.commit()  # and let go of the row locks
         customers_merged.send(target, source_id=source_id, target_id=target_id, actor=actor)
         return target
     if source.merged_into_id is not None:
@@ -81,6 +83,7 @@ def merge_customers(source_id: int, target_id: int, *, actor: Agent | None) -> C
     )
     record_event(target, "merged", {"source_id": source.id, **moved, "repointed": list(repointed)}, actor)
     record_event(source, "merged_into", {"target_id": target.id}, actor)
+    customer_merge_staged.send(target, source_id=source_id, target_id=target_id, actor=actor)
     db.session.commit()
     customers_merged.send(target, source_id=source_id, target_id=target_id, actor=actor)
     return target

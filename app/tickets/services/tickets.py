@@ -1091,11 +1091,9 @@ def bulk_update(ticket_ids: Iterable[int], changes: Mapping[str, Any], *, actor:
 # -- customers ---------------------------------------------------------------------------------------
 
 
-def move_customer_tickets(source_customer_id: int, target_customer_id: int) -> int:
-    """After two customers were merged, their tickets follow the survivor. Safe to repeat.
-
-    Returns how many tickets moved (0 the second time).
-    """
+def follow_merged_customer(source_customer_id: int, target_customer_id: int) -> int:
+    """A step of a customer merge (its staged signal): the source's tickets and comments follow the
+    survivor, in the merge's transaction. Safe to repeat; returns how many tickets moved."""
     moved = 0
     for ticket in db.session.scalars(select(Ticket).where(Ticket.customer_id == source_customer_id)):
         ticket.customer_id = target_customer_id
@@ -1105,6 +1103,13 @@ def move_customer_tickets(source_customer_id: int, target_customer_id: int) -> i
         moved += 1
     for comment in db.session.scalars(select(Comment).where(Comment.customer_id == source_customer_id)):
         comment.customer_id = target_customer_id
+    return moved
+
+
+def move_customer_tickets(source_customer_id: int, target_customer_id: int) -> int:
+    """`follow_merged_customer` on its own, committed (the job that did this after a merge before merges
+    did it themselves). Returns how many tickets moved (0 the second time)."""
+    moved = follow_merged_customer(source_customer_id, target_customer_id)
     db.session.commit()
     return moved
 
