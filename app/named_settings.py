@@ -90,7 +90,7 @@ class NamedSettings(Generic[Row]):
 
     @property
     def _title(self) -> str:
-        """ "Queue" for "a queue", "SLA policy" for "an SLA policy"."""
+        """The kind as messages start with it: Queue (for "a queue"), SLA policy (for "an SLA policy")."""
         title = self.what.split(" ", 1)[1]
         return title[0].upper() + title[1:]
 

@@ -1,9 +1,10 @@
 """Optimistic versions: a change names the version of the row it read, and a change to a row someone
 else has changed since is refused with the row as it is now, never written over it.
 
-A versioned row (a ticket, a named setting) has a `version` column that is SQLAlchemy's `version_id_col`:
-every UPDATE and DELETE of it says `WHERE version = <the version read>` and an UPDATE bumps it. A change
-is refused, with the same answer, at either of two moments:
+A versioned row (a ticket, a named setting: models with the `Versioned` mixin) has a `version` column
+that is SQLAlchemy's `version_id_col`: every UPDATE and DELETE of it says `WHERE version = <the version
+read>` and an UPDATE bumps it (a change of collections alone is bumped by hand: `bump`). A change is
+refused, with the same answer, at either of two moments:
 
 - **before it is made**: the version the caller read (`expected_version`: the body's `version`, else the
   `If-Match` header) is no longer the row's (`check`);
