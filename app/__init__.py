@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import config, database, errors, i18n, inputs, process_cache, queue, security_headers
+from app import config, database, errors, i18n, inputs, process_cache, queue, security_headers, versions
 from app.extensions import api, csrf, db, init_limiter, login_manager, migrate, socketio
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -44,6 +44,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         cors_allowed_origins=[],
     )
     errors.init_app(app)
+    versions.init_app(app)
     inputs.init_app(app)
 
     from app import accounts, callcenter, customers, demo, kpi, notifications, portal, tickets

@@ -11,6 +11,13 @@ unique regardless of case (`app.naming`), the row is written, a record of who ch
 value to which is added, and one commit writes both; a refusal leaves neither. The trail is the accounts
 room's table, which the kernel cannot import: each kind is handed the step that adds a record
 (`accounts.services.record_setting_change`).
+
+Every kind's model is `app.versions.Versioned`, and a change or a deletion follows the tickets' rule: it
+names the version the caller read, and a setting someone else has changed (or deleted) since is refused
+with a 409 carrying the setting as it is now (`StaleVersion`), before anything is written or when the
+write loses its race, so no one's change is overwritten unseen and the trail records only the winner's.
+Callers that read nothing first (the demo loader, the command line) name no version: only a lost race
+refuses them.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from typing import Any, Generic, Protocol, TypeVar
 
 from app.errors import Invalid
@@ -26,6 +34,7 @@ from app.extensions import db
 from app.naming import unique_name
 from app.records import get_or_404
 from app.unit_of_work import unit_of_work
+from app.versions import StaleVersion, bump, check, lost_race_is_stale
 
 # Every named setting's `name` column is a String(80).
 NAME_MAX = 80
@@ -77,8 +86,16 @@ class NamedSettings(Generic[Row]):
 
     def get(self, setting_id: int) -> Row:
         """The row, or 404 ("Queue 7 not found.")."""
+        return get_or_404(self.model, setting_id, what=self._title)
+
+    @property
+    def _title(self) -> str:
+        """The kind as messages start with it: Queue (for "a queue"), SLA policy (for "an SLA policy")."""
         title = self.what.split(" ", 1)[1]
-        return get_or_404(self.model, setting_id, what=title[0].upper() + title[1:])
+        return title[0].upper() + title[1:]
+
+    def _stale(self, row: Any) -> StaleVersion:
+        return StaleVersion(row, f"{self._title} {row.id}")
 
     @unit_of_work
     def create(self, values: Mapping[str, Any], *, actor: Any, **columns: Any) -> Row:
@@ -94,35 +111,51 @@ class NamedSettings(Generic[Row]):
         return row
 
     @unit_of_work
-    def update(self, setting_id: int, changes: Mapping[str, Any], *, actor: Any) -> Row:
-        """Apply the given changes; the record names each field that changed (none changed: no record)."""
+    def update(
+        self,
+        setting_id: int,
+        changes: Mapping[str, Any],
+        *,
+        actor: Any,
+        expected_version: int | None = None,
+    ) -> Row:
+        """Apply the given changes to the version the caller read; the record names each field that
+        changed (none changed: no record, no new version)."""
         row = self.get(setting_id)
-        # A copy: a JSON value changed in place would otherwise change the "before" with it.
-        before = copy.deepcopy(self.values(row))
-        if "name" in changes:
-            row.name = self._name(changes["name"], current_id=row.id)
-        self.apply(row, changes)
-        if self.after_update is not None:
-            self.after_update(row, changes)
-        after = self.values(row)
-        changed = {
-            field: [before.get(field), new] for field, new in after.items() if new != before.get(field)
-        }
-        if changed:
-            self._record(row, Action.UPDATED, changed, actor)
-        db.session.commit()
+        check(row, expected_version, self._stale)
+        read = row.version
+        with lost_race_is_stale(partial(self.get, setting_id), self._stale):
+            # A copy: a JSON value changed in place would otherwise change the "before" with it.
+            before = copy.deepcopy(self.values(row))
+            # One flush at most before the commit: each flush of a changed row bumps its version.
+            with db.session.no_autoflush:
+                if "name" in changes:
+                    row.name = self._name(changes["name"], current_id=row.id)
+                self.apply(row, changes)
+            if self.after_update is not None:
+                self.after_update(row, changes)
+            after = self.values(row)
+            changed = {
+                field: [before.get(field), new] for field, new in after.items() if new != before.get(field)
+            }
+            if changed:
+                bump(row, read)
+                self._record(row, Action.UPDATED, changed, actor)
+            db.session.commit()
         return row
 
     @unit_of_work
-    def delete(self, setting_id: int, *, actor: Any) -> None:
-        """Delete the row; the record keeps the values it had."""
+    def delete(self, setting_id: int, *, actor: Any, expected_version: int | None = None) -> None:
+        """Delete the version the caller read; the record keeps the values it had."""
         row = self.get(setting_id)
-        if self.before_delete is not None:
-            self.before_delete(row)
-        deleted = {field: [old, None] for field, old in self.values(row).items()}
-        self._record(row, Action.DELETED, deleted, actor)
-        db.session.delete(row)
-        db.session.commit()
+        check(row, expected_version, self._stale)
+        with lost_race_is_stale(partial(self.get, setting_id), self._stale):
+            if self.before_delete is not None:
+                self.before_delete(row)
+            deleted = {field: [old, None] for field, old in self.values(row).items()}
+            self._record(row, Action.DELETED, deleted, actor)
+            db.session.delete(row)
+            db.session.commit()
 
     def _name(self, name: str, *, current_id: int | None = None) -> str:
         name = name.strip()

@@ -66,8 +66,9 @@ def test_ticket_endpoints_document_their_error_responses(client):
         (f"{one}/links", "post"): {"404", "422"},
         (f"{one}/macro", "post"): {"404", "409", "422", "428"},
         ("/api/v1/tickets/bulk", "post"): {"403", "409", "422"},
-        ("/api/v1/queues/{queue_id}", "patch"): {"409", "422"},
-        ("/api/v1/macros/{macro_id}", "patch"): {"409", "422"},
+        ("/api/v1/queues/{queue_id}", "patch"): {"409", "422", "428"},
+        ("/api/v1/macros/{macro_id}", "patch"): {"409", "422", "428"},
+        ("/api/v1/macros/{macro_id}", "delete"): {"409", "428"},
     }
     for (path, method), codes in expected.items():
         assert codes <= set(paths[path][method]["responses"]), (path, method)

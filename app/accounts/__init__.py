@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_login import current_user
 
+from app import versions
 from app.errors import error_response
 from app.extensions import api, csrf, login_manager
 
@@ -19,6 +20,8 @@ def init_app(app: Flask) -> None:
         sends_authorization,
     )
     from app.accounts.cli import accounts_cli
+    from app.accounts.models import Team
+    from app.accounts.schemas import TeamSchema
     from app.accounts.views import api as api_views
     from app.accounts.views import pages
 
@@ -52,6 +55,8 @@ def init_app(app: Flask) -> None:
         return response, status
 
     app.before_request(enforce_access_rule)
+    # A stale change of a team answers with the team as it is now.
+    versions.dump_current_with(app, {Team: TeamSchema()})
 
     @app.template_global("may")
     def _may(permission: str) -> bool:

@@ -7,6 +7,7 @@ from app.accounts.models import Role, SettingKind
 from app.inputs import Id
 from app.named_settings import Action
 from app.pagination import QuerySchema
+from app.versions import version_field
 
 _ROLE = validate.OneOf([r.value for r in Role])
 _LANGUAGE = validate.OneOf(["en", "zh"])
@@ -77,10 +78,12 @@ class TeamSchema(Schema):
     description = fields.Str(load_default="", validate=validate.Length(max=2000))
     member_ids = fields.List(Id(), load_default=list, load_only=True, validate=validate.Length(max=500))
     members = fields.List(fields.Nested(lambda: AgentRefSchema()), dump_only=True)
+    version = fields.Int(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
 
 
 class TeamUpdateSchema(Schema):
+    version = version_field()
     name = fields.Str(validate=validate.Length(min=1, max=80))
     description = fields.Str(validate=validate.Length(max=2000))
     member_ids = fields.List(Id(), validate=validate.Length(max=500))

@@ -638,14 +638,18 @@ def create_team(*, name: str, description: str = "", member_ids: Iterable[int] =
     return TEAMS.create({"name": name, "description": description, "member_ids": member_ids}, actor=actor)
 
 
-def update_team(team_id: int, changes: dict[str, Any], *, actor: Agent) -> Team:
-    """Rename a team, change its description or replace its members; recorded in the settings trail."""
-    return TEAMS.update(team_id, changes, actor=actor)
+def update_team(
+    team_id: int, changes: dict[str, Any], *, actor: Agent, expected_version: int | None = None
+) -> Team:
+    """Rename the version of a team the caller read, change its description or replace its members;
+    recorded in the settings trail."""
+    return TEAMS.update(team_id, changes, actor=actor, expected_version=expected_version)
 
 
-def delete_team(team_id: int, *, actor: Agent) -> None:
-    """Delete a team (its queues stay, served by no team); recorded in the settings trail."""
-    TEAMS.delete(team_id, actor=actor)
+def delete_team(team_id: int, *, actor: Agent, expected_version: int | None = None) -> None:
+    """Delete the version of a team the caller read (its queues stay, served by no team); recorded in the
+    settings trail."""
+    TEAMS.delete(team_id, actor=actor, expected_version=expected_version)
 
 
 def list_skills():

@@ -4,8 +4,7 @@ import of another helpdesk's tickets), `search` (filters, full text, saved views
 
 from flask import Flask
 
-from app import queue
-from app.errors import error_response
+from app import queue, versions
 from app.extensions import api, csrf
 
 
@@ -14,11 +13,13 @@ def init_app(app: Flask) -> None:
     from app.tickets.attachments import api as attachments_api
     from app.tickets.history import api as history_api
     from app.tickets.history.cli import tickets_cli
-    from app.tickets.schemas import TicketSchema
+    from app.tickets.models import Macro, Queue, Ticket
+    from app.tickets.schemas import MacroSchema, QueueSchema, TicketSchema
     from app.tickets.search import api as search_api
-    from app.tickets.services import StaleVersion
     from app.tickets.sla import api as sla_api
     from app.tickets.sla import jobs as sla_jobs
+    from app.tickets.sla.models import Calendar, SlaPolicy
+    from app.tickets.sla.schemas import CalendarSchema, SlaPolicySchema
     from app.tickets.views import api as api_views
     from app.tickets.views import pages
 
@@ -33,12 +34,17 @@ def init_app(app: Flask) -> None:
         api.register_blueprint(blueprint)
     app.register_blueprint(pages.bp)
 
-    @app.errorhandler(StaleVersion)
-    def _stale_version(error: StaleVersion):
-        # The 409 carries the ticket as it is now, so the client can show what changed and retry.
-        return error_response(
-            409, error.message, error.errors, {"current": TicketSchema().dump(error.current)}
-        )
+    # A stale change's 409 carries the row as it is now, dumped as the API answers it.
+    versions.dump_current_with(
+        app,
+        {
+            Ticket: TicketSchema(),
+            Queue: QueueSchema(),
+            Macro: MacroSchema(),
+            Calendar: CalendarSchema(),
+            SlaPolicy: SlaPolicySchema(),
+        },
+    )
 
     app.cli.add_command(tickets_cli)
     receivers.connect()

@@ -16,6 +16,7 @@ from app.tickets.models import (
 )
 from app.tickets.models.tickets import BODY_MAX, SUBJECT_MAX
 from app.tickets.sla.schemas import SlaTargetSchema
+from app.versions import version_field
 
 _NAME = validate.Length(min=1, max=80)
 _DESCRIPTION = validate.Length(max=2000)
@@ -29,6 +30,7 @@ class QueueSchema(Schema):
     description = fields.Str()
     team_id = fields.Int(allow_none=True)
     skills = fields.Method("_skill_names", metadata={"description": "Skills an agent needs for this queue."})
+    version = fields.Int()
     created_at = fields.DateTime()
 
     def _skill_names(self, queue) -> list[str]:
@@ -43,6 +45,7 @@ class QueueCreateSchema(Schema):
 
 
 class QueueUpdateSchema(Schema):
+    version = version_field()
     name = fields.Str(validate=_NAME)
     description = fields.Str(validate=_DESCRIPTION)
     team_id = Id(allow_none=True)
@@ -105,10 +108,7 @@ class TicketCreateSchema(Schema):
 
 
 class TicketUpdateSchema(Schema):
-    version = fields.Int(
-        validate=validate.Range(min=1),
-        metadata={"description": "The version you read; or send it in the If-Match header."},
-    )
+    version = version_field()
     subject = fields.Str(validate=_SUBJECT)
     description = fields.Str(validate=_BODY)
     type = fields.Str(validate=_TYPES)
@@ -253,10 +253,12 @@ class MacroSchema(Schema):
     name = fields.Str(required=True, validate=validate.Length(min=1, max=80))
     description = fields.Str(load_default="", validate=validate.Length(max=2000))
     actions = fields.Nested(MacroActionsSchema, required=True)
+    version = fields.Int(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
 
 
 class MacroUpdateSchema(Schema):
+    version = version_field()
     name = fields.Str(validate=validate.Length(min=1, max=80))
     description = fields.Str(validate=validate.Length(max=2000))
     actions = fields.Nested(MacroActionsSchema)
@@ -264,4 +266,4 @@ class MacroUpdateSchema(Schema):
 
 class MacroApplySchema(Schema):
     macro_id = Id(required=True)
-    version = fields.Int(validate=validate.Range(min=1))
+    version = version_field()

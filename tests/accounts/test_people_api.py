@@ -123,11 +123,14 @@ def test_supervisor_manages_teams(as_supervisor, agent):
     assert [m["id"] for m in created.json["members"]] == [agent.id]
 
     team_id = created.json["id"]
-    renamed = as_supervisor.patch(f"/api/v1/teams/{team_id}", json={"name": "Tier One", "member_ids": []})
+    renamed = as_supervisor.patch(
+        f"/api/v1/teams/{team_id}", json={"name": "Tier One", "member_ids": [], "version": 1}
+    )
     assert renamed.json["name"] == "Tier One"
     assert renamed.json["members"] == []
 
-    assert as_supervisor.delete(f"/api/v1/teams/{team_id}").status_code == 204
+    deleted = as_supervisor.delete(f"/api/v1/teams/{team_id}", headers={"If-Match": renamed.headers["ETag"]})
+    assert deleted.status_code == 204
     assert as_supervisor.get(f"/api/v1/teams/{team_id}").status_code == 404
 
 

@@ -105,7 +105,7 @@ def test_changing_a_setting_records_each_changed_field_before_and_after(as_super
     path, _values, update, recorded = KINDS[kind]
     created = _create(as_supervisor, kind)
 
-    response = as_supervisor.patch(f"{path}/{created['id']}", json=update)
+    response = as_supervisor.patch(f"{path}/{created['id']}", json={**update, "version": created["version"]})
 
     assert response.status_code == 200, response.json
     changed, _created = _trail(as_admin, kind=kind)
@@ -119,7 +119,7 @@ def test_changing_a_setting_records_each_changed_field_before_and_after(as_super
 def test_renaming_records_the_old_and_the_new_name(as_supervisor, as_admin):
     team = _create(as_supervisor, "team")
 
-    as_supervisor.patch(f"/api/v1/teams/{team['id']}", json={"name": "Invoices"})
+    as_supervisor.patch(f"/api/v1/teams/{team['id']}", json={"name": "Invoices", "version": team["version"]})
 
     renamed = _trail(as_admin)[0]
     assert (renamed["name"], renamed["changes"]) == ("Invoices", {"name": ["Billing", "Invoices"]})
@@ -128,9 +128,10 @@ def test_renaming_records_the_old_and_the_new_name(as_supervisor, as_admin):
 def test_a_change_that_changes_nothing_records_nothing(as_supervisor, as_admin):
     team = _create(as_supervisor, "team")
 
-    response = as_supervisor.patch(f"/api/v1/teams/{team['id']}", json={"description": "Money"})
+    response = as_supervisor.patch(f"/api/v1/teams/{team['id']}", json={"description": "Money", "version": 1})
 
     assert response.status_code == 200
+    assert response.json["version"] == 1  # nothing changed: no new version either
     assert [record["action"] for record in _trail(as_admin)] == ["created"]
 
 
@@ -139,7 +140,9 @@ def test_deleting_a_setting_records_its_last_values(as_supervisor, as_admin, sup
     path = KINDS[kind][0]
     created = _create(as_supervisor, kind)
 
-    assert as_supervisor.delete(f"{path}/{created['id']}").status_code == 204
+    response = as_supervisor.delete(f"{path}/{created['id']}", headers={"If-Match": str(created["version"])})
+
+    assert response.status_code == 204
 
     deleted, _created = _trail(as_admin, kind=kind)
     assert (deleted["action"], deleted["setting_id"], deleted["actor_id"]) == (
@@ -182,7 +185,7 @@ def test_a_change_refused_halfway_leaves_the_setting_and_the_trail_as_they_were(
     path = KINDS[kind][0]
     created = _create(as_supervisor, kind)
 
-    response = as_supervisor.patch(f"{path}/{created['id']}", json=REFUSED_UPDATES[kind])
+    response = as_supervisor.patch(f"{path}/{created['id']}", json={**REFUSED_UPDATES[kind], "version": 1})
 
     assert response.status_code == 422, response.json
     assert as_supervisor.get(f"{path}/{created['id']}").json["name"] == "Billing"
@@ -219,7 +222,7 @@ def test_only_admins_read_the_trail(app, request, who):
 def test_the_trail_is_paged_newest_first_and_filtered(as_supervisor, as_admin, supervisor, admin):
     team = _create(as_supervisor, "team")
     queue = _create(as_supervisor, "queue")
-    as_admin.patch(f"/api/v1/teams/{team['id']}", json={"description": "Invoices"})
+    as_admin.patch(f"/api/v1/teams/{team['id']}", json={"description": "Invoices", "version": 1})
 
     response = as_admin.get("/api/v1/settings-changes", query_string={"page_size": 2})
 
@@ -248,7 +251,7 @@ def test_the_trail_is_documented_in_the_api_spec(client):
 
 def test_admins_see_the_changes_on_their_page(client, as_supervisor, admin):
     team = _create(as_supervisor, "team")
-    as_supervisor.patch(f"/api/v1/teams/{team['id']}", json={"description": "Invoices"})
+    as_supervisor.patch(f"/api/v1/teams/{team['id']}", json={"description": "Invoices", "version": 1})
     signed_in(client, admin)
 
     page = client.get("/admin/settings-changes").get_data(as_text=True)

@@ -107,7 +107,7 @@ def test_a_macro_cannot_name_a_queue_or_agent_that_does_not_exist(as_supervisor)
 
     macro = as_supervisor.post("/api/v1/macros", json=ASK_FOR_PHOTO).json
     response = as_supervisor.patch(
-        f"/api/v1/macros/{macro['id']}", json={"actions": {"set": {"queue_id": 9999}}}
+        f"/api/v1/macros/{macro['id']}", json={"actions": {"set": {"queue_id": 9999}}, "version": 1}
     )
     assert response.status_code == 422
     assert as_supervisor.get(f"/api/v1/macros/{macro['id']}").json["actions"] == macro["actions"]

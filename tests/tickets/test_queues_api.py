@@ -39,7 +39,9 @@ def test_unknown_team_gets_422_and_no_queue(as_supervisor):
 def test_rename_and_change_skills(as_supervisor):
     queue_id = as_supervisor.post("/api/v1/queues", json={"name": "General", "skills": ["en"]}).json["id"]
 
-    response = as_supervisor.patch(f"/api/v1/queues/{queue_id}", json={"name": "Front desk", "skills": []})
+    response = as_supervisor.patch(
+        f"/api/v1/queues/{queue_id}", json={"name": "Front desk", "skills": [], "version": 1}
+    )
 
     assert response.json["name"] == "Front desk"
     assert response.json["skills"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app import versions
 from app.accounts import schemas, services
 from app.accounts.access import Permission, current_agent, public, requires, signed_in
 from app.accounts.views import login_rate_limit
@@ -158,25 +159,33 @@ def create_team(data):
 
 @teams_bp.get("/<int:team_id>")
 @requires(Permission.DIRECTORY_READ)
-@teams_bp.response(200, schemas.TeamSchema)
+@versions.response(teams_bp, schemas.TeamSchema)
 def get_team(team_id):
+    """A team; `ETag` carries its version."""
     return services.get_team(team_id)
 
 
 @teams_bp.patch("/<int:team_id>")
 @requires(Permission.TEAMS_MANAGE)
 @teams_bp.arguments(schemas.TeamUpdateSchema)
-@teams_bp.response(200, schemas.TeamSchema)
-@teams_bp.alt_response(409, description="The name is already in use.")
+@versions.response(teams_bp, schemas.TeamSchema)
+@versions.changes_version(
+    teams_bp, schemas.TeamSchema, what="the team", conflicts="the name is already in use"
+)
 def update_team(data, team_id):
-    return services.update_team(team_id, data, actor=current_agent())
+    """Change the version of the team you read (If-Match header or `version`)."""
+    version = versions.expected_version(data)
+    return services.update_team(team_id, data, expected_version=version, actor=current_agent())
 
 
 @teams_bp.delete("/<int:team_id>")
 @requires(Permission.TEAMS_MANAGE)
 @teams_bp.response(204)
+@versions.changes_version(teams_bp, schemas.TeamSchema, what="the team")
 def delete_team(team_id):
-    services.delete_team(team_id, actor=current_agent())
+    """Delete the version of the team you read (If-Match header): a team changed since is kept."""
+    version = versions.expected_version()
+    services.delete_team(team_id, expected_version=version, actor=current_agent())
 
 
 @skills_bp.get("")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.accounts.models import Skill, Team
 from app.dbtypes import UTCDateTime, utcnow
 from app.extensions import db
+from app.versions import Versioned
 
 queue_skills = Table(
     "queue_skills",
@@ -19,7 +20,7 @@ queue_skills = Table(
 )
 
 
-class Queue(db.Model):
+class Queue(Versioned, db.Model):
     """A line of work (billing, complaints, ...) served by a team.
 
     Routing offers its tickets to agents who have its skills.

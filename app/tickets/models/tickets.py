@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.dbtypes import UTCDateTime, utcnow
 from app.extensions import db
 from app.tickets.models.vocabulary import ComplaintStage, Priority, Status, TicketChannel, TicketType
+from app.versions import Versioned
 
 if TYPE_CHECKING:
     from app.accounts.models import Agent
@@ -39,7 +40,7 @@ BODY_MAX = 100_000
 REFERENCE_MAX = 40
 
 
-class Ticket(db.Model):
+class Ticket(Versioned, db.Model):
     __tablename__ = "tickets"
     __table_args__ = (
         Index("ix_tickets_status_queue", "status", "queue_id"),
@@ -58,8 +59,8 @@ class Ticket(db.Model):
     queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id", ondelete="SET NULL"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # Optimistic locking: every change bumps it; a writer holding an older one gets a 409.
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    # Optimistic locking (`Versioned`): every change bumps `version`; a writer holding an older one gets
+    # a 409.
 
     # The timestamps KPIs are computed from (docs: KPI.md).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -92,10 +93,6 @@ class Ticket(db.Model):
     pauses: Mapped[list[TicketPause]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="TicketPause.started_at"
     )
-
-    # The ORM adds `WHERE version = <loaded>` to every UPDATE and bumps it: a write based on a stale
-    # read fails instead of silently overwriting someone else's change.
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def tags(self) -> list[str]:
@@ -250,7 +247,7 @@ class TicketLink(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
 
 
-class Macro(db.Model):
+class Macro(Versioned, db.Model):
     """A canned response: field changes and a reply applied in one step.
 
     `actions`: {"set": {"status", "priority", "type", "queue_id", "assignee_id"}, "add_tags": [...],

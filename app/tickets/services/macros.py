@@ -64,14 +64,17 @@ def create_macro(*, name: str, description: str = "", actions: Mapping[str, Any]
     return MACROS.create(values, actor=actor, created_by_id=actor.id)
 
 
-def update_macro(macro_id: int, changes: Mapping[str, Any], *, actor: Agent) -> Macro:
-    """Rename a macro, or change its description or actions; recorded in the settings trail."""
-    return MACROS.update(macro_id, changes, actor=actor)
+def update_macro(
+    macro_id: int, changes: Mapping[str, Any], *, actor: Agent, expected_version: int | None = None
+) -> Macro:
+    """Rename the version of a macro the caller read, or change its description or actions; recorded in
+    the settings trail."""
+    return MACROS.update(macro_id, changes, actor=actor, expected_version=expected_version)
 
 
-def delete_macro(macro_id: int, *, actor: Agent) -> None:
-    """Delete a macro; recorded in the settings trail."""
-    MACROS.delete(macro_id, actor=actor)
+def delete_macro(macro_id: int, *, actor: Agent, expected_version: int | None = None) -> None:
+    """Delete the version of a macro the caller read; recorded in the settings trail."""
+    MACROS.delete(macro_id, actor=actor, expected_version=expected_version)
 
 
 @unit_of_work

@@ -68,6 +68,9 @@ def create_queue(
     return QUEUES.create(values, actor=actor)
 
 
-def update_queue(queue_id: int, changes: dict[str, Any], *, actor: Agent | None) -> Queue:
-    """Rename a queue, or change its description, team or skills; recorded in the settings trail."""
-    return QUEUES.update(queue_id, changes, actor=actor)
+def update_queue(
+    queue_id: int, changes: dict[str, Any], *, actor: Agent | None, expected_version: int | None = None
+) -> Queue:
+    """Rename the version of a queue the caller read, or change its description, team or skills;
+    recorded in the settings trail."""
+    return QUEUES.update(queue_id, changes, actor=actor, expected_version=expected_version)

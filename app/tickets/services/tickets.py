@@ -18,7 +18,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import bulk, sanitize
+from app import bulk, sanitize, versions
 from app.accounts import services as accounts
 from app.accounts.access import Permission, has_permission
 from app.customers import services as customers
@@ -384,21 +384,15 @@ def update_ticket(
     return ticket
 
 
-def check_version(ticket: Ticket, expected_version: int) -> None:
-    if ticket.version != expected_version:
-        raise StaleVersion(ticket)
+def check_version(ticket: Ticket, expected_version: int | None) -> None:
+    versions.check(ticket, expected_version, StaleVersion)
 
 
-class StaleVersion(Conflict):
+class StaleVersion(versions.StaleVersion):
     """Someone changed the ticket since the caller read it; `current` is what it looks like now."""
 
     def __init__(self, ticket: Ticket):
-        super().__init__(
-            f"Ticket {ticket.reference} was changed by someone else (now version {ticket.version}); "
-            "reload it and apply your change again.",
-            {"version": [f"Current version is {ticket.version}."]},
-        )
-        self.current = ticket
+        super().__init__(ticket, f"Ticket {ticket.reference}")
 
 
 class TicketClosed(Conflict):
@@ -429,13 +423,8 @@ def check_open(ticket: Ticket, changes: Mapping[str, Any] | None = None) -> None
 
 def commit_ticket(ticket: Ticket) -> None:
     """Commit a change to `ticket`; a lost race on its version becomes a 409 with the current state."""
-    try:
+    with versions.lost_race_is_stale(lambda: get_ticket(ticket.id), StaleVersion):
         db.session.commit()
-    except StaleDataError as lost_race:
-        # Between our read and our write someone else committed: same answer as a stale If-Match, with
-        # the ticket as it is now, read once the failed write is undone.
-        roll_back()
-        raise StaleVersion(get_ticket(ticket.id)) from lost_race
 
 
 def apply_changes(
@@ -754,8 +743,7 @@ def assign_ticket(
 ) -> Ticket:
     """A supervisor gives the ticket to an agent (or takes it away with None)."""
     ticket = get_ticket(ticket_id)
-    if expected_version is not None:
-        check_version(ticket, expected_version)
+    check_version(ticket, expected_version)
     check_open(ticket)
     change = Change(ticket, actor)
     at = utcnow()

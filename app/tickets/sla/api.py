@@ -6,6 +6,7 @@ Everyone signed in with directory access reads them; changing them takes `Permis
 
 from __future__ import annotations
 
+from app import versions
 from app.accounts.access import Permission, current_agent, requires
 from app.extensions import ApiBlueprint, ErrorSchema
 from app.pagination import SelectPage
@@ -64,35 +65,45 @@ def create_calendar(data):
 
 @calendars_bp.get("/<int:calendar_id>")
 @requires(Permission.DIRECTORY_READ)
-@calendars_bp.response(200, schemas.CalendarSchema)
+@versions.response(calendars_bp, schemas.CalendarSchema)
 @calendars_bp.alt_response(404, schema=ErrorSchema, description="No such calendar.")
 def get_calendar(calendar_id):
+    """A calendar; `ETag` carries its version."""
     return services.get_calendar(calendar_id)
 
 
 @calendars_bp.patch("/<int:calendar_id>")
 @requires(Permission.SLA_MANAGE)
 @calendars_bp.arguments(schemas.CalendarUpdateSchema)
-@calendars_bp.response(200, schemas.CalendarSchema)
+@versions.response(calendars_bp, schemas.CalendarSchema)
 @calendars_bp.alt_response(404, schema=ErrorSchema, description="No such calendar.")
-@calendars_bp.alt_response(409, schema=ErrorSchema, description="The name is already in use.")
+@versions.changes_version(
+    calendars_bp, schemas.CalendarSchema, what="the calendar", conflicts="the name is already in use"
+)
 @calendars_bp.alt_response(422, schema=ErrorSchema, description=_INVALID_CALENDAR)
 @calendars_bp.alt_response(403, schema=ErrorSchema, description=_FORBIDDEN)
 def update_calendar(data, calendar_id):
-    """Change the given fields; running SLA targets of policies using the calendar are re-timed."""
-    return services.update_calendar(calendar_id, data, actor=current_agent())
+    """Change the given fields of the version you read (If-Match header or `version`); running SLA
+    targets of policies using the calendar are re-timed."""
+    version = versions.expected_version(data)
+    return services.update_calendar(calendar_id, data, expected_version=version, actor=current_agent())
 
 
 @calendars_bp.delete("/<int:calendar_id>")
 @requires(Permission.SLA_MANAGE)
 @calendars_bp.response(204)
 @calendars_bp.alt_response(404, schema=ErrorSchema, description="No such calendar.")
-@calendars_bp.alt_response(
-    409, schema=ErrorSchema, description="SLA policies use the calendar (named in the message)."
+@versions.changes_version(
+    calendars_bp,
+    schemas.CalendarSchema,
+    what="the calendar",
+    conflicts="SLA policies use the calendar (named in the message)",
 )
 @calendars_bp.alt_response(403, schema=ErrorSchema, description=_FORBIDDEN)
 def delete_calendar(calendar_id):
-    services.delete_calendar(calendar_id, actor=current_agent())
+    """Delete the version of the calendar you read (If-Match header), if no policy uses it."""
+    version = versions.expected_version()
+    services.delete_calendar(calendar_id, expected_version=version, actor=current_agent())
 
 
 # -- policies ---------------------------------------------------------------------------------------
@@ -124,32 +135,41 @@ def create_policy(data):
 
 @policies_bp.get("/<int:policy_id>")
 @requires(Permission.DIRECTORY_READ)
-@policies_bp.response(200, schemas.SlaPolicySchema)
+@versions.response(policies_bp, schemas.SlaPolicySchema)
 @policies_bp.alt_response(404, schema=ErrorSchema, description="No such policy.")
 def get_policy(policy_id):
+    """A policy; `ETag` carries its version."""
     return services.get_policy(policy_id)
 
 
 @policies_bp.patch("/<int:policy_id>")
 @requires(Permission.SLA_MANAGE)
 @policies_bp.arguments(schemas.SlaPolicyUpdateSchema)
-@policies_bp.response(200, schemas.SlaPolicySchema)
+@versions.response(policies_bp, schemas.SlaPolicySchema)
 @policies_bp.alt_response(404, schema=ErrorSchema, description="No such policy.")
-@policies_bp.alt_response(
-    409, schema=ErrorSchema, description="The name is in use, or another policy has the same criteria."
+@versions.changes_version(
+    policies_bp,
+    schemas.SlaPolicySchema,
+    what="the policy",
+    conflicts="the name is in use, or another policy has the same criteria",
 )
 @policies_bp.alt_response(422, schema=ErrorSchema, description=_INVALID_POLICY)
 @policies_bp.alt_response(403, schema=ErrorSchema, description=_FORBIDDEN)
 def update_policy(data, policy_id):
-    """Change the given fields; the policy's running targets take the new targets and hours."""
-    return services.update_policy(policy_id, data, actor=current_agent())
+    """Change the given fields of the version you read (If-Match header or `version`); the policy's
+    running targets take the new targets and hours."""
+    version = versions.expected_version(data)
+    return services.update_policy(policy_id, data, expected_version=version, actor=current_agent())
 
 
 @policies_bp.delete("/<int:policy_id>")
 @requires(Permission.SLA_MANAGE)
 @policies_bp.response(204)
 @policies_bp.alt_response(404, schema=ErrorSchema, description="No such policy.")
+@versions.changes_version(policies_bp, schemas.SlaPolicySchema, what="the policy")
 @policies_bp.alt_response(403, schema=ErrorSchema, description=_FORBIDDEN)
 def delete_policy(policy_id):
-    """Delete a policy; its tickets' running targets move to the next matching policy or a default."""
-    services.delete_policy(policy_id, actor=current_agent())
+    """Delete the version of the policy you read (If-Match header); its tickets' running targets move to
+    the next matching policy or a default."""
+    version = versions.expected_version()
+    services.delete_policy(policy_id, expected_version=version, actor=current_agent())

@@ -10,12 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.dbtypes import UTCDateTime, utcnow
 from app.extensions import db
+from app.versions import Versioned
 
 if TYPE_CHECKING:
     from app.tickets.models.tickets import Ticket
 
 
-class Calendar(db.Model):
+class Calendar(Versioned, db.Model):
     """Business hours: weekly opening intervals in a time zone, and holidays (see business_hours.py)."""
 
     __tablename__ = "business_calendars"
@@ -28,7 +29,7 @@ class Calendar(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class SlaPolicy(db.Model):
+class SlaPolicy(Versioned, db.Model):
     """Targets in seconds for tickets matching a queue, a priority and/or a type (empty = any).
 
     The most specific matching policy applies: type, then queue, then priority count, in that order.

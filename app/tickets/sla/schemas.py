@@ -21,6 +21,7 @@ from app.tickets.sla.services import (
     TargetStatus,
     target_status,
 )
+from app.versions import version_field
 
 _NAME = validate.Length(min=1, max=NAME_MAX)
 _TIMEZONE = validate.Length(min=1, max=64)
@@ -73,6 +74,7 @@ class CalendarSchema(Schema):
         metadata={"description": "Every weekday, `mon` to `sun`; closed days are `[]`."},
     )
     holidays = fields.List(fields.Str(), metadata={"description": _HOLIDAYS_HELP})
+    version = fields.Int()
     created_at = fields.DateTime()
 
 
@@ -84,6 +86,7 @@ class CalendarCreateSchema(Schema):
 
 
 class CalendarUpdateSchema(Schema):
+    version = version_field()
     name = fields.Str(validate=_NAME)
     timezone = fields.Str(validate=_TIMEZONE, metadata={"description": _TIMEZONE_HELP})
     weekly_hours = _weekly_hours()
@@ -116,6 +119,7 @@ class SlaPolicySchema(Schema):
     next_response_seconds = fields.Int(allow_none=True)
     resolution_seconds = fields.Int(allow_none=True)
     warning_seconds = fields.Int()
+    version = fields.Int()
     created_at = fields.DateTime()
 
 
@@ -161,6 +165,8 @@ class SlaPolicyCreateSchema(_PolicyFields):
 
 class SlaPolicyUpdateSchema(_PolicyFields):
     """Only the fields given change; at least one target must remain (checked by the service)."""
+
+    version = version_field()
 
 
 # -- a ticket's targets -----------------------------------------------------------------------------

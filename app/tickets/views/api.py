@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from flask import request
-
+from app import versions
 from app.accounts.access import Permission, current_agent, requires
-from app.errors import AppError
 from app.extensions import ApiBlueprint
 from app.pagination import SelectPage
 from app.tickets import schemas, services
@@ -17,27 +15,6 @@ queues_bp = ApiBlueprint("queues", __name__, url_prefix="/api/v1/queues", descri
 macros_bp = ApiBlueprint("macros", __name__, url_prefix="/api/v1/macros", description="Canned responses.")
 
 blueprints = (tickets_bp, queues_bp, macros_bp)
-
-
-class VersionRequired(AppError):
-    status = 428
-
-    def __init__(self):
-        super().__init__(
-            "Say which version you are changing: send If-Match: <version> or a `version` field.",
-            {"version": ["Send the version you read (If-Match header or version field)."]},
-        )
-
-
-def _expected_version(data: dict) -> int:
-    """The version the caller read: the body's `version`, else the If-Match header (`3`, `"3"`, `W/"3"`)."""
-    if "version" in data:
-        return data.pop("version")
-    header = request.headers.get("If-Match", "").strip()
-    header = header.removeprefix("W/").strip('"')
-    if header.isascii() and header.isdigit():
-        return int(header)
-    raise VersionRequired()
 
 
 @tickets_bp.post("")
@@ -52,7 +29,7 @@ def open_ticket(data):
 
 @tickets_bp.get("/<int:ticket_id>")
 @requires(Permission.TICKETS_READ)
-@tickets_bp.response(200, schemas.TicketSchema)
+@versions.response(tickets_bp, schemas.TicketSchema)
 @tickets_bp.alt_response(404, description="No such ticket.")
 def get_ticket(ticket_id):
     """A ticket with its complaint record and SLA targets; `ETag` carries its version."""
@@ -62,18 +39,15 @@ def get_ticket(ticket_id):
 @tickets_bp.patch("/<int:ticket_id>")
 @requires(Permission.TICKETS_WRITE)
 @tickets_bp.arguments(schemas.TicketUpdateSchema)
-@tickets_bp.response(200, schemas.TicketSchema)
-@tickets_bp.alt_response(
-    409,
-    description="Stale version: the body's `current` is the ticket as it is now; or the ticket is closed "
-    "(closed is final).",
+@versions.response(tickets_bp, schemas.TicketSchema)
+@versions.changes_version(
+    tickets_bp, schemas.TicketSchema, what="the ticket", conflicts="the ticket is closed (closed is final)"
 )
-@tickets_bp.alt_response(428, description="No version given (If-Match header or `version` field).")
 @tickets_bp.alt_response(404, description="No such ticket.")
 def update_ticket(data, ticket_id):
     """Change fields, status or complaint details of the version you read. Illegal status changes get
     422 naming the allowed ones."""
-    version = _expected_version(data)
+    version = versions.expected_version(data)
     return services.update_ticket(ticket_id, data, expected_version=version, actor=current_agent())
 
 
@@ -179,18 +153,15 @@ def bulk_update(data):
 @tickets_bp.post("/<int:ticket_id>/macro")
 @requires(Permission.TICKETS_WRITE)
 @tickets_bp.arguments(schemas.MacroApplySchema)
-@tickets_bp.response(200, schemas.TicketSchema)
-@tickets_bp.alt_response(
-    409,
-    description="Stale version: the body's `current` is the ticket as it is now; or the ticket is closed "
-    "(closed is final).",
+@versions.response(tickets_bp, schemas.TicketSchema)
+@versions.changes_version(
+    tickets_bp, schemas.TicketSchema, what="the ticket", conflicts="the ticket is closed (closed is final)"
 )
 @tickets_bp.alt_response(404, description="No such ticket or macro.")
-@tickets_bp.alt_response(428, description="No version given (If-Match header or `version` field).")
 def apply_macro(data, ticket_id):
     """Apply a macro to the version you read (If-Match header or `version`): its field changes and
     reply land together, or not at all."""
-    version = _expected_version(data)
+    version = versions.expected_version(data)
     return services.apply_macro(ticket_id, data["macro_id"], expected_version=version, actor=current_agent())
 
 
@@ -215,25 +186,33 @@ def create_macro(data):
 
 @macros_bp.get("/<int:macro_id>")
 @requires(Permission.TICKETS_READ)
-@macros_bp.response(200, schemas.MacroSchema)
+@versions.response(macros_bp, schemas.MacroSchema)
 def get_macro(macro_id):
+    """A macro; `ETag` carries its version."""
     return services.get_macro(macro_id)
 
 
 @macros_bp.patch("/<int:macro_id>")
 @requires(Permission.MACROS_MANAGE)
 @macros_bp.arguments(schemas.MacroUpdateSchema)
-@macros_bp.response(200, schemas.MacroSchema)
-@macros_bp.alt_response(409, description="The name is already in use.")
+@versions.response(macros_bp, schemas.MacroSchema)
+@versions.changes_version(
+    macros_bp, schemas.MacroSchema, what="the macro", conflicts="the name is already in use"
+)
 def update_macro(data, macro_id):
-    return services.update_macro(macro_id, data, actor=current_agent())
+    """Change the version of the macro you read (If-Match header or `version`)."""
+    version = versions.expected_version(data)
+    return services.update_macro(macro_id, data, expected_version=version, actor=current_agent())
 
 
 @macros_bp.delete("/<int:macro_id>")
 @requires(Permission.MACROS_MANAGE)
 @macros_bp.response(204)
+@versions.changes_version(macros_bp, schemas.MacroSchema, what="the macro")
 def delete_macro(macro_id):
-    services.delete_macro(macro_id, actor=current_agent())
+    """Delete the version of the macro you read (If-Match header): a macro changed since is kept."""
+    version = versions.expected_version()
+    services.delete_macro(macro_id, expected_version=version, actor=current_agent())
 
 
 @queues_bp.get("")
@@ -256,15 +235,20 @@ def create_queue(data):
 
 @queues_bp.get("/<int:queue_id>")
 @requires(Permission.DIRECTORY_READ)
-@queues_bp.response(200, schemas.QueueSchema)
+@versions.response(queues_bp, schemas.QueueSchema)
 def get_queue(queue_id):
+    """A queue; `ETag` carries its version."""
     return services.get_queue(queue_id)
 
 
 @queues_bp.patch("/<int:queue_id>")
 @requires(Permission.QUEUES_MANAGE)
 @queues_bp.arguments(schemas.QueueUpdateSchema)
-@queues_bp.response(200, schemas.QueueSchema)
-@queues_bp.alt_response(409, description="The name is already in use.")
+@versions.response(queues_bp, schemas.QueueSchema)
+@versions.changes_version(
+    queues_bp, schemas.QueueSchema, what="the queue", conflicts="the name is already in use"
+)
 def update_queue(data, queue_id):
-    return services.update_queue(queue_id, data, actor=current_agent())
+    """Change the version of the queue you read (If-Match header or `version`)."""
+    version = versions.expected_version(data)
+    return services.update_queue(queue_id, data, expected_version=version, actor=current_agent())

@@ -8,6 +8,8 @@ import pytest
 from tests.ticket_factories import CalendarFactory, QueueFactory, SlaPolicyFactory
 
 NINE_TO_FIVE = [["09:00", "17:00"]]
+# A change names the version it read (a new setting is at 1): tests/test_two_writers.py.
+VERSION_1 = {"If-Match": 'W/"1"'}
 OFFICE = {
     "name": "London office",
     "timezone": "Europe/London",
@@ -74,7 +76,9 @@ def test_calendar_names_are_unique(as_supervisor):
 def test_patching_a_calendar_changes_only_the_given_fields(as_supervisor):
     calendar_id = as_supervisor.post("/api/v1/calendars", json=OFFICE).json["id"]
 
-    response = as_supervisor.patch(f"/api/v1/calendars/{calendar_id}", json={"holidays": ["2027-01-01"]})
+    response = as_supervisor.patch(
+        f"/api/v1/calendars/{calendar_id}", json={"holidays": ["2027-01-01"], "version": 1}
+    )
 
     assert response.status_code == 200
     assert response.json["holidays"] == ["2027-01-01"]
@@ -86,7 +90,7 @@ def test_patching_in_invalid_hours_gets_422_and_keeps_the_calendar(as_supervisor
     calendar_id = as_supervisor.post("/api/v1/calendars", json=OFFICE).json["id"]
 
     response = as_supervisor.patch(
-        f"/api/v1/calendars/{calendar_id}", json={"weekly_hours": {"mon": [["24:00", "09:00"]]}}
+        f"/api/v1/calendars/{calendar_id}", json={"weekly_hours": {"mon": [["24:00", "09:00"]]}, "version": 1}
     )
 
     assert response.status_code == 422
@@ -97,7 +101,7 @@ def test_patching_in_invalid_hours_gets_422_and_keeps_the_calendar(as_supervisor
 def test_deleting_a_calendar(as_supervisor):
     calendar_id = as_supervisor.post("/api/v1/calendars", json=OFFICE).json["id"]
 
-    assert as_supervisor.delete(f"/api/v1/calendars/{calendar_id}").status_code == 204
+    assert as_supervisor.delete(f"/api/v1/calendars/{calendar_id}", headers=VERSION_1).status_code == 204
     assert as_supervisor.get(f"/api/v1/calendars/{calendar_id}").status_code == 404
 
 
@@ -105,7 +109,7 @@ def test_a_calendar_a_policy_uses_cannot_be_deleted(as_supervisor):
     calendar = CalendarFactory()
     SlaPolicyFactory(name="Office hours", calendar=calendar)
 
-    response = as_supervisor.delete(f"/api/v1/calendars/{calendar.id}")
+    response = as_supervisor.delete(f"/api/v1/calendars/{calendar.id}", headers=VERSION_1)
 
     assert response.status_code == 409
     assert "Office hours" in response.json["message"]
@@ -123,8 +127,8 @@ def test_agents_read_calendars_but_do_not_change_them(as_agent):
 
 def test_a_missing_calendar_is_404(as_supervisor):
     assert as_supervisor.get("/api/v1/calendars/404").status_code == 404
-    assert as_supervisor.patch("/api/v1/calendars/404", json={"name": "X"}).status_code == 404
-    assert as_supervisor.delete("/api/v1/calendars/404").status_code == 404
+    assert as_supervisor.patch("/api/v1/calendars/404", json={"name": "X", "version": 1}).status_code == 404
+    assert as_supervisor.delete("/api/v1/calendars/404", headers=VERSION_1).status_code == 404
 
 
 # -- policies ---------------------------------------------------------------------------------------
@@ -196,7 +200,9 @@ def test_a_policy_needs_at_least_one_target(as_supervisor):
 def test_patching_away_the_last_target_gets_422(as_supervisor):
     policy = SlaPolicyFactory(first_response_seconds=60, next_response_seconds=None, resolution_seconds=None)
 
-    response = as_supervisor.patch(f"/api/v1/sla-policies/{policy.id}", json={"first_response_seconds": None})
+    response = as_supervisor.patch(
+        f"/api/v1/sla-policies/{policy.id}", json={"first_response_seconds": None, "version": 1}
+    )
 
     assert response.status_code == 422
     assert as_supervisor.get(f"/api/v1/sla-policies/{policy.id}").json["first_response_seconds"] == 60
@@ -206,7 +212,7 @@ def test_patching_a_policy_changes_only_the_given_fields(as_supervisor):
     policy = SlaPolicyFactory(name="Old", priority="high", first_response_seconds=60)
 
     response = as_supervisor.patch(
-        f"/api/v1/sla-policies/{policy.id}", json={"name": "New", "warning_seconds": 0}
+        f"/api/v1/sla-policies/{policy.id}", json={"name": "New", "warning_seconds": 0, "version": 1}
     )
 
     assert response.status_code == 200
@@ -240,7 +246,7 @@ def test_a_second_policy_with_the_same_criteria_is_refused(as_supervisor):
 def test_deleting_a_policy(as_supervisor):
     policy = SlaPolicyFactory()
 
-    assert as_supervisor.delete(f"/api/v1/sla-policies/{policy.id}").status_code == 204
+    assert as_supervisor.delete(f"/api/v1/sla-policies/{policy.id}", headers=VERSION_1).status_code == 204
     assert as_supervisor.get(f"/api/v1/sla-policies/{policy.id}").status_code == 404
 
 
