@@ -180,6 +180,20 @@ def test_a_change_of_members_or_skills_alone_is_a_new_version_too(
     assert _read(first, kind, setting_id).json == won.json
 
 
+def test_an_agent_put_in_a_team_by_an_admin_is_a_new_version_of_the_team(first, as_admin, supervisor, agent):
+    """A team's members change from the agent's side too (an admin setting their teams): a supervisor
+    who read the members before must not drop the new one unseen."""
+    team = first.post("/api/v1/teams", json={"name": "Billing", "member_ids": [supervisor.id]}).json
+
+    joined = as_admin.patch(f"/api/v1/agents/{agent.id}", json={"team_ids": [team["id"]]})
+    stale = first.patch(f"/api/v1/teams/{team['id']}", json={"member_ids": [supervisor.id], "version": 1})
+
+    assert joined.status_code == 200
+    assert stale.status_code == 409
+    assert stale.json["current"]["version"] == 2
+    assert {member["id"] for member in stale.json["current"]["members"]} == {supervisor.id, agent.id}
+
+
 @pytest.mark.parametrize("kind_name", DELETABLE)
 def test_deleting_a_setting_someone_changed_since_gets_409_and_keeps_it(first, second, as_admin, kind_name):
     """A deletion is a change too: deleting the version one read must not throw away a change one

@@ -21,7 +21,9 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
+from app import versions
 from app.accounts import passwords
 from app.accounts.models import (
     Agent,
@@ -98,6 +100,7 @@ def all_agents() -> list[Agent]:
     return list(db.session.scalars(list_agents()))
 
 
+@unit_of_work
 def create_agent(
     *,
     email: str,
@@ -121,11 +124,11 @@ def create_agent(
         password_hash=passwords.hash_password(password),
         language=language,
         timezone=timezone,
-        teams=_teams(team_ids),
         skills=_agent_skills(skills),
     )
+    _set_teams(agent, _teams(team_ids))
     db.session.add(agent)
-    db.session.commit()
+    _commit_with_teams()
     return agent
 
 
@@ -155,12 +158,12 @@ def update_agent(agent_id: int, changes: dict[str, Any], *, actor: Agent) -> Age
         if field in changes:
             setattr(agent, field, changes[field])
     if "team_ids" in changes:
-        agent.teams = _teams(changes["team_ids"])
+        _set_teams(agent, _teams(changes["team_ids"]))
     if "skills" in changes:
         agent.skills = _agent_skills(changes["skills"])
     if not agent.active or "password" in changes:
         _end_sessions_and_tokens(agent)
-    db.session.commit()
+    _commit_with_teams()
     if was_active and not agent.active:
         agent_disabled.send(agent, actor=actor)
     if agent.role != old_role:
@@ -203,6 +206,27 @@ def _teams(team_ids: Iterable[int]) -> list[Team]:
     if missing := set(ids) - {team.id for team in teams}:
         raise Invalid("Unknown team.", {"team_ids": [f"No team with id {sorted(missing)}."]})
     return teams
+
+
+def _set_teams(agent: Agent, teams: list[Team]) -> None:
+    """Put the agent in these teams. A team's members are a setting of the team: each team joined or
+    left gets its next version, so that a supervisor's change of its members, read before, is refused
+    (409) instead of undoing this one."""
+    for team in set(agent.teams).symmetric_difference(teams):
+        versions.bump(team, team.version)
+    agent.teams = teams
+
+
+def _commit_with_teams() -> None:
+    """Commit a change of an agent; if a team joined or left was changed by someone else meanwhile, the
+    write of its version loses the race: refused, nothing written."""
+    try:
+        db.session.commit()
+    except StaleDataError as lost_race:
+        raise Conflict(
+            "A team was changed by someone else meanwhile; nothing was changed. Try again.",
+            {"team_ids": ["A team changed meanwhile."]},
+        ) from lost_race
 
 
 def _agent_skills(skills: Iterable[dict[str, Any]]) -> list[AgentSkill]:
