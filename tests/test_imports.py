@@ -328,7 +328,7 @@ def test_the_sweep_hands_lost_and_stopped_imports_to_a_worker_and_leaves_live_on
     words, supervisor, held_jobs
 ):
     lost = _stored(words, supervisor, "new")  # queued, its job never came
-    fresh = _stored(words, supervisor, "new")  # queued a moment ago: its job may still come
+    _stored(words, supervisor, "new")  # queued a moment ago: its job may still come
     dead = _stored(words, supervisor, "new")
     alive = _stored(words, supervisor, "new")
     for running in (dead, alive):
