@@ -29,3 +29,8 @@ def outlive_heartbeats(seconds: float) -> bool:
     registry = StartedJobRegistry(job.origin, connection=job.connection)
     registry.cleanup()
     return job.id in registry.get_job_ids(cleanup=False)
+
+
+def fail_always(reason: str, **about: int) -> None:
+    """A job that fails on every run (for the failed-job registry)."""
+    raise RuntimeError(reason)
