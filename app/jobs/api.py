@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.accounts.access import Permission, requires
-from app.extensions import ApiBlueprint
+from app.extensions import ApiBlueprint, ErrorSchema
 from app.jobs import schemas, services
 
 bp = ApiBlueprint(
@@ -30,6 +30,7 @@ def list_failed_jobs():
 @bp.post("/<job_id>/retry")
 @requires(Permission.JOBS_MANAGE)
 @bp.response(200, schemas.FailedJobSchema)
+@bp.alt_response(404, schema=ErrorSchema, description="No failed job has this id.")
 def retry_failed_job(job_id):
     """Put a failed job back on its queue, as it was."""
     return services.retry_failed_job(job_id)
@@ -38,6 +39,7 @@ def retry_failed_job(job_id):
 @bp.delete("/<job_id>")
 @requires(Permission.JOBS_MANAGE)
 @bp.response(204)
+@bp.alt_response(404, schema=ErrorSchema, description="No failed job has this id.")
 def delete_failed_job(job_id):
     """Drop a failed job for good."""
     services.delete_failed_job(job_id)
