@@ -8,7 +8,7 @@ Running one again puts it back on its queue as it was (its arguments, a fresh re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
@@ -20,6 +20,8 @@ from app.queue import QUEUE_NAMES, redis_connection
 
 # The newest failures shown; older ones stay in Redis until RQ drops them.
 LISTED = 200
+# RQ's times are aware UTC ones; a job without any sorts last.
+_LONG_AGO = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def list_failed_jobs(limit: int = LISTED) -> list[FailedJob]:
         for job in Job.fetch_many(ids, connection=registry.connection):
             if job is not None:
                 found.append(_described(job, name))
-    found.sort(key=lambda job: job.failed_at or datetime.min.replace(tzinfo=None), reverse=True)
+    found.sort(key=lambda job: job.failed_at or _LONG_AGO, reverse=True)
     return found[:limit]
 
 
