@@ -47,9 +47,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     versions.init_app(app)
     inputs.init_app(app)
 
-    from app import accounts, callcenter, customers, demo, kpi, notifications, portal, tickets
+    from app import accounts, callcenter, customers, demo, jobs, kpi, notifications, portal, tickets
 
-    for room in (accounts, customers, tickets, notifications, portal, callcenter, kpi, demo):
+    for room in (accounts, customers, jobs, tickets, notifications, portal, callcenter, kpi, demo):
         room.init_app(app)
     security_headers.init_app(app)
     return app

@@ -194,6 +194,25 @@ DEFAULTS: dict[str, Any] = {
     # A pending row this long past due has lost its job (Redis was down, a worker died): the sweep
     # hands it to a worker again. Longer than a delivery normally waits in the queue.
     "NOTIFICATION_SWEEP_GRACE_SECONDS": 120,
+    # How long a worker may take to hand one mail to the SMTP server before its row counts as abandoned
+    # and the sweep hands it to another worker (README, "A worker dies").
+    "NOTIFICATION_LEASE_SECONDS": 300,
+    # Workers (README, "A worker dies"): a running job's worker says it is alive every
+    # WORKER_HEARTBEAT_SECONDS; three missed beats make the job abandoned, found at the next maintenance
+    # pass (every WORKER_MAINTENANCE_INTERVAL_SECONDS) and retried. A job that fails (or is abandoned)
+    # is retried JOB_RETRY_ATTEMPTS times, after JOB_RETRY_BASE_SECONDS, then 4x and 16x that; then it
+    # stays in the failed-job registry (/admin/jobs/failed).
+    "WORKER_HEARTBEAT_SECONDS": 10,
+    "WORKER_MAINTENANCE_INTERVAL_SECONDS": 30,
+    "JOB_RETRY_ATTEMPTS": 3,
+    "JOB_RETRY_BASE_SECONDS": 15,
+    # Background imports: a running import's record is stamped alive every IMPORT_HEARTBEAT_SECONDS;
+    # one silent for six beats (its worker died) or queued that long (its job was lost) is handed to a
+    # worker again by the import sweep (every IMPORT_SWEEP_INTERVAL_SECONDS), at most
+    # IMPORT_MAX_ATTEMPTS runs in all.
+    "IMPORT_HEARTBEAT_SECONDS": 10,
+    "IMPORT_SWEEP_INTERVAL_SECONDS": 60,
+    "IMPORT_MAX_ATTEMPTS": 3,
     # Languages and time zones: see app/i18n.py. WTForms' own messages follow the page's language.
     "BABEL_DEFAULT_LOCALE": "en",
     "BABEL_DEFAULT_TIMEZONE": "UTC",

@@ -18,30 +18,51 @@ What they share is done here: the upload's checks (file name, size, UTF-8, NUL c
 the record and enqueueing the job, reading a record back (404 for any id that names none), and running
 it once: a finished import is left alone, so running its job again is harmless. The JSON of a record
 is `ImportRecordSchema`'s, which a room's schema extends with its counts and its errors' shape.
+
+A run survives its worker's death. A job claims its record by a conditional UPDATE (`queued`, or
+`running` but silent for `MISSED_HEARTBEATS` beats), so two jobs never run one import at once; while it
+runs, a thread stamps the record's `heartbeat_at` every `IMPORT_HEARTBEAT_SECONDS`. The periodic import
+sweep (`sweep_imports`) hands a worker every record whose job was lost (still `queued`: Redis was down
+at the upload, or lost the job) or whose worker died (`running`, silent), and fails one that has had
+`IMPORT_MAX_ATTEMPTS` runs (it keeps killing its worker). A run taking over keeps what the dead one
+committed: an import that commits once starts over, one that commits batches (the ticket history)
+carries on after the last batch its record counts.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from flask import current_app
+from flask import Flask, current_app
 from marshmallow import Schema, fields
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from rq.job import Job
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, and_, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.dbtypes import UTCDateTime, utcnow
 from app.errors import AppError, Invalid
 from app.extensions import db
-from app.queue import enqueue
+from app.queue import book_next_slot, enqueue, register_periodic
 from app.records import get_or_404
+
+log = logging.getLogger(__name__)
 
 # Failures kept in a record and a report; the counts stay exact beyond them.
 MAX_REPORTED_ERRORS = 1000
 STOPPED = "The import stopped on an internal error."
+GAVE_UP = "The import stopped its worker each time it ran; it was given up."
+# Heartbeats a running import may miss before it counts as stopped: a beat waits while a batch holds
+# the record's row, so a few are allowed.
+MISSED_HEARTBEATS = 6
 
 
 class ImportStatus(StrEnum):
@@ -52,7 +73,7 @@ class ImportStatus(StrEnum):
 
 
 # `running` again: the job is run anew after its worker died halfway (committed work is kept, and an
-# import skips what it has already written).
+# import skips what it has already written); `BackgroundImport.claim` makes these two moves.
 _NEXT = {
     ImportStatus.QUEUED: {ImportStatus.RUNNING},
     ImportStatus.RUNNING: {ImportStatus.RUNNING, ImportStatus.DONE, ImportStatus.FAILED},
@@ -113,6 +134,10 @@ class ImportRecord:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the running import last said it was alive (or the sweep last queued a queued one again).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Runs so far: each claim counts one.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @declared_attr
     def created_by(cls) -> Mapped[Any]:
@@ -121,13 +146,6 @@ class ImportRecord:
     @property
     def finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
-
-    def start(self, report: ImportReport) -> None:
-        """`running` from now on, with the counts of `report` (a run that has done nothing yet)."""
-        self._move(ImportStatus.RUNNING)
-        self.started_at = utcnow()
-        self.finished_at = None
-        self.record_progress(report)
 
     def record_progress(self, report: ImportReport) -> None:
         for column, value in report.counts().items():
@@ -177,7 +195,10 @@ class BackgroundImport:
         return {}
 
     def process(self, record: Any) -> ImportReport:
-        """Import a stored record's content, committing as the room's import does; its report."""
+        """Import a stored record's content, committing as the room's import does; its report.
+
+        A run after a dead one finds the record as that one left it: an import that commits batches
+        carries on after what the record counts (and keeps those counts)."""
         raise NotImplementedError
 
     def max_bytes(self) -> int:
@@ -215,7 +236,13 @@ class BackgroundImport:
         )
         db.session.add(record)
         db.session.commit()
-        enqueue(self.job, record.id, job_timeout=self.job_timeout)
+        try:
+            enqueue(self.job, record.id, job_timeout=self.job_timeout)
+        except Exception:
+            # The record is safe in the database: the import sweep enqueues it once Redis is back.
+            log.exception(
+                "Could not enqueue import %s %s; the import sweep will", self.model.__name__, record.id
+            )
         return record
 
     def get(self, import_id: int) -> Any:
@@ -223,20 +250,20 @@ class BackgroundImport:
         return get_or_404(self.model, import_id, what="Import")
 
     def run(self, import_id: int) -> Any:
-        """Process a stored import (the job). A finished import is left alone, so running it twice is safe.
+        """Process a stored import (the job). A finished import, or one another job is running, is left
+        alone, so running the job twice is safe.
 
-        Commits `running` first, so whoever polls the record sees it, and the outcome last. An `AppError`
-        from `process` refuses the file as a whole (`failed`, its messages under the report's
-        `whole_file` place); any other error fails the record and is raised again for the job's log.
-        What `process` committed meanwhile stays, and so do the counts it wrote.
+        Claims the record first (committing `running`, so whoever polls the record sees it) and commits
+        the outcome last. An `AppError` from `process` refuses the file as a whole (`failed`, its
+        messages under the report's `whole_file` place); any other error fails the record and is raised
+        again for the job's log. What `process` committed meanwhile stays, and so do the counts it wrote.
         """
-        record = self.get(import_id)
-        if record.finished:
-            return record
-        record.start(self.report())
-        db.session.commit()
+        record = self.claim(import_id)
+        if record is None:
+            return self.get(import_id)
         try:
-            report = self.process(record)
+            with self._alive(import_id):
+                report = self.process(record)
         except AppError as error:
             db.session.rollback()
             record.fail({**self.report.whole_file, "errors": error.errors or {"file": [error.message]}})
@@ -251,6 +278,155 @@ class BackgroundImport:
             record.finish(report)
         db.session.commit()
         return record
+
+    def claim(self, import_id: int) -> Any:
+        """The record, now `running` for this run alone; None when it is finished, another run is alive
+        on it, or it has had its `IMPORT_MAX_ATTEMPTS` runs. One conditional UPDATE: of two jobs claiming
+        at once, one wins."""
+        model, now = self.model, utcnow()
+        claimed = db.session.execute(
+            update(model)
+            .where(
+                model.id == import_id,
+                model.attempts < _max_attempts(),
+                or_(model.status == ImportStatus.QUEUED, _silent(model, now)),
+            )
+            .values(
+                status=ImportStatus.RUNNING,
+                heartbeat_at=now,
+                attempts=model.attempts + 1,
+                started_at=func.coalesce(model.started_at, now),
+                finished_at=None,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+        if not claimed:
+            return None
+        record = self.get(import_id)
+        db.session.refresh(record)
+        return record
+
+    @contextmanager
+    def _alive(self, import_id: int) -> Iterator[None]:
+        """Stamp the record's `heartbeat_at` from a thread of its own while the block runs.
+
+        Not on SQLite: its one writer at a time would hold the stamp up behind the import's own
+        transaction, and embedded mode's single worker thread never runs a sweep beside an import."""
+        if db.engine.dialect.name == "sqlite":
+            yield
+            return
+        app = current_app._get_current_object()
+        stop = threading.Event()
+        beating = threading.Thread(
+            target=self._beat, args=(app, import_id, stop), name="import-heartbeat", daemon=True
+        )
+        beating.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            beating.join()
+
+    def _beat(self, app: Flask, import_id: int, stop: threading.Event) -> None:
+        model = self.model
+        with app.app_context():
+            while not stop.wait(_heartbeat_seconds()):
+                try:
+                    with db.engine.begin() as connection:
+                        connection.execute(
+                            update(model)
+                            .where(model.id == import_id, model.status == ImportStatus.RUNNING)
+                            .values(heartbeat_at=utcnow())
+                        )
+                except SQLAlchemyError as error:
+                    log.warning("Heartbeat of import %s %s failed: %s", model.__name__, import_id, error)
+
+    def sweep(self, now: datetime | None = None) -> int:
+        """Enqueue this kind's records whose job was lost or whose worker died, and fail those that have
+        had all their runs; returns how many were enqueued."""
+        model, now = self.model, now or utcnow()
+        stale = or_(
+            and_(
+                model.status == ImportStatus.QUEUED,
+                func.coalesce(model.heartbeat_at, model.created_at) < now - _silence(),
+            ),
+            _silent(model, now),
+        )
+        records = list(db.session.scalars(select(model).where(stale).order_by(model.id).limit(100)))
+        enqueued = 0
+        for record in records:
+            if record.attempts >= _max_attempts():
+                record.fail({**self.report.whole_file, "errors": {"file": [GAVE_UP]}})
+                db.session.commit()
+                log.warning("Import %s %s given up after %s runs", model.__name__, record.id, record.attempts)
+                continue
+            if record.status == ImportStatus.QUEUED:
+                # Queued again no sooner than a silence from now, however long the queue.
+                record.heartbeat_at = now
+            db.session.commit()
+            enqueue(self.job, record.id, job_timeout=self.job_timeout)
+            enqueued += 1
+        return enqueued
+
+
+def _heartbeat_seconds() -> int:
+    return int(current_app.config["IMPORT_HEARTBEAT_SECONDS"])
+
+
+def _silence() -> timedelta:
+    return timedelta(seconds=_heartbeat_seconds() * MISSED_HEARTBEATS)
+
+
+def _max_attempts() -> int:
+    return int(current_app.config["IMPORT_MAX_ATTEMPTS"])
+
+
+def _silent(model: type[ImportRecord], now: datetime) -> Any:
+    """A running record whose run has stopped saying it is alive (its worker died)."""
+    return and_(
+        model.status == ImportStatus.RUNNING,
+        or_(model.heartbeat_at.is_(None), model.heartbeat_at < now - _silence()),
+    )
+
+
+# -- the sweep -------------------------------------------------------------------------------------------
+
+
+def register(app: Flask, kind: BackgroundImport) -> None:
+    """A room hands over its import, for the sweep (booked with the first)."""
+    kinds = app.extensions.setdefault("imports", [])
+    if not kinds:
+        register_periodic(app, _schedule)
+    kinds.append(kind)
+
+
+def sweep_imports() -> int:
+    """Hand lost and stopped imports of every kind to a worker again; returns how many."""
+    return sum(kind.sweep() for kind in current_app.extensions.get("imports", ()))
+
+
+def run_periodic_import_sweep() -> None:
+    """One link of the import sweep's chain: book the next, then sweep."""
+    schedule_import_sweep()
+    sweep_imports()
+
+
+def schedule_import_sweep(now: datetime | None = None) -> Job:
+    """Book the import sweep of the next `IMPORT_SWEEP_INTERVAL_SECONDS` boundary (one per slot)."""
+    interval = int(current_app.config["IMPORT_SWEEP_INTERVAL_SECONDS"])
+    return book_next_slot(
+        run_periodic_import_sweep,
+        name="imports-sweep",
+        interval=interval,
+        description=f"Import sweep every {interval} s",
+        now=now,
+    )
+
+
+def _schedule(app: Flask) -> None:
+    with app.app_context():
+        schedule_import_sweep()
 
 
 class ImportRecordSchema(Schema):

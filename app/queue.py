@@ -8,15 +8,24 @@ Redis may be down: the connection's timeouts bound how long a request waits for 
 database first (the outbox), so callers log a failed enqueue and go on. A worker rides the outage out
 (`worker.py`) and, once Redis answers again, books the periodic jobs again at once: a Redis that
 restarted empty lost them.
+
+A worker that dies (SIGKILL, a lost machine) leaves its job in RQ's started-job registry. While a job
+runs, its worker renews the job's entry there every `WORKER_HEARTBEAT_SECONDS` from a thread of its
+own, so an entry lapses only when the worker is gone, however long the job: three missed beats. At its
+next maintenance pass (every `WORKER_MAINTENANCE_INTERVAL_SECONDS`) any worker finds the lapsed entry
+and hands the job to the queue again under its `Retry` policy (`enqueue` gives every job one), or to the
+failed-job registry once its retries are spent. Jobs are idempotent: each one run again after a kill at
+any point completes its work once.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import fakeredis
@@ -24,13 +33,18 @@ from flask import Flask, current_app
 from redis import Redis
 from redis.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
-from rq import Queue, SimpleWorker
+from redis.exceptions import RedisError
+from rq import Queue, Retry, SimpleWorker
 from rq.exceptions import DuplicateJobError, StopRequested
 from rq.job import Job
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
 QUEUE_NAMES = ("default", "kpi")
+# Heartbeats a running job's worker may miss before the job counts as abandoned.
+MISSED_HEARTBEATS = 3
+
+log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
@@ -53,12 +67,33 @@ def get_queue(name: str = "default") -> Queue:
     return Queue(name, connection=redis_connection(), is_async=current_app.config["RQ_ASYNC"])
 
 
-def enqueue(func: Callable[..., Any] | str, *args: Any, queue: str = "default", **kwargs: Any) -> Job:
-    """Enqueue `func(*args, **kwargs)`; jobs take ids and plain values, never ORM objects.
+def enqueue(
+    func: Callable[..., Any] | str,
+    *args: Any,
+    queue: str = "default",
+    delay: timedelta | None = None,
+    **kwargs: Any,
+) -> Job:
+    """Enqueue `func(*args, **kwargs)` (after `delay`, if given); jobs take ids and plain values, never
+    ORM objects.
 
-    `func` may be a dotted path, so a service can enqueue its room's job without importing `jobs`.
+    `func` may be a dotted path, so a service can enqueue its room's job without importing `jobs`. The
+    job is retried as `retry_policy()` says when it fails or its worker dies (RQ's `retry=` overrides).
     """
+    kwargs.setdefault("retry", retry_policy())
+    if delay:
+        return get_queue(queue).enqueue_in(delay, func, *args, **kwargs)
     return get_queue(queue).enqueue(func, *args, **kwargs)
+
+
+def retry_policy() -> Retry | None:
+    """`JOB_RETRY_ATTEMPTS` more runs, after `JOB_RETRY_BASE_SECONDS`, then four times as long each
+    (none with no attempts)."""
+    config = current_app.config
+    attempts, base = int(config["JOB_RETRY_ATTEMPTS"]), int(config["JOB_RETRY_BASE_SECONDS"])
+    if attempts < 1:
+        return None
+    return Retry(max=attempts, interval=[base * 4**n for n in range(attempts)])
 
 
 # A periodic run that fails is kept a day for inspection; runs that succeed need no keeping.
@@ -131,12 +166,50 @@ class AppWorker(SimpleWorker):
     def __init__(self, *args: Any, app: Flask, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.app = app
+        self._heartbeats: tuple[threading.Event, threading.Thread] | None = None
         self.stop_requested = False
         self.lost_redis = False
 
     def perform_job(self, job: Job, queue: Queue) -> bool:
         with self.app.app_context():
-            return super().perform_job(job, queue)
+            try:
+                return super().perform_job(job, queue)
+            finally:
+                self._stop_heartbeats()
+
+    def get_heartbeat_ttl(self, job: Job) -> int:
+        # SimpleWorker's is the job's timeout (hours for an import) plus a minute: a dead worker's job
+        # would wait that long. Beats from `_beat` keep a live one's entry fresh instead.
+        return self.job_monitoring_interval * MISSED_HEARTBEATS
+
+    def prepare_job_execution(self, job: Job, remove_from_intermediate_queue: bool = False) -> None:
+        super().prepare_job_execution(job, remove_from_intermediate_queue)
+        stop = threading.Event()
+        beating = threading.Thread(target=self._beat, args=(job, stop), name="rq-heartbeat", daemon=True)
+        self._heartbeats = (stop, beating)
+        beating.start()
+
+    def handle_execution_ended(self, job: Job, queue: Queue, heartbeat_ttl: int) -> None:
+        # The job's function has returned: no beat may renew an entry the worker is about to remove.
+        self._stop_heartbeats()
+        super().handle_execution_ended(job, queue, heartbeat_ttl)
+
+    def _beat(self, job: Job, stop: threading.Event) -> None:
+        """Renew the job's started-registry entry (and the worker's key) until told to stop."""
+        while not stop.wait(self.job_monitoring_interval):
+            try:
+                self.maintain_heartbeats(job)
+            except RedisError as error:
+                # Redis away for longer than the entry lives: another worker may run the job again,
+                # which its idempotence allows.
+                log.warning("Worker %s: heartbeat of job %s failed: %s", self.name, job.id, error)
+
+    def _stop_heartbeats(self) -> None:
+        if self._heartbeats is not None:
+            stop, beating = self._heartbeats
+            self._heartbeats = None
+            stop.set()
+            beating.join()
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
@@ -185,7 +258,17 @@ class EmbeddedWorker(AppWorker):
 def make_worker(app: Flask, worker_class: type[AppWorker] = AppWorker) -> AppWorker:
     connection = app.extensions["redis"]
     queues = [Queue(name, connection=connection) for name in QUEUE_NAMES]
-    return worker_class(queues, connection=connection, app=app)
+    maintenance = int(app.config["WORKER_MAINTENANCE_INTERVAL_SECONDS"])
+    return worker_class(
+        queues,
+        connection=connection,
+        app=app,
+        job_monitoring_interval=int(app.config["WORKER_HEARTBEAT_SECONDS"]),
+        maintenance_interval=maintenance,
+        # An idle worker waits for a job at most `worker_ttl` - 15 s before it looks at the maintenance
+        # clock again (RQ's default waits almost seven minutes): it must wake for each pass.
+        worker_ttl=maintenance + 15,
+    )
 
 
 def start_embedded_worker(app: Flask) -> threading.Thread:

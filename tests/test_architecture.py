@@ -28,6 +28,7 @@ APP = Path(__file__).resolve().parent.parent / "app"
 LEVELS = {
     "accounts": 0,
     "customers": 1,
+    "jobs": 1,
     "tickets": 2,
     "notifications": 3,
     "portal": 4,

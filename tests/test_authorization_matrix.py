@@ -52,6 +52,7 @@ from app.portal import links
 from app.portal import services as portal
 from app.portal.surveys import services as surveys
 from app.portal.surveys.models import FollowUpTask
+from app.queue import enqueue
 from app.tickets import services as tickets
 from app.tickets.attachments import services as attachments
 from app.tickets.history import services as history
@@ -62,6 +63,7 @@ from tests.conftest import BASE_CONFIG, FreshContextClient, _sqlite_config
 from tests.customer_factories import CustomerFactory
 from tests.factories import PASSWORD, AgentFactory, TeamFactory, bind_factories
 from tests.helpers import csrf_token_from, signed_in
+from tests.sample_jobs import fail_always
 from tests.ticket_factories import CalendarFactory, QueueFactory, SlaPolicyFactory
 
 
@@ -155,6 +157,11 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/settings-changes": ADMIN,
     # The mail log's mails carry customers' live tracking and survey links.
     "GET /admin/mail": ADMIN,
+    # Failed jobs' arguments name any record; running one again is an operator's call.
+    "GET /admin/jobs/failed": ADMIN,
+    "GET /api/v1/jobs/failed": ADMIN,
+    "POST /api/v1/jobs/failed/<job_id>/retry": ADMIN.removes(),
+    "DELETE /api/v1/jobs/failed/<job_id>": ADMIN.removes(),
     # -- customers ---------------------------------------------------------------------------------
     "GET /": AGENT,
     "GET /customers": AGENT,
@@ -428,6 +435,7 @@ DISPOSABLE = {
     "policy_id": lambda world: SlaPolicyFactory().id,
     "token_id": lambda world: accounts.create_api_token(world.people[AGENT_ROLE].id, name="spare")[0].id,
     "view_id": lambda world: str(_saved_view(world.people[AGENT_ROLE]).id),
+    "job_id": lambda world: enqueue(fail_always, "for the matrix").id,
 }
 
 

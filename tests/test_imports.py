@@ -9,6 +9,7 @@ in the customers' table: any table with the record's columns would do.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import ClassVar
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 
 from app import imports
 from app.customers.models import CustomerImport
+from app.dbtypes import utcnow
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.imports import (
@@ -245,15 +247,14 @@ def test_a_run_that_stops_fails_the_import_keeps_what_landed_and_raises(words, s
 @pytest.mark.parametrize(
     ("status", "reachable"),
     [
-        ("queued", {"running"}),
-        ("running", {"running", "done", "failed"}),
+        ("queued", set()),
+        ("running", {"done", "failed"}),
         ("done", set()),
         ("failed", set()),
     ],
 )
 def test_a_record_moves_only_forward(app, status, reachable):
     moves = {
-        "running": lambda record: record.start(ImportReport()),
         "done": lambda record: record.finish(ImportReport(created=1)),
         "failed": lambda record: record.fail({"line": 0, "errors": {}}),
     }
@@ -273,3 +274,98 @@ def test_a_record_is_finished_when_done_or_failed(app):
     finished = {status: CustomerImport(status=status).finished for status in ImportStatus}
 
     assert finished == {"queued": False, "running": False, "done": True, "failed": True}
+
+
+# -- a worker that dies, a job that is lost -------------------------------------------------------------
+
+
+def _silent_for(import_id: int, seconds: int) -> None:
+    """The record's run last said it was alive `seconds` ago."""
+    db.session.execute(
+        CustomerImport.__table__.update()
+        .where(CustomerImport.id == import_id)
+        .values(heartbeat_at=utcnow() - timedelta(seconds=seconds))
+    )
+    db.session.commit()
+
+
+def test_an_upload_is_kept_and_answered_when_its_job_cannot_be_enqueued(words, supervisor, monkeypatch):
+    def redis_down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to redis:6379. Connection refused.")
+
+    monkeypatch.setattr(imports, "enqueue", redis_down)
+    record = words.create(filename="list.txt", content=b"new same", actor=supervisor)
+    monkeypatch.undo()
+
+    assert (record.status, _records()) == ("queued", 1)
+    assert words.seen == []
+
+
+def test_two_jobs_never_run_one_import_at_once(words, supervisor):
+    import_id = _stored(words, supervisor, "new")
+
+    first = words.claim(import_id)
+    second = words.claim(import_id)
+
+    assert (first.status, first.attempts, second) == ("running", 1, None)
+    # The first run's worker died: once its heartbeats have lapsed, the import is another run's.
+    _silent_for(import_id, 6 * 10 + 1)
+    taken_over = words.claim(import_id)
+    assert (taken_over.status, taken_over.attempts) == ("running", 2)
+
+
+def test_a_running_import_whose_heartbeats_are_fresh_is_left_to_its_run(words, supervisor):
+    import_id = _stored(words, supervisor, "new")
+    words.claim(import_id)
+    _silent_for(import_id, 6 * 10 - 5)
+
+    record = words.run(import_id)
+
+    assert (record.status, words.seen) == ("running", [])
+
+
+def test_the_sweep_hands_lost_and_stopped_imports_to_a_worker_and_leaves_live_ones(
+    words, supervisor, held_jobs
+):
+    lost = _stored(words, supervisor, "new")  # queued, its job never came
+    _stored(words, supervisor, "new")  # queued a moment ago: its job may still come
+    dead = _stored(words, supervisor, "new")
+    alive = _stored(words, supervisor, "new")
+    for running in (dead, alive):
+        words.claim(running)
+    db.session.execute(
+        CustomerImport.__table__.update()
+        .where(CustomerImport.id == lost)
+        .values(created_at=utcnow() - timedelta(minutes=5))
+    )
+    _silent_for(dead, 6 * 10 + 1)
+
+    assert words.sweep() == 2
+
+    assert held_jobs == [(words.job, lost, {"job_timeout": 60}), (words.job, dead, {"job_timeout": 60})]
+    # The dead run's import is enqueued until a job has taken it over; a queued import is queued again
+    # only once per silence, however long the queue.
+    assert words.sweep() == 1
+    assert held_jobs[-1] == (words.job, dead, {"job_timeout": 60})
+
+
+def test_an_import_that_keeps_stopping_its_worker_is_given_up(app, words, supervisor, held_jobs):
+    import_id = _stored(words, supervisor, "new")
+    for _ in range(app.config["IMPORT_MAX_ATTEMPTS"]):
+        assert words.claim(import_id) is not None
+        _silent_for(import_id, 6 * 10 + 1)
+    assert words.claim(import_id) is None
+
+    assert words.sweep() == 0
+
+    record = words.get(import_id)
+    assert (record.status, record.errors) == ("failed", [{"line": 0, "errors": {"file": [imports.GAVE_UP]}}])
+    assert held_jobs == []
+
+
+def test_the_import_sweep_covers_every_kind_of_import_and_is_booked_once_per_interval(app):
+    kinds = app.extensions["imports"]
+
+    assert sorted(kind.model.__tablename__ for kind in kinds) == ["customer_imports", "ticket_imports"]
+    first, again = imports.schedule_import_sweep(), imports.schedule_import_sweep()
+    assert first.id == again.id and first.id.startswith("imports-sweep-")

@@ -6,12 +6,12 @@ import time
 
 import pytest
 from rq import Worker
-from rq.registry import ScheduledJobRegistry
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
 from app.queue import enqueue, make_worker, schedule_periodic_jobs, start_embedded_worker
 from tests import backends
 from tests.factories import AgentFactory
-from tests.sample_jobs import count_agents
+from tests.sample_jobs import count_agents, outlive_heartbeats
 
 
 @pytest.fixture
@@ -73,3 +73,45 @@ def test_a_worker_books_the_periodic_jobs_again_when_redis_comes_back_empty(app)
         "tickets-sla-check",
     ]
     assert [listed.name for listed in Worker.all(connection=connection)] == [worker.name]
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_job_whose_worker_died_is_handed_to_the_queue_again_once_its_heartbeats_lapse(
+    real_redis_config, request
+):
+    request.getfixturevalue("app_config").update(real_redis_config, WORKER_HEARTBEAT_SECONDS=5)
+    app = request.getfixturevalue("app")
+    job = enqueue(count_agents)
+    # A worker takes the job and dies before it ends: nothing removes its entry from the registry.
+    dying = make_worker(app)
+    [queue] = [q for q in dying.queues if q.name == job.origin]
+    job, _ = queue.dequeue_any([queue], timeout=None, connection=queue.connection)
+    dying.prepare_execution(job)
+    registry = StartedJobRegistry(queue.name, connection=queue.connection)
+    assert job.id in registry.get_job_ids(cleanup=False)
+
+    # Three missed beats later, a maintenance pass of any worker finds it abandoned.
+    registry.cleanup(timestamp=time.time() + 3 * 5 + 1)
+
+    job.refresh()
+    assert job.id not in registry.get_job_ids(cleanup=False)
+    assert job.get_status() == "scheduled"
+    assert job.retries_left == app.config["JOB_RETRY_ATTEMPTS"] - 1
+    assert job.id not in FailedJobRegistry(queue.name, connection=queue.connection)
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_job_running_longer_than_the_missed_heartbeats_allow_is_not_taken_for_abandoned(
+    real_redis_config, request
+):
+    request.getfixturevalue("app_config").update(real_redis_config, WORKER_HEARTBEAT_SECONDS=1)
+    app = request.getfixturevalue("app")
+    # Four seconds of work; its entry would lapse after three without beats.
+    job = enqueue(outlive_heartbeats, 4.0)
+
+    make_worker(app).work(burst=True)
+
+    assert job.get_status(refresh=True) == "finished"
+    assert job.return_value() is True

@@ -54,6 +54,7 @@ class Permission(StrEnum):
     FOLLOW_UPS_MANAGE = "follow-ups:manage"
     MAIL_LOG_READ = "mail-log:read"
     SETTINGS_CHANGES_READ = "settings-changes:read"
+    JOBS_MANAGE = "jobs:manage"
 
 
 _AGENT = {
@@ -83,7 +84,8 @@ _SUPERVISOR = _AGENT | {
 }
 # The mail log (`MAIL_LOG_READ`) is the admins' alone: its mails carry customers' live tracking and
 # survey links, and supervisors must not answer the surveys about their own teams. So is the settings
-# trail (`SETTINGS_CHANGES_READ`): it is how admins see what supervisors changed in the setup.
+# trail (`SETTINGS_CHANGES_READ`): it is how admins see what supervisors changed in the setup. So are
+# failed jobs (`JOBS_MANAGE`): their arguments name any record, and running one again is an operator's call.
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.AGENT: frozenset(_AGENT),
     Role.SUPERVISOR: frozenset(_SUPERVISOR),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from app import imports
 from app.extensions import api, csrf
 
 
@@ -12,6 +13,7 @@ def init_app(app: Flask) -> None:
     from app.customers.cli import customers_cli
     from app.customers.privacy import api as privacy_api
     from app.customers.privacy import pages as privacy_pages
+    from app.customers.services.imports import CSV_IMPORT
     from app.customers.views import api as api_views
     from app.customers.views import pages
 
@@ -22,3 +24,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(privacy_pages.bp)
     app.cli.add_command(customers_cli)
+    imports.register(app, CSV_IMPORT)

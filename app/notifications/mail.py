@@ -34,6 +34,9 @@ class Mail:
     subject: str
     text: str
     html: str
+    # The `Message-ID` without its domain: one per outbox row, the same on every attempt, so a mail
+    # sent twice (a worker died after the server took it) is one message to the recipient's client.
+    key: str | None = None
 
 
 class MailError(Exception):
@@ -56,7 +59,8 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     message["To"] = mail.to
     message["Subject"] = mail.subject
     message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    domain = sender.rpartition("@")[2] or None
+    message["Message-ID"] = f"<{mail.key}@{domain or 'localhost'}>" if mail.key else make_msgid(domain=domain)
     message.set_content(mail.text)
     message.add_alternative(mail.html, subtype="html")
     return message
@@ -89,7 +93,13 @@ def mail_log_path() -> Path:
 
 def _append_to_log(mail: Mail) -> None:
     path = mail_log_path()
-    record = {"at": utcnow().isoformat(), "to": mail.to, "subject": mail.subject, "text": mail.text}
+    record = {
+        "at": utcnow().isoformat(),
+        "to": mail.to,
+        "subject": mail.subject,
+        "text": mail.text,
+        "key": mail.key,
+    }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as log:

@@ -21,8 +21,12 @@ Kinds and when they are written:
 
 Replays of another helpdesk's history (actor kind "import", or times long past) notify nobody.
 Customer e-mails carry the case's tracking link, minted at delivery. Delivery is at least once: a
-worker claims a row with a lease before sending, so two jobs for one row send it once, and a worker that
-dies mid-send leaves a row the sweep retries after the lease.
+worker claims a row with a lease (`NOTIFICATION_LEASE_SECONDS`) before sending, so two jobs for one row
+send it once, and a worker that dies mid-send leaves a row the sweep retries after the lease. A worker
+that dies after the SMTP server accepted the mail and before the row says `sent` (the moment between
+the server's answer and one UPDATE) leaves a mail that goes out again: SMTP has no way to ask whether a
+message arrived. Both copies carry the row's `Message-ID` (`message_key`), so the second is recognisably
+the same message (mail clients and many servers drop it).
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ from app.i18n import DEFAULT_LANGUAGE, customer_locale, normalize_language
 from app.notifications import mail
 from app.notifications.models import Notification, NotificationStatus
 from app.notifications.signals import mail_recipient_requested, mail_values_requested
-from app.queue import enqueue, get_queue
+from app.queue import enqueue
 from app.tickets.models import Ticket
 from app.urls import public_url
 
@@ -67,10 +71,9 @@ CONFIRMED_CHANNELS = frozenset({"web", "email"})
 DELIVERY_JOB = "app.notifications.jobs.deliver_notification"
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_RETRY_BASE_SECONDS = 60
-# How long a worker may take to send one mail before the row counts as abandoned.
-LEASE = timedelta(minutes=5)
 # A pending row this long past due has lost its job (Redis was down, a worker died): sweep it
-# (`NOTIFICATION_SWEEP_GRACE_SECONDS`).
+# (`NOTIFICATION_SWEEP_GRACE_SECONDS`, never longer than the lease: a row whose worker died has waited
+# out its lease already).
 DEFAULT_SWEEP_GRACE_SECONDS = 120
 # Changes stamped further back than this are replays of history, not news for anyone.
 LIVE_WINDOW = timedelta(hours=1)
@@ -235,10 +238,7 @@ def enqueue_delivery(notification_ids: list[int], *, delay: timedelta | None = N
 
 
 def _enqueue_one(notification_id: int, delay: timedelta | None) -> None:
-    if delay:
-        get_queue().enqueue_in(delay, DELIVERY_JOB, notification_id)
-    else:
-        enqueue(DELIVERY_JOB, notification_id)
+    enqueue(DELIVERY_JOB, notification_id, delay=delay)
 
 
 # -- delivering -------------------------------------------------------------------------------------
@@ -260,7 +260,7 @@ def deliver_notification(notification_id: int) -> str:
             Notification.status == NotificationStatus.PENDING,
             Notification.next_attempt_at <= now + timedelta(seconds=1),
         )
-        .values(attempts=Notification.attempts + 1, next_attempt_at=now + LEASE)
+        .values(attempts=Notification.attempts + 1, next_attempt_at=now + lease())
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
@@ -280,6 +280,8 @@ def deliver_notification(notification_id: int) -> str:
     except Exception as error:
         db.session.rollback()
         return _failed(notification_id, error)
+    # Straight after the server's answer, with nothing in between: a worker dying here sends the mail
+    # again after the lease (the at-least-once moment the module describes).
     row.status = NotificationStatus.SENT
     row.sent_at = utcnow()
     row.last_error = None
@@ -298,6 +300,16 @@ def _name_recipient(row: Notification) -> bool:
             row.context = {**(row.context or {}), **answer.get("context", {})}
             return True
     return False
+
+
+def message_key(row: Notification) -> str:
+    """The row's `Message-ID` (before its domain): the same on every attempt, unique per row and desk."""
+    return f"switchboard.notification.{row.id}.{int(row.created_at.timestamp())}"
+
+
+def lease() -> timedelta:
+    """How long a claimed row is left to its worker (`NOTIFICATION_LEASE_SECONDS`)."""
+    return timedelta(seconds=int(current_app.config["NOTIFICATION_LEASE_SECONDS"]))
 
 
 def _failed(notification_id: int, error: Exception) -> str:
@@ -334,7 +346,7 @@ def sweep_outbox(now: datetime | None = None) -> int:
             select(Notification.id)
             .where(
                 Notification.status == NotificationStatus.PENDING,
-                Notification.next_attempt_at <= now - sweep_grace(),
+                Notification.next_attempt_at <= now - min(sweep_grace(), lease()),
             )
             .order_by(Notification.next_attempt_at)
             .limit(1000)
@@ -383,6 +395,7 @@ def render(row: Notification) -> mail.Mail:
             subject=" ".join(subject.split()),
             text=render_template(f"{name}.txt", **values),
             html=render_template(f"{name}.html", **values),
+            key=message_key(row),
         )
 
 

@@ -4,7 +4,7 @@ import of another helpdesk's tickets), `search` (filters, full text, saved views
 
 from flask import Flask
 
-from app import queue, versions
+from app import imports, queue, versions
 from app.extensions import api, csrf
 
 
@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     from app.tickets import receivers
     from app.tickets.attachments import api as attachments_api
     from app.tickets.history import api as history_api
+    from app.tickets.history import services as history
     from app.tickets.history.cli import tickets_cli
     from app.tickets.models import Macro, Queue, Ticket
     from app.tickets.schemas import MacroSchema, QueueSchema, TicketSchema
@@ -49,3 +50,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(tickets_cli)
     receivers.connect()
     queue.register_periodic(app, sla_jobs.schedule_periodic_jobs)
+    imports.register(app, history.HISTORY_IMPORT)

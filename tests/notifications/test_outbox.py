@@ -245,6 +245,48 @@ def test_the_sweep_delivers_a_row_whose_enqueue_was_lost(app, customer, monkeypa
     assert notifications.sweep_outbox(now=later) == 0
 
 
+def test_a_row_whose_worker_died_while_sending_goes_out_once_after_the_lease(
+    app, customer, monkeypatch, mail_log
+):
+    app.config["NOTIFICATION_LEASE_SECONDS"] = 30
+
+    def killed(message):
+        raise SystemExit("the worker was killed while it talked to the mail server")
+
+    monkeypatch.setattr(mail, "send", killed)
+    open_web_ticket(customer)  # its delivery job, run inline, stops in the middle of sending
+    monkeypatch.undo()
+    [row] = outbox()
+    assert (row.status, row.attempts) == ("pending", 1)
+
+    # Within the lease the row is its (dead) worker's: neither a job run again nor the sweep takes it.
+    assert notifications.deliver_notification(row.id) == "skipped"
+    assert notifications.sweep_outbox(now=utcnow() + timedelta(seconds=29)) == 0
+    assert mail_log() == []
+
+    # The lease ran out a lease ago.
+    row.next_attempt_at = utcnow() - timedelta(seconds=30)
+    db.session.commit()
+    assert notifications.sweep_outbox() == 1
+
+    [row] = outbox()
+    assert (row.status, row.attempts) == ("sent", 2)
+    [sent] = mail_log()
+    assert sent["key"] == notifications.message_key(row)
+
+
+def test_every_attempt_at_a_row_carries_the_same_message_id(customer):
+    open_web_ticket(customer)
+    [row] = outbox()
+    first, again = notifications.render(row), notifications.render(row)
+
+    message = mail.build_message(first, "desk@example.com")
+
+    assert first.key == again.key == notifications.message_key(row)
+    assert message["Message-ID"] == f"<{first.key}@example.com>"
+    assert mail.build_message(again, "desk@example.com")["Message-ID"] == message["Message-ID"]
+
+
 def test_the_sweep_is_booked_once_per_interval(app):
     from app.notifications import jobs
 

@@ -101,6 +101,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import json
 import multiprocessing
 import multiprocessing.connection
@@ -197,12 +198,17 @@ class _HistoryImport(BackgroundImport):
         return {"line_count": line_count}
 
     def process(self, record: TicketImport) -> HistoryReport:
+        # A run after a dead one carries on after the batches the record counts, with their counts.
+        landed = HistoryReport(
+            record.created_count, record.unchanged_count, record.failed_count, list(record.errors or ())
+        )
         return _import(
             _split(record.content),
             actor_id=record.created_by_id,
             import_id=record.id,
             on_progress=None,
             total=record.line_count,
+            landed=landed,
         )
 
 
@@ -300,15 +306,18 @@ def _import(
     import_id: int | None,
     on_progress: ProgressCallback | None,
     total: int | None,
+    landed: HistoryReport | None = None,
 ) -> HistoryReport:
-    numbered: Iterable[tuple[int, str]] = _numbered(lines)
+    """`landed`: what an earlier run of a stored import committed (its record's counts), whose lines
+    are skipped; its batches committed lines and counts together, so they are the file's first lines."""
+    report = landed or HistoryReport()
+    numbered: Iterable[tuple[int, str]] = itertools.islice(_numbered(lines), report.lines, None)
     workers = _worker_count(import_id)
     if workers > 1:
         numbered = list(numbered)
         if len(numbered) > BATCH_SIZE:
             return _import_in_parallel(numbered, workers, actor_id, on_progress, total)
-    report = HistoryReport()
-    done = 0
+    done = report.lines
     with db.engine.connect() as connection:
         for chunk in _chunks(numbered, BATCH_SIZE):
             parsed = [_parse(number, text) for number, text in chunk]

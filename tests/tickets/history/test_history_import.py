@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from app import imports
 from app.customers.models import ContactPoint, Customer, CustomerEvent
+from app.dbtypes import utcnow
 from app.extensions import db
 from app.tickets.history import services as history
 from app.tickets.history.models import TicketImport
@@ -1245,3 +1247,59 @@ def test_agents_may_not_import(as_agent, setup):
 
 def test_admins_may_import(as_admin, setup):
     assert _upload(as_admin, _file(SOLVED).encode()).status_code == 202
+
+
+def _lines(count: int) -> list[dict]:
+    return [
+        {
+            "reference": f"KILL-{n}",
+            "subject": f"Ticket {n}",
+            "customer": _customer(n),
+            "created_at": "2024-03-01T09:00:00Z",
+        }
+        for n in range(count)
+    ]
+
+
+def test_an_import_whose_worker_died_after_a_batch_is_taken_over_and_lands_every_line_once(
+    app, as_supervisor, setup, monkeypatch
+):
+    monkeypatch.setattr(history, "BATCH_SIZE", 3)
+    # Seven tickets and a bad line, in three batches: the worker dies once the first has committed.
+    content = _file(*_lines(4), _bad("BAD-K", 99, subject=None), *_lines(7)[4:])
+    import_chunk = history._import_chunk
+    batches = []
+
+    def dying_after_one_batch(*args):
+        if batches:
+            raise SystemExit("killed")  # a kill: nothing of the run's own error handling happens
+        batches.append(1)
+        import_chunk(*args)
+
+    monkeypatch.setattr(history, "_import_chunk", dying_after_one_batch)
+    with pytest.raises(SystemExit):
+        history.run_history_import(_upload_held(as_supervisor, content, monkeypatch))
+    monkeypatch.setattr(history, "_import_chunk", import_chunk)
+    [record] = db.session.scalars(select(TicketImport)).all()
+    db.session.refresh(record)
+    assert (record.status, record.processed_count, record.created_count) == ("running", 3, 3)
+
+    # Another job, while the dead run's heartbeat is fresh, leaves the import to it...
+    assert history.run_history_import(record.id).status == "running"
+    # ...and takes it over once the heartbeat has lapsed.
+    record.heartbeat_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    record = history.run_history_import(record.id)
+
+    assert (record.status, record.processed_count, record.line_count, record.attempts) == ("done", 8, 8, 2)
+    assert (record.created_count, record.unchanged_count, record.failed_count) == (7, 0, 1)
+    assert [error["reference"] for error in record.errors] == ["BAD-K"]
+    assert _count(Ticket) == 7
+    assert _count(Customer) == 7
+
+
+def _upload_held(client, content: str, monkeypatch) -> int:
+    """An upload whose job is not run (a worker takes it later)."""
+    with monkeypatch.context() as held:
+        held.setattr(imports, "enqueue", lambda *args, **kwargs: None)
+        return _upload(client, content.encode()).json["id"]
