@@ -159,6 +159,8 @@ ACCESS: dict[str, Access] = {
     "GET /admin/mail": ADMIN,
     # Failed jobs' arguments name any record; running one again is an operator's call.
     "GET /admin/jobs/failed": ADMIN,
+    "POST /admin/jobs/failed/<job_id>/retry": ADMIN.removes(),
+    "POST /admin/jobs/failed/<job_id>/delete": ADMIN.removes(),
     "GET /api/v1/jobs/failed": ADMIN,
     "POST /api/v1/jobs/failed/<job_id>/retry": ADMIN.removes(),
     "DELETE /api/v1/jobs/failed/<job_id>": ADMIN.removes(),

@@ -7,7 +7,7 @@ from rq.registry import FailedJobRegistry
 
 from app.queue import enqueue, get_queue, redis_connection
 from tests.factories import PASSWORD
-from tests.helpers import sign_in
+from tests.helpers import csrf_token_from, sign_in
 from tests.sample_jobs import fail_always
 
 
@@ -71,3 +71,29 @@ def test_supervisors_may_not_see_failed_jobs(client, supervisor, as_supervisor):
 
     assert client.get("/admin/jobs/failed").status_code == 403
     assert as_supervisor.get("/api/v1/jobs/failed").status_code == 403
+
+
+def test_an_admin_runs_a_failed_job_again_from_the_page(client, admin):
+    job_id = _failed_job()
+    sign_in(client, admin.email, PASSWORD)
+    page = client.get("/admin/jobs/failed").get_data(as_text=True)
+
+    done = client.post(f"/admin/jobs/failed/{job_id}/retry", data={"csrf_token": csrf_token_from(page)})
+
+    assert done.status_code == 302
+    after = client.get("/admin/jobs/failed").get_data(as_text=True)
+    assert f"Job {job_id} is back on queue default." in after
+    assert "tests.sample_jobs.fail_always" not in after
+    assert job_id in get_queue("default").job_ids
+
+
+def test_an_admin_drops_a_failed_job_from_the_page(client, admin):
+    job_id = _failed_job()
+    sign_in(client, admin.email, PASSWORD)
+    token = csrf_token_from(client.get("/admin/jobs/failed").get_data(as_text=True))
+
+    assert client.post(f"/admin/jobs/failed/{job_id}/delete", data={"csrf_token": token}).status_code == 302
+
+    assert f"Job {job_id} was dropped." in client.get("/admin/jobs/failed").get_data(as_text=True)
+    assert job_id not in FailedJobRegistry("default", connection=redis_connection())
+    assert client.post(f"/admin/jobs/failed/{job_id}/delete", data={"csrf_token": token}).status_code == 404
