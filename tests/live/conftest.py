@@ -16,6 +16,7 @@ included); a process that does not come up fails with its output.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import signal
 import socket
@@ -23,12 +24,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 import redis
 import requests
+from aiosmtpd.controller import Controller
 from rq import Worker
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
@@ -377,3 +380,36 @@ def start_desk(stack: Stack) -> tuple[WebServer, JobWorker, Api]:
     web.wait_ready()
     worker.wait_ready()
     return web, worker, Api(web.url, issue_token(web.url, ADMIN_EMAIL)["token"])
+
+
+def post_complaint(session: requests.Session, url: str, email: str) -> requests.Response:
+    """GET the complaint form of the server at `url`, then POST it with its CSRF token and idempotency
+    key, as a browser does (not following the redirect to the confirmation)."""
+    form = session.get(f"{url}/complaints/new", timeout=30)
+    assert form.status_code == 200, form.text
+    hidden = dict(re.findall(r'name="(csrf_token|idempotency_key)"[^>]*value="([^"]*)"', form.text))
+    return session.post(
+        f"{url}/complaints/new",
+        data={
+            **hidden,
+            "name": "Rosa Díaz",
+            "email": email,
+            "category": "delivery",
+            "description": "The parcel arrived crushed.",
+            "desired_outcome": "replacement",
+        },
+        allow_redirects=False,
+        timeout=30,
+    )
+
+
+@contextmanager
+def smtp_server(handler: T) -> Iterator[T]:
+    """An SMTP server on a free port answering with `handler` (aiosmtpd), its port set as `handler.port`."""
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    handler.port = controller.port
+    try:
+        yield handler
+    finally:
+        controller.stop()

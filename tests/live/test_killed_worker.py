@@ -25,10 +25,9 @@ from types import SimpleNamespace
 
 import pytest
 import redis
-from aiosmtpd.controller import Controller
 from rq import Queue, Retry
 
-from tests.live.conftest import eventually, free_port, start_desk
+from tests.live.conftest import eventually, smtp_server, start_desk
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres, pytest.mark.redis]
 
@@ -68,13 +67,9 @@ class StallingSmtpServer:
 
 @pytest.fixture(scope="module")
 def smtp():
-    handler = StallingSmtpServer()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    handler.release()
-    controller.stop()
+    with smtp_server(StallingSmtpServer()) as handler:
+        yield handler
+        handler.release()  # a delivery still held would keep the server from stopping
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,8 @@ from collections import defaultdict
 from types import SimpleNamespace
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests.live.conftest import eventually, free_port, start_desk
+from tests.live.conftest import eventually, smtp_server, start_desk
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres, pytest.mark.redis]
 
@@ -54,12 +53,8 @@ class FussySmtpServer:
 
 @pytest.fixture(scope="module")
 def smtp():
-    handler = FussySmtpServer()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    controller.stop()
+    with smtp_server(FussySmtpServer()) as handler:
+        yield handler
 
 
 @pytest.fixture(scope="module")

@@ -30,6 +30,7 @@ from tests.live.conftest import (
     eventually,
     free_port,
     issue_token,
+    post_complaint,
     start_desk,
 )
 
@@ -112,27 +113,6 @@ def browser() -> requests.Session:
     return session
 
 
-def post_complaint(desk, session: requests.Session, email: str, server=None) -> requests.Response:
-    """GET the form, then POST it with its CSRF token and idempotency key, as a browser does."""
-    url = (server or desk.web).url
-    form = session.get(f"{url}/complaints/new", timeout=30)
-    assert form.status_code == 200, form.text
-    hidden = dict(re.findall(r'name="(csrf_token|idempotency_key)"[^>]*value="([^"]*)"', form.text))
-    return session.post(
-        f"{url}/complaints/new",
-        data={
-            **hidden,
-            "name": "Rosa Díaz",
-            "email": email,
-            "category": "delivery",
-            "description": "The parcel arrived crushed.",
-            "desired_outcome": "replacement",
-        },
-        allow_redirects=False,
-        timeout=30,
-    )
-
-
 def mails_to(desk, recipient: str) -> list[dict]:
     log = desk.stack.mail_log
     lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
@@ -151,7 +131,7 @@ def test_with_redis_stopped_a_web_complaint_is_stored_and_confirmed_and_mailed_o
     email = f"rosa-{secrets.token_hex(4)}@example.com"
     session = browser()
 
-    posted = post_complaint(desk, session, email)
+    posted = post_complaint(session, desk.web.url, email)
 
     assert posted.status_code == 302, posted.text
     confirmation = session.get(desk.web.url + posted.headers["Location"], timeout=30)
@@ -200,7 +180,7 @@ def test_with_redis_stopped_the_api_opens_tickets_and_people_sign_in(desk, redis
 def test_with_redis_stopped_a_flood_of_complaints_from_one_address_is_still_refused(desk, redis_down):
     session = browser()
     answers = [
-        post_complaint(desk, session, f"flood-{n}-{secrets.token_hex(2)}@example.com").status_code
+        post_complaint(session, desk.web.url, f"flood-{n}-{secrets.token_hex(2)}@example.com").status_code
         for n in range(FORM_LIMIT + 2)
     ]
 
@@ -213,7 +193,7 @@ def test_with_redis_stopped_a_flood_of_complaints_from_one_address_is_still_refu
 def test_a_web_server_starts_while_redis_is_down(desk, redis_down):
     started = desk.stack.start_web("web-started-without-redis")  # waits for its /login page
 
-    posted = post_complaint(desk, browser(), f"ada-{secrets.token_hex(4)}@example.com", server=started)
+    posted = post_complaint(browser(), started.url, f"ada-{secrets.token_hex(4)}@example.com")
 
     assert posted.status_code == 302, posted.text
 

@@ -10,7 +10,6 @@ comes from client addresses of its own and no test spends another's limits.
 from __future__ import annotations
 
 import json
-import re
 import secrets
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -18,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 import requests
 
-from tests.live.conftest import ADMIN_EMAIL, eventually, start_desk
+from tests.live.conftest import ADMIN_EMAIL, eventually, post_complaint, start_desk
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres, pytest.mark.redis]
 
@@ -67,22 +66,7 @@ def test_a_web_complaint_gets_its_confirmation_mailed_by_the_worker(desk):
     email = f"rosa-{secrets.token_hex(4)}@example.com"
     browser = requests.Session()
     browser.headers["X-Forwarded-For"] = client_address()
-    form = browser.get(f"{desk.web.url}/complaints/new", timeout=30).text
-    hidden = dict(re.findall(r'name="(csrf_token|idempotency_key)"[^>]*value="([^"]*)"', form))
-
-    posted = browser.post(
-        f"{desk.web.url}/complaints/new",
-        data={
-            **hidden,
-            "name": "Rosa Díaz",
-            "email": email,
-            "category": "delivery",
-            "description": "The parcel arrived crushed.",
-            "desired_outcome": "replacement",
-        },
-        allow_redirects=False,
-        timeout=30,
-    )
+    posted = post_complaint(browser, desk.web.url, email)
 
     assert posted.status_code == 302, posted.text
     confirmation = browser.get(desk.web.url + posted.headers["Location"], timeout=30).text
