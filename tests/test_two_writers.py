@@ -93,8 +93,8 @@ def app_config(app_config, backend, tmp_path):
 
 
 @pytest.fixture
-def first(app, supervisor) -> ApiClient:
-    return ApiClient.for_agent(app, supervisor)
+def first(as_supervisor) -> ApiClient:
+    return as_supervisor
 
 
 @pytest.fixture
