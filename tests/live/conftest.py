@@ -15,6 +15,7 @@ included); a process that does not come up fails with its output.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import secrets
@@ -22,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -325,6 +327,8 @@ def live_servers() -> Iterator[tuple[Engine, str, str]]:
     if migrate.returncode != 0:
         pytest.fail(f"flask db upgrade failed:\n{migrate.stdout}\n{migrate.stderr}", pytrace=False)
     yield admin, template.database, url
+    for dropping in _drops:
+        dropping.join()
     _drop(admin, template.database)
     admin.dispose()
 
@@ -335,7 +339,8 @@ def stack(live_servers, tmp_path_factory) -> Iterator[Stack]:
     the module starts; all stopped, and the database dropped, when the module is done."""
     admin, template, url = live_servers
     database = make_url(url)
-    database = database.set(database=f"{database.database}_live")
+    # A name of its own: the previous module's database may still be being dropped.
+    database = database.set(database=f"{database.database}_live_{next(_module_numbers)}")
     _recreate(admin, database.database, template=template)
     redis_url = backends.empty_redis()
     stack = Stack(database.render_as_string(hide_password=False), redis_url, tmp_path_factory.mktemp("live"))
@@ -344,7 +349,7 @@ def stack(live_servers, tmp_path_factory) -> Iterator[Stack]:
     finally:
         stack.stop()
         redis.Redis.from_url(redis_url).flushdb()
-        _drop(admin, database.database)
+        _drop_meanwhile(admin, database.database)
 
 
 def _recreate(admin: Engine, name: str, template: str | None = None) -> None:
@@ -353,6 +358,18 @@ def _recreate(admin: Engine, name: str, template: str | None = None) -> None:
         connection.execute(
             text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         )
+
+
+_module_numbers = itertools.count(1)
+_drops: list[threading.Thread] = []
+
+
+def _drop_meanwhile(admin: Engine, name: str) -> None:
+    """Drop a module's database while the next module runs: a drop waits for a checkpoint, which takes
+    seconds on a busy server, and nothing needs the database any more."""
+    dropping = threading.Thread(target=_drop, args=(admin, name), name=f"drop {name}")
+    dropping.start()
+    _drops.append(dropping)
 
 
 def _drop(admin: Engine, name: str) -> None:

@@ -4,9 +4,10 @@ One web server; workers started and killed by the tests (`os.killpg`: the worker
 process, as a lost machine would stop them), one at a time. Timings are shortened through the
 environment: a running job's worker beats every second and three missed beats make it abandoned,
 maintenance every two seconds, a mail's lease three seconds, an import silent for six seconds is taken
-over, sweeps every second. What the tests cannot shorten is RQ's scheduler lock: the dead worker's
-scheduler held it, and the next worker's scheduler takes it over when it lapses, within about a minute;
-until then nothing scheduled (a retry, a sweep) runs. So each takeover takes a minute or so here.
+over, sweeps every second. RQ's scheduler lock cannot be shortened that way: the dead worker's scheduler
+held it, and until it lapses (a minute after its last renewal) nothing scheduled (a retry, a sweep) runs.
+The tests fast-forward that minute by removing the dead scheduler's locks as their expiry would; the next
+worker's scheduler then takes them over at its next maintenance pass.
 
 Mails go through an SMTP server in the test process that stalls the first mail to each `stall-*`
 address until the test releases it, and accepts everything else.
@@ -31,9 +32,9 @@ from tests.live.conftest import eventually, smtp_server, start_desk
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres, pytest.mark.redis]
 
-# Long enough for the dead worker's scheduler lock to lapse (a minute) and the job to run again.
-TAKEOVER_SECONDS = 180.0
-IMPORT_LINES = 6000
+# Long enough for a maintenance pass to take the job back and another worker to run it again.
+TAKEOVER_SECONDS = 120.0
+IMPORT_LINES = 2000
 
 
 class StallingSmtpServer:
@@ -91,9 +92,12 @@ def desk(stack, smtp):
 
 
 def kill_worker_and_start_another(desk) -> None:
-    """SIGKILL the worker and its scheduler, then start the next worker."""
+    """SIGKILL the worker and its scheduler, let their scheduler locks lapse, then start the next worker."""
     os.killpg(desk.worker.pid, signal.SIGKILL)
     desk.worker.popen.wait()
+    connection = redis.Redis.from_url(desk.stack.redis_url)
+    for lock in connection.scan_iter("rq:scheduler-lock:*"):
+        connection.delete(lock)
     desk.started += 1
     desk.worker = desk.stack.start_worker(f"worker-{desk.started}")
 
