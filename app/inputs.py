@@ -22,6 +22,7 @@ import re
 from typing import Any
 
 from flask import Flask, request
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
@@ -32,9 +33,9 @@ from werkzeug.exceptions import BadRequest, UnprocessableEntity
 MAX_ID = 2**31 - 1
 MAX_JSON_DEPTH = 32
 
-NUL_MESSAGE = "Must not contain NUL characters."
-SURROGATE_MESSAGE = "Must be valid Unicode text."
-TOO_DEEP_MESSAGE = f"Nested deeper than {MAX_JSON_DEPTH} levels."
+NUL_MESSAGE = _l("Must not contain NUL characters.")
+SURROGATE_MESSAGE = _l("Must be valid Unicode text.")
+TOO_DEEP_MESSAGE = _l("Nested deeper than %(depth)s levels.", depth=MAX_JSON_DEPTH)
 
 # Both can reach a decoded JSON string only through a \u escape: a raw control character is not valid
 # JSON and a raw surrogate is not valid UTF-8. Form fields and query strings are decoded with
@@ -48,7 +49,7 @@ class Id(fields.Integer):
     """The id of a stored row: a whole number from 1 to `MAX_ID` (documented as such in the spec)."""
 
     def __init__(self, **kwargs: Any):
-        in_range = validate.Range(min=1, max=MAX_ID, error=f"Must be an id from 1 to {MAX_ID}.")
+        in_range = validate.Range(min=1, max=MAX_ID, error=_l("Must be an id from 1 to %(max)s.", max=MAX_ID))
         super().__init__(validate=in_range, **kwargs)
 
 

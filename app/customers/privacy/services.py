@@ -21,6 +21,7 @@ import io
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import joinedload
 
@@ -223,7 +224,7 @@ def erase_customer(customer_id: int, *, actor: Agent) -> Customer:
     """
     customer = get_customer(customer_id, viewer=actor)
     if erased_at(customer.id) is not None:
-        raise Conflict(f"Customer {customer_id} was already erased.")
+        raise Conflict(_l("Customer %(customer_id)s was already erased.", customer_id=customer_id))
     ids = _merged_ids(customer)
     now = utcnow()
     for person in _customers(ids):

@@ -73,7 +73,7 @@ def survey_for_token(token: str) -> Survey:
             .where(Survey.token_hash == token_hash(token), Customer.deleted_at.is_(None))
         )
     if survey is None:
-        raise NotFound("This survey link is not valid. It may have been replaced by a newer one.")
+        raise NotFound(_l("This survey link is not valid. It may have been replaced by a newer one."))
     return survey
 
 
@@ -86,7 +86,7 @@ def clean_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
         value = answers.get(name)
         if value is None or value == "":
             if name == "csat":
-                errors[name] = ["Please choose a rating."]
+                errors[name] = [_l("Please choose a rating.")]
             cleaned[name] = None
             continue
         try:
@@ -99,15 +99,15 @@ def clean_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
             or str(number) != str(value).strip()
             or not (low <= number <= high)
         ):
-            errors[name] = [f"Choose a whole number from {low} to {high}."]
+            errors[name] = [_l("Choose a whole number from %(low)s to %(high)s.", low=low, high=high)]
             continue
         cleaned[name] = number
     comment = (answers.get("comment") or "").strip()
     if len(comment) > COMMENT_MAX:
-        errors["comment"] = [f"At most {COMMENT_MAX} characters."]
+        errors["comment"] = [_l("At most %(max)s characters.", max=COMMENT_MAX)]
     cleaned["comment"] = comment
     if errors:
-        raise Invalid("Some answers are not valid; nothing was saved.", errors)
+        raise Invalid(_l("Some answers are not valid; nothing was saved."), errors)
     return cleaned
 
 
@@ -117,7 +117,7 @@ def answer_survey(token: str, answers: Mapping[str, Any]) -> Survey:
     follow-up task for the agent's supervisor; one commit."""
     survey = survey_for_token(token)
     if survey.answered_at is not None:
-        raise Conflict("This survey was already answered. Thank you!")
+        raise Conflict(_l("This survey was already answered. Thank you!"))
     values = clean_answers(answers)
     at = utcnow()
     # The conditional UPDATE is the arbiter: of two submissions racing, one finds it already answered.
@@ -128,7 +128,7 @@ def answer_survey(token: str, answers: Mapping[str, Any]) -> Survey:
         .execution_options(synchronize_session=False)
     ).rowcount
     if not won:
-        raise Conflict("This survey was already answered. Thank you!")
+        raise Conflict(_l("This survey was already answered. Thank you!"))
     db.session.expire(survey)
     db.session.refresh(survey)
     reason = follow_up_reason(survey)
@@ -186,7 +186,7 @@ def complete_follow_up(task_id: int, *, actor: Agent) -> FollowUpTask:
     """Mark a follow-up task done (doing it twice changes nothing)."""
     task = db.session.get(FollowUpTask, task_id) if 0 < task_id < 2**31 else None
     if task is None:
-        raise NotFound(f"Follow-up task {task_id} not found.")
+        raise NotFound(_l("Follow-up task %(task_id)s not found.", task_id=task_id))
     if task.status == FollowUpStatus.DONE:
         return task
     task.status = FollowUpStatus.DONE

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts import services as accounts
@@ -23,7 +24,7 @@ def _apply(queue: Queue, values: Mapping[str, Any]) -> None:
             try:
                 accounts.get_team(team_id)
             except NotFound as missing:
-                raise Invalid("Unknown team.", {"team_id": [missing.message]}) from missing
+                raise Invalid(_l("Unknown team."), {"team_id": [missing.message]}) from missing
         queue.team_id = team_id
     if "skills" in values:
         queue.skills = _skills(values["skills"])
