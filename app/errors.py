@@ -85,14 +85,17 @@ def wants_json() -> bool:
 
 
 def error_response(
-    status: int, message: str, errors: dict[str, Any] | None = None, extra: dict[str, Any] | None = None
+    status: int,
+    message: str | LazyString | None,
+    errors: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
 ):
     """`extra` adds keys beside the envelope's three (e.g. the current state with a 409)."""
     if wants_json():
         envelope = in_english({"code": status, "message": message, "errors": errors or {}})
         return jsonify({**envelope, **(extra or {})}), status
     # A page names the fields too: an address or a form no page of ours would send can still be sent.
-    message = str(message)
+    message = str(message) if message is not None else None
     field_messages = [
         (name, " ".join(str(text) for text in flat_messages(page_messages(messages))))
         for name, messages in (errors or {}).items()
@@ -119,6 +122,9 @@ def handle_http_exception(error: HTTPException):
         return handle_unexpected(error)
     errors = _field_messages(error)
     message = error.description or error.name
+    if not wants_json() and message == type(error).description:
+        # Werkzeug's stock English sentence: the page says it in the reader's language by its status.
+        message = None
     if error.code == 422 and errors:
         message = _l("The request has invalid fields.")
     elif (
@@ -156,7 +162,7 @@ def handle_unexpected(error: Exception):
     _discard_session()
     if not isinstance(error, HTTPException):
         current_app.logger.exception("Unhandled error", exc_info=error)
-    return error_response(500, InternalServerError.description)
+    return error_response(500, InternalServerError.description if wants_json() else None)
 
 
 # SQLSTATE classes of failures that pass: connection exceptions, operator intervention (a shutdown or

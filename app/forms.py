@@ -123,7 +123,7 @@ class ServiceErrorsMixin:
             if field is None or not hasattr(field, "errors"):
                 shown = False
                 continue
-            field.errors = [*field.errors, *flat_messages(messages, self.name_label)]
+            field.errors = [*field.errors, *flat_messages(page_messages(messages), self.name_label)]
         return shown
 
 

@@ -53,6 +53,19 @@ class Id(fields.Integer):
         super().__init__(validate=in_range, **kwargs)
 
 
+class CurrencyCode(fields.String):
+    """An ISO 4217 code such as USD; `usd` or ` Usd ` is read as USD rather than refused: people type
+    codes in any case, and the code means the same."""
+
+    def __init__(self, **kwargs: Any):
+        code = validate.Regexp(r"[A-Z]{3}\Z", error=_l("Use a three-letter code such as USD."))
+        super().__init__(validate=code, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return text.strip().upper() if text is not None else None
+
+
 def text_problem(text: str) -> str | None:
     """What is wrong with `text` as stored text (a NUL, a lone surrogate), or None."""
     found = _BAD_CHARACTER.search(text)

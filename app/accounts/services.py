@@ -79,7 +79,9 @@ def _check_password(password: str) -> None:
 
 def _check_role(role: str) -> str:
     if role not in set(Role):
-        raise Invalid(_l("Unknown role."), {"role": [_l("Must be one of: %(choices)s.", choices=", ".join(Role))]})
+        raise Invalid(
+            _l("Unknown role."), {"role": [_l("Must be one of: %(choices)s.", choices=", ".join(Role))]}
+        )
     return role
 
 

@@ -580,9 +580,7 @@ def _name(value: Any) -> str:
     if not text:
         raise Invalid(_l("Name is empty."), {"name": [_l("Must not be empty.")]})
     if len(text) > NAME_MAX:
-        raise Invalid(
-            _l("Name is too long."), {"name": [_l("At most %(max)s characters.", max=NAME_MAX)]}
-        )
+        raise Invalid(_l("Name is too long."), {"name": [_l("At most %(max)s characters.", max=NAME_MAX)]})
     return text
 
 

@@ -14,11 +14,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import case, select, update
 
 from app.customers.models import Customer
 from app.dbtypes import utcnow
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound, in_english
 from app.extensions import db
 from app.notifications import services as notifications
 from app.portal.links import token_hash
@@ -148,15 +149,28 @@ def answer_survey(token: str, answers: Mapping[str, Any]) -> Survey:
     return survey
 
 
-def follow_up_reason(survey: Survey) -> str | None:
-    """Why this answer needs a call back (CSAT 1-2, or C = b/a below 1), or None."""
+def follow_up_reasons(survey: Survey) -> list[LazyString]:
+    """Why this answer needs a call back (CSAT 1-2, or C = b/a below 1), in the reader's language when
+    shown; empty when it needs none."""
     reasons = []
     if survey.csat is not None and survey.csat <= POOR_CSAT:
-        reasons.append(f"CSAT {survey.csat} of 5")
+        reasons.append(_l("CSAT %(csat)s of 5", csat=survey.csat))
     index = survey.satisfaction_index
     if index is not None and index < 1:
-        reasons.append(f"C = {index:.2f} (expected {survey.expected}, got {survey.experienced})")
-    return "; ".join(reasons) or None
+        reasons.append(
+            _l(
+                "C = %(index)s (expected %(expected)s, got %(received)s)",
+                index=f"{index:.2f}",
+                expected=survey.expected,
+                received=survey.experienced,
+            )
+        )
+    return reasons
+
+
+def follow_up_reason(survey: Survey) -> str | None:
+    """The reasons as the task records them (in English, as the API sends them), or None."""
+    return "; ".join(in_english(follow_up_reasons(survey))) or None
 
 
 def expected_satisfaction(ticket_id: int) -> int | None:

@@ -675,6 +675,8 @@ def _update_complaint(change: Change, details: Mapping[str, Any], *, actor, acto
         if name not in details or name == "stage":
             continue
         old, new = getattr(complaint, name), details[name]
+        if name == "compensation_currency" and isinstance(new, str):
+            new = new.strip().upper()  # `usd` is USD, whoever typed it
         if old != new:
             setattr(complaint, name, new)
             change.changes[f"complaint.{name}"] = (old, new)

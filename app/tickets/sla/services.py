@@ -894,7 +894,9 @@ def _set_policy(policy: SlaPolicy, values: Mapping[str, Any]) -> None:
     if all(values[field] is None for field in _SECONDS_FIELDS.values()):
         errors["_schema"] = [_l("Set at least one target: first response, next response or resolution.")]
     if values["priority"] is not None and values["priority"] not in {p.value for p in Priority}:
-        errors["priority"] = [_l("Must be one of: %(choices)s.", choices=", ".join(p.value for p in Priority))]
+        errors["priority"] = [
+            _l("Must be one of: %(choices)s.", choices=", ".join(p.value for p in Priority))
+        ]
     if values["ticket_type"] is not None and values["ticket_type"] not in {t.value for t in TicketType}:
         errors["ticket_type"] = [
             _l("Must be one of: %(choices)s.", choices=", ".join(t.value for t in TicketType))

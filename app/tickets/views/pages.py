@@ -31,7 +31,7 @@ from app.accounts.access import Permission, current_agent, has_permission, requi
 from app.customers import services as customers
 from app.errors import AppError
 from app.extensions import db
-from app.forms import flat_messages
+from app.forms import flat_messages, page_messages
 from app.inputs import refuse_nul
 from app.pagination import page_number
 from app.tickets import audit_words, services
@@ -162,7 +162,7 @@ def _filters_from(args: MultiDict) -> tuple[dict[str, Any], dict[str, str]]:
         return schema.load(_agents_days(raw)), {}
     except ValidationError as invalid:
         return {}, {
-            name: " ".join(flat_messages(messages, label))
+            name: " ".join(flat_messages(page_messages(messages), label))
             for name, messages in invalid.normalized_messages().items()
         }
 
@@ -221,7 +221,10 @@ def _render_index(args: MultiDict, *, save_form: SaveViewForm | None = None, sta
         view=view,
         view_id=view_id,
         page=page,
-        problems=problems,
+        # Each refused filter under the label its box has on the form.
+        problems={
+            (form[name].label.text if name in form else label(name)): text for name, text in problems.items()
+        },
         filter_args=filter_args,
         pager_args={**filter_args, **({"view": view_id} if view_id else {})},
         save_form=save_form,
