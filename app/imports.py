@@ -257,7 +257,7 @@ class BackgroundImport:
 
     def get(self, import_id: int) -> Any:
         """A record with its status, counts and errors; 404 for an id that names none."""
-        return get_or_404(self.model, import_id, what="Import")
+        return get_or_404(self.model, import_id, what=_l("Import"))
 
     def run(self, import_id: int) -> Any:
         """Process a stored import (the job). A finished import, or one another job is running, is left

@@ -89,7 +89,7 @@ def _check_role(role: str) -> str:
 
 
 def get_agent(agent_id: int) -> Agent:
-    return get_or_404(Agent, agent_id)
+    return get_or_404(Agent, agent_id, what=_l("Agent"))
 
 
 def find_agent_by_email(email: str) -> Agent | None:

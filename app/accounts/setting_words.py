@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from babel.dates import get_day_names
-from flask_babel import format_timedelta, get_locale
+from babel.dates import format_timedelta, get_day_names
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -66,7 +66,9 @@ def _duration(seconds: Any) -> str:
         return str(seconds)
     if seconds == 0:
         return _("none")
-    return format_timedelta(timedelta(seconds=seconds), threshold=1, granularity="minute", format="long")
+    return format_timedelta(
+        timedelta(seconds=seconds), threshold=1, granularity="minute", format="long", locale=get_locale()
+    )
 
 
 def _weekly_hours(hours: Any) -> str:

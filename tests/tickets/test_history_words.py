@@ -70,7 +70,9 @@ def history(app):
         current = services.get_ticket(ticket.id)
         services.update_ticket(ticket.id, changes, expected_version=current.version, actor=agent)
 
-    update({"subject": "打印机冒烟", "description": "<p>加急</p>", "priority": "urgent", "queue_id": support.id})
+    update(
+        {"subject": "打印机冒烟", "description": "<p>加急</p>", "priority": "urgent", "queue_id": support.id}
+    )
     update({"custom_fields": {"合同": "黄金"}, "tags": ["加急"]})
     update({"assignee_id": colleague.id})
     update(
@@ -97,7 +99,9 @@ def history(app):
     follow_up = services.add_customer_message(ticket.id, body="又坏了").ticket
 
     other = services.open_ticket(subject="打印机着火", channel="phone", customer_id=second.id, actor=agent)
-    duplicate = services.open_ticket(subject="打印机着火", channel="phone", customer_id=second.id, actor=agent)
+    duplicate = services.open_ticket(
+        subject="打印机着火", channel="phone", customer_id=second.id, actor=agent
+    )
     for kind in ("related", "caused_by", "duplicate"):
         services.link_tickets(other.id, follow_up.id, kind=kind, actor=agent)
     services.merge_tickets(duplicate.id, other.id, actor=agent)
@@ -143,7 +147,11 @@ def test_every_event_reads_as_words_without_stored_values(app, history, language
             # Each kind and field has its own sentence, not the fallback that names the kind alone.
             assert line.text != audit_words.label(event.kind), (event.kind, event.field)
             for raw in _raw_values(event):
-                assert not re.search(rf"(?<![\w-]){re.escape(raw)}(?![\w-])", text), (event.kind, event.field, text)
+                assert not re.search(rf"(?<![\w-]){re.escape(raw)}(?![\w-])", text), (
+                    event.kind,
+                    event.field,
+                    text,
+                )
             if language == "zh":
                 left = text
                 for typed in ("加急.pdf", *TYPED, *re.findall(r"[A-Z]+-\d+", text), "USD"):
@@ -169,7 +177,9 @@ def test_ids_read_as_names_and_values_in_the_readers_notation(app, history):
 
 def test_a_chinese_agent_reads_the_history_on_the_ticket_page(client, history):
     agent, events = history
-    ticket_id = next(e.ticket_id for e in events if e.kind == "complaint" and e.field == "compensation_currency")
+    ticket_id = next(
+        e.ticket_id for e in events if e.kind == "complaint" and e.field == "compensation_currency"
+    )
     page = signed_in(client, agent).get(f"/tickets/{ticket_id}").get_data(as_text=True)
     history_html = page[page.index('id="history"') :]
 

@@ -77,7 +77,7 @@ def _record_access(customer_id: int, viewer: Agent, via: str) -> None:
 
 def list_accesses(customer_id: int) -> Select:
     """Who opened the customer's profile, newest first (any customer, deleted and erased ones too)."""
-    get_or_404(Customer, customer_id, what="Customer")
+    get_or_404(Customer, customer_id, what=_l("Customer"))
     return (
         select(CustomerAccess)
         .where(CustomerAccess.customer_id == customer_id)

@@ -112,7 +112,7 @@ def sees_deleted(viewer: Agent | None) -> bool:
 def get_customer(customer_id: int, *, viewer: Agent | None = None) -> Customer:
     """A live customer by id; deleted ones are 404 too (merged ones say where they went), except to a
     `viewer` who may see deleted customers."""
-    customer = get_or_404(Customer, customer_id)
+    customer = get_or_404(Customer, customer_id, what=_l("Customer"))
     if customer.deleted_at is not None and (customer.merged_into_id is not None or not sees_deleted(viewer)):
         if customer.merged_into_id is not None:
             raise CustomerMerged(customer_id, customer.merged_into_id)

@@ -373,7 +373,7 @@ def _keep_files_rolled_back(session: Session, previous_transaction) -> None:
 
 
 def _ticket(ticket_id: int) -> Ticket:
-    return get_or_404(Ticket, ticket_id)
+    return get_or_404(Ticket, ticket_id, what=_l("Ticket"))
 
 
 def _comment(ticket: Ticket, comment_id: int | None) -> Comment | None:

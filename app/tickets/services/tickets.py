@@ -105,7 +105,7 @@ class Change:
 def get_ticket(ticket_id: int, *, for_update: bool = False) -> Ticket:
     """The ticket, or 404. `for_update` locks its row until the commit (PostgreSQL; SQLite serializes
     writers anyway), for changes that must not lose a race they did not start."""
-    return get_or_404(Ticket, ticket_id, for_update=for_update)
+    return get_or_404(Ticket, ticket_id, what=_l("Ticket"), for_update=for_update)
 
 
 def find_ticket_by_reference(reference: str) -> Ticket | None:
