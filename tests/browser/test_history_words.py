@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (Chinese punctuation in the texts a reader sees)
 """A Chinese-speaking agent works a complaint in the browser: the history reads in Chinese words, a
 lowercase currency code is taken, and a refused value is explained in Chinese beside its field."""
 
