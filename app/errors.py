@@ -1,6 +1,8 @@
 """The one error envelope: `{"code", "message", "errors"}` for the API, an HTML page for people.
 
 Services raise the `AppError` subclasses below; adapters never build error responses themselves.
+Their messages are marked with `flask_babel.lazy_gettext` (placeholders named) and stay lazy until they
+are shown: the API renders them in English (`in_english`), a page in its reader's language (`shown`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from typing import Any
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy.exc import (
     DataError,
     DBAPIError,
@@ -22,7 +26,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 from app.extensions import db
-from app.forms import flat_messages
+from app.forms import flat_messages, page_messages
 from app.i18n import visitor_language
 
 
@@ -31,7 +35,7 @@ class AppError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, errors: dict[str, Any] | None = None):
+    def __init__(self, message: str | LazyString, errors: dict[str, Any] | None = None):
         super().__init__(message)
         self.message = message
         self.errors = errors or {}
@@ -59,18 +63,43 @@ class Forbidden(AppError):
     status = 403
 
 
+def shown(value: Any) -> Any:
+    """Messages (a text, or lists and dicts of them) rendered in the current language."""
+    if isinstance(value, dict):
+        return {key: shown(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [shown(item) for item in value]
+    if isinstance(value, LazyString):
+        return str(value)
+    return value
+
+
+def in_english(value: Any) -> Any:
+    """Messages as the API sends and records keep them: in English, whoever asked."""
+    with force_locale("en"):
+        return shown(value)
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
 def error_response(
-    status: int, message: str, errors: dict[str, Any] | None = None, extra: dict[str, Any] | None = None
+    status: int,
+    message: str | LazyString | None,
+    errors: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
 ):
     """`extra` adds keys beside the envelope's three (e.g. the current state with a 409)."""
     if wants_json():
-        return jsonify({"code": status, "message": message, "errors": errors or {}, **(extra or {})}), status
+        envelope = in_english({"code": status, "message": message, "errors": errors or {}})
+        return jsonify({**envelope, **(extra or {})}), status
     # A page names the fields too: an address or a form no page of ours would send can still be sent.
-    field_messages = [(name, " ".join(flat_messages(messages))) for name, messages in (errors or {}).items()]
+    message = str(message) if message is not None else None
+    field_messages = [
+        (name, " ".join(str(text) for text in flat_messages(page_messages(messages))))
+        for name, messages in (errors or {}).items()
+    ]
     return render_template("error.html", status=status, message=message, errors=field_messages), status
 
 
@@ -93,15 +122,18 @@ def handle_http_exception(error: HTTPException):
         return handle_unexpected(error)
     errors = _field_messages(error)
     message = error.description or error.name
+    if not wants_json() and message == type(error).description:
+        # Werkzeug's stock English sentence: the page says it in the reader's language by its status.
+        message = None
     if error.code == 422 and errors:
-        message = "The request has invalid fields."
+        message = _l("The request has invalid fields.")
     elif (
         error.code == 400
         and "json" in errors
         and not isinstance(errors.get("json"), dict)
         and error.description == BadRequest.description  # webargs says no more than "bad request"
     ):
-        message = "The request body is not valid JSON."
+        message = _l("The request body is not valid JSON.")
     response = error_response(error.code, message, errors)
     if error.code == 405 and (allowed := error.get_headers()):
         response[0].headers.extend(h for h in allowed if h[0] == "Allow")
@@ -116,21 +148,21 @@ def handle_app_error(error: AppError):
 def handle_integrity_error(error: IntegrityError):
     # Services check uniqueness themselves; this is the backstop for the race they cannot see.
     db.session.rollback()
-    return error_response(409, "The change conflicts with existing data; reload and try again.")
+    return error_response(409, _l("The change conflicts with existing data; reload and try again."))
 
 
 def handle_data_error(error: DataError):
     # A value the schema let through but the database cannot hold (an id beyond its integer range,
     # say): the caller's input, so a 422 rather than a 500.
     db.session.rollback()
-    return error_response(422, "A value is out of the range the database can store.")
+    return error_response(422, _l("A value is out of the range the database can store."))
 
 
 def handle_unexpected(error: Exception):
     _discard_session()
     if not isinstance(error, HTTPException):
         current_app.logger.exception("Unhandled error", exc_info=error)
-    return error_response(500, InternalServerError.description)
+    return error_response(500, InternalServerError.description if wants_json() else None)
 
 
 # SQLSTATE classes of failures that pass: connection exceptions, operator intervention (a shutdown or

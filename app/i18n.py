@@ -33,7 +33,9 @@ Jinja filters, formatting for the current language and time zone (None renders a
 Templates also get `LANGUAGES`, `current_language` (a code of LANGUAGES), `html_lang` (for
 `<html lang>`) and `language_choices()`, which the `language_switcher()` macro of `macros.html` renders.
 
-The JSON API stays in English: its messages are for programs and logs, not for people.
+The JSON API stays in English: its messages are for programs and logs, not for people. Its requests
+speak English whatever the caller's language, and `app.errors` renders the services' (lazy) messages
+in English for it; pages render the same messages in their reader's language.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ DEFAULT_LANGUAGE = "en"
 # What `<html lang>` says for each language.
 HTML_LANG = {"en": "en", "zh": "zh-Hans"}
 LANGUAGE_COOKIE = "language"
+# Requests under this path are the JSON API's, which answers in English whoever calls it.
+API_PREFIX = "/api/"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 TIMEZONE_MAX = 64
 
@@ -164,6 +168,9 @@ def _browser_language() -> str | None:
 
 def select_language() -> str:
     """The language of the current request (see the module docstring for the order)."""
+    if has_request_context() and request.path.startswith(API_PREFIX):
+        # Messages formatted while the request runs (a validator's) are English like the envelope's.
+        return DEFAULT_LANGUAGE
     if has_request_context() and (code := normalize_language(request.cookies.get(LANGUAGE_COOKIE))):
         return code
     agent = _agent()

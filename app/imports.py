@@ -42,6 +42,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 from rq.job import Job
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, and_, func, or_, select, update
@@ -49,7 +50,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.dbtypes import UTCDateTime, utcnow
-from app.errors import AppError, Invalid
+from app.errors import AppError, Invalid, in_english
 from app.extensions import db
 from app.queue import book_next_slot, enqueue, register_periodic
 from app.records import get_or_404
@@ -105,7 +106,8 @@ class ImportReport:
         """Count a failed item; the first `MAX_REPORTED_ERRORS` are kept as `{**place, "errors": errors}`."""
         self.failed += 1
         if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append({**place, "errors": errors})
+            # Stored in the record and read through the API: in English, as the API speaks.
+            self.errors.append({**place, "errors": in_english(errors)})
 
     def counts(self) -> dict[str, int]:
         """The record's count columns, as this report fills them."""
@@ -162,7 +164,7 @@ class ImportRecord:
         """`failed`: the file could not be imported (or the run stopped); the counts of what had
         landed stay, the errors are this one failure."""
         self._move(ImportStatus.FAILED)
-        self.errors = [failure]
+        self.errors = [in_english(failure)]
         self.finished_at = utcnow()
 
     def _move(self, status: ImportStatus) -> None:
@@ -209,22 +211,30 @@ class BackgroundImport:
         filename = os.path.basename(filename.replace("\\", "/")).replace("\x00", "").strip()
         if not filename.lower().endswith(self.suffixes):
             raise Invalid(
-                f"Upload a {self.file_type} file.",
-                {"file": [f"The file name must end in {' or '.join(self.suffixes)}."]},
+                _l("Upload a %(file_type)s file.", file_type=self.file_type),
+                {
+                    "file": [
+                        _l("The file name must end in %(suffixes)s.", suffixes=" or ".join(self.suffixes))
+                    ]
+                },
             )
         limit = self.max_bytes()
         if len(content) > limit:
-            raise Invalid("The file is too large.", {"file": [f"At most {limit} bytes."]})
+            raise Invalid(
+                _l("The file is too large."), {"file": [_l("At most %(limit)s bytes.", limit=limit)]}
+            )
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise Invalid(
-                "The file is not UTF-8 text.", {"file": [f"Save the file as UTF-8 {self.file_type}."]}
+                _l("The file is not UTF-8 text."),
+                {"file": [_l("Save the file as UTF-8 %(file_type)s.", file_type=self.file_type)]},
             ) from exc
         if "\x00" in text:
             # No text format holds a raw NUL, and PostgreSQL cannot store one in the record.
             raise Invalid(
-                f"The file is not a {self.file_type} text file.", {"file": ["It contains NUL characters."]}
+                _l("The file is not a %(file_type)s text file.", file_type=self.file_type),
+                {"file": [_l("It contains NUL characters.")]},
             )
         columns = self.check(text)
         record = self.model(
@@ -247,7 +257,7 @@ class BackgroundImport:
 
     def get(self, import_id: int) -> Any:
         """A record with its status, counts and errors; 404 for an id that names none."""
-        return get_or_404(self.model, import_id, what="Import")
+        return get_or_404(self.model, import_id, what=_l("Import"))
 
     def run(self, import_id: int) -> Any:
         """Process a stored import (the job). A finished import, or one another job is running, is left

@@ -22,6 +22,7 @@ import re
 from typing import Any
 
 from flask import Flask, request
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
@@ -32,9 +33,9 @@ from werkzeug.exceptions import BadRequest, UnprocessableEntity
 MAX_ID = 2**31 - 1
 MAX_JSON_DEPTH = 32
 
-NUL_MESSAGE = "Must not contain NUL characters."
-SURROGATE_MESSAGE = "Must be valid Unicode text."
-TOO_DEEP_MESSAGE = f"Nested deeper than {MAX_JSON_DEPTH} levels."
+NUL_MESSAGE = _l("Must not contain NUL characters.")
+SURROGATE_MESSAGE = _l("Must be valid Unicode text.")
+TOO_DEEP_MESSAGE = _l("Nested deeper than %(depth)s levels.", depth=MAX_JSON_DEPTH)
 
 # Both can reach a decoded JSON string only through a \u escape: a raw control character is not valid
 # JSON and a raw surrogate is not valid UTF-8. Form fields and query strings are decoded with
@@ -48,8 +49,21 @@ class Id(fields.Integer):
     """The id of a stored row: a whole number from 1 to `MAX_ID` (documented as such in the spec)."""
 
     def __init__(self, **kwargs: Any):
-        in_range = validate.Range(min=1, max=MAX_ID, error=f"Must be an id from 1 to {MAX_ID}.")
+        in_range = validate.Range(min=1, max=MAX_ID, error=_l("Must be an id from 1 to %(max)s.", max=MAX_ID))
         super().__init__(validate=in_range, **kwargs)
+
+
+class CurrencyCode(fields.String):
+    """An ISO 4217 code such as USD; `usd` or ` Usd ` is read as USD rather than refused: people type
+    codes in any case, and the code means the same."""
+
+    def __init__(self, **kwargs: Any):
+        code = validate.Regexp(r"[A-Z]{3}\Z", error=_l("Use a three-letter code such as USD."))
+        super().__init__(validate=code, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return text.strip().upper() if text is not None else None
 
 
 def text_problem(text: str) -> str | None:

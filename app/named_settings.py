@@ -29,6 +29,8 @@ from enum import StrEnum
 from functools import partial
 from typing import Any, Generic, Protocol, TypeVar
 
+from flask_babel import lazy_gettext as _l
+
 from app.errors import Invalid
 from app.extensions import db
 from app.naming import unique_name
@@ -160,7 +162,10 @@ class NamedSettings(Generic[Row]):
     def _name(self, name: str, *, current_id: int | None = None) -> str:
         name = name.strip()
         if not name or len(name) > NAME_MAX:
-            raise Invalid("Invalid name.", {"name": [f"Give a name of 1 to {NAME_MAX} characters."]})
+            raise Invalid(
+                _l("Invalid name."),
+                {"name": [_l("Give a name of 1 to %(name_max)s characters.", name_max=NAME_MAX)]},
+            )
         return unique_name(self.model, name, current_id=current_id, what=self.what)
 
     def _record(self, row: Any, action: Action, changes: dict[str, list[Any]], actor: Any) -> None:

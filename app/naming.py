@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.errors import Conflict
@@ -17,6 +18,6 @@ def unique_name(model: type, name: str, *, current_id: int | None = None, what: 
     clash = db.session.scalar(select(model).where(func.lower(model.name) == name.lower()))
     if clash is not None and clash.id != current_id:
         raise Conflict(
-            f"{what[0].upper()}{what[1:]} with this name already exists.", {"name": ["Already in use."]}
+            _l("The name “%(name)s” is already taken.", name=name), {"name": [_l("Already in use.")]}
         )
     return name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Page
 from marshmallow import EXCLUDE, Schema
 from sqlalchemy import func, select
@@ -19,7 +20,10 @@ def page_number(args: MultiDict) -> int:
     naming `page` when it is out of range."""
     page = args.get("page", 1, type=int)
     if not 1 <= page <= MAX_PAGE:
-        raise Invalid("The request has invalid fields.", {"page": [f"Must be from 1 to {MAX_PAGE}."]})
+        raise Invalid(
+            _l("The request has invalid fields."),
+            {"page": [_l("Must be from 1 to %(max_page)s.", max_page=MAX_PAGE)]},
+        )
     return page
 
 

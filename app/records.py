@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from flask_babel import lazy_gettext as _l
+
 from app.errors import NotFound
 from app.extensions import db
 from app.inputs import MAX_ID
@@ -20,10 +22,11 @@ def is_storable_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
-def get_or_404(model: type[Row], row_id: Any, *, what: str | None = None, for_update: bool = False) -> Row:
-    """The `model` row with `row_id`, or NotFound ("<what> <id> not found."; `what` defaults to the
-    class name). `for_update` locks the row until the commit (PostgreSQL; SQLite serializes writers)."""
+def get_or_404(model: type[Row], row_id: Any, *, what: Any = None, for_update: bool = False) -> Row:
+    """The `model` row with `row_id`, or NotFound ("<what> <id> not found."; `what`, best a lazy text
+    so a page says it in its reader's language, defaults to the class name). `for_update` locks the row
+    until the commit (PostgreSQL; SQLite serializes writers)."""
     row = db.session.get(model, row_id, with_for_update=for_update) if is_storable_id(row_id) else None
     if row is None:
-        raise NotFound(f"{what or model.__name__} {row_id} not found.")
+        raise NotFound(_l("%(what)s %(id)s not found.", what=what or model.__name__, id=row_id))
     return row

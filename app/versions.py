@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, request
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Integer
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -83,8 +84,8 @@ class VersionRequired(AppError):
 
     def __init__(self) -> None:
         super().__init__(
-            "Say which version you are changing: send If-Match: <version> or a `version` field.",
-            {"version": ["Send the version you read (If-Match header or version field)."]},
+            _l("Say which version you are changing: send If-Match: <version> or a `version` field."),
+            {"version": [_l("Send the version you read (If-Match header or version field).")]},
         )
 
 
@@ -95,9 +96,13 @@ class StaleVersion(Conflict):
 
     def __init__(self, current: Any, what: str):
         super().__init__(
-            f"{what} was changed by someone else (now version {current.version}); "
-            "reload it and apply your change again.",
-            {"version": [f"Current version is {current.version}."]},
+            _l(
+                "%(what)s was changed by someone else (now version %(version)s); reload it and apply your "
+                "change again.",
+                what=what,
+                version=current.version,
+            ),
+            {"version": [_l("Current version is %(version)s.", version=current.version)]},
         )
         self.current = current
 

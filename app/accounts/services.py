@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, delete, literal, or_, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -57,20 +58,30 @@ def normalize_email(email: str, field: str = "email") -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise Invalid("The e-mail address is not valid.", {field: [str(exc)]}) from exc
+        raise Invalid(_l("The e-mail address is not valid."), {field: [str(exc)]}) from exc
 
 
 def _check_password(password: str) -> None:
     if not passwords.MIN_LENGTH <= len(password) <= passwords.MAX_LENGTH:
         raise Invalid(
-            "The password is too short or too long.",
-            {"password": [f"Use {passwords.MIN_LENGTH} to {passwords.MAX_LENGTH} characters."]},
+            _l("The password is too short or too long."),
+            {
+                "password": [
+                    _l(
+                        "Use %(min_length)s to %(max_length)s characters.",
+                        min_length=passwords.MIN_LENGTH,
+                        max_length=passwords.MAX_LENGTH,
+                    )
+                ]
+            },
         )
 
 
 def _check_role(role: str) -> str:
     if role not in set(Role):
-        raise Invalid("Unknown role.", {"role": [f"Must be one of: {', '.join(Role)}."]})
+        raise Invalid(
+            _l("Unknown role."), {"role": [_l("Must be one of: %(choices)s.", choices=", ".join(Role))]}
+        )
     return role
 
 
@@ -78,7 +89,7 @@ def _check_role(role: str) -> str:
 
 
 def get_agent(agent_id: int) -> Agent:
-    return get_or_404(Agent, agent_id)
+    return get_or_404(Agent, agent_id, what=_l("Agent"))
 
 
 def find_agent_by_email(email: str) -> Agent | None:
@@ -116,7 +127,7 @@ def create_agent(
     email = normalize_email(email)
     _check_password(password)
     if find_agent_by_email(email):
-        raise Conflict("An account with this e-mail already exists.", {"email": ["Already in use."]})
+        raise Conflict(_l("An account with this e-mail already exists."), {"email": [_l("Already in use.")]})
     agent = Agent(
         email=email,
         name=name.strip(),
@@ -141,15 +152,17 @@ def update_agent(agent_id: int, changes: dict[str, Any], *, actor: Agent) -> Age
         email = normalize_email(changes["email"])
         other = find_agent_by_email(email)
         if other is not None and other.id != agent.id:
-            raise Conflict("An account with this e-mail already exists.", {"email": ["Already in use."]})
+            raise Conflict(
+                _l("An account with this e-mail already exists."), {"email": [_l("Already in use.")]}
+            )
         agent.email = email
     if "role" in changes:
         if agent.id == actor.id and changes["role"] != agent.role:
-            raise Conflict("You cannot change your own role.", {"role": ["Ask another admin."]})
+            raise Conflict(_l("You cannot change your own role."), {"role": [_l("Ask another admin.")]})
         agent.role = _check_role(changes["role"])
     if "active" in changes:
         if agent.id == actor.id and not changes["active"]:
-            raise Conflict("You cannot disable your own account.", {"active": ["Ask another admin."]})
+            raise Conflict(_l("You cannot disable your own account."), {"active": [_l("Ask another admin.")]})
         agent.active = changes["active"]
     if "password" in changes:
         _check_password(changes["password"])
@@ -174,7 +187,7 @@ def update_agent(agent_id: int, changes: dict[str, Any], *, actor: Agent) -> Age
 def change_own_password(agent_id: int, *, current_password: str, new_password: str) -> Agent:
     agent = get_agent(agent_id)
     if not passwords.verify_password(agent.password_hash, current_password):
-        raise Invalid("The current password is wrong.", {"current_password": ["Wrong password."]})
+        raise Invalid(_l("The current password is wrong."), {"current_password": [_l("Wrong password.")]})
     _check_password(new_password)
     agent.password_hash = passwords.hash_password(new_password)
     # Other browsers and tokens go; the caller signs in again with the new password.
@@ -204,7 +217,9 @@ def _teams(team_ids: Iterable[int]) -> list[Team]:
     ids = sorted(set(team_ids))
     teams = list(db.session.scalars(select(Team).where(Team.id.in_(ids)))) if ids else []
     if missing := set(ids) - {team.id for team in teams}:
-        raise Invalid("Unknown team.", {"team_ids": [f"No team with id {sorted(missing)}."]})
+        raise Invalid(
+            _l("Unknown team."), {"team_ids": [_l("No team with id %(missing)s.", missing=sorted(missing))]}
+        )
     return teams
 
 
@@ -224,8 +239,8 @@ def _commit_with_teams() -> None:
         db.session.commit()
     except StaleDataError as lost_race:
         raise Conflict(
-            "A team was changed by someone else meanwhile; nothing was changed. Try again.",
-            {"team_ids": ["A team changed meanwhile."]},
+            _l("A team was changed by someone else meanwhile; nothing was changed. Try again."),
+            {"team_ids": [_l("A team changed meanwhile.")]},
         ) from lost_race
 
 
@@ -258,7 +273,7 @@ class InvalidCredentials(Invalid):
     status = 401
 
     def __init__(self):
-        super().__init__("Wrong e-mail or password, or the account is disabled.")
+        super().__init__(_l("Wrong e-mail or password, or the account is disabled."))
 
 
 class SignInLocked(AppError):
@@ -268,7 +283,7 @@ class SignInLocked(AppError):
     status = 429
 
     def __init__(self, retry_after: int):
-        super().__init__("Too many failed sign-ins with this e-mail address; try again later.")
+        super().__init__(_l("Too many failed sign-ins with this e-mail address; try again later."))
         self.retry_after = retry_after
 
 
@@ -486,7 +501,7 @@ def create_api_token(
     """A new bearer token for an active agent (the CLI's way in, for scripts and integrations)."""
     agent = get_agent(agent_id)
     if not agent.active:
-        raise Conflict("The account is disabled.")
+        raise Conflict(_l("The account is disabled."))
     return _new_token(agent, name=name, expires_in_days=expires_in_days)
 
 
@@ -569,7 +584,7 @@ def revoke_token(token_id: int, *, actor: Agent) -> ApiToken:
     """Revoke one of the actor's own tokens (admins may revoke anyone's). Revoking twice is harmless."""
     token = db.session.get(ApiToken, token_id) if is_storable_id(token_id) else None
     if token is None or (token.agent_id != actor.id and actor.role != Role.ADMIN):
-        raise NotFound(f"Token {token_id} not found.")
+        raise NotFound(_l("Token %(token_id)s not found.", token_id=token_id))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.commit()
@@ -640,7 +655,10 @@ def _agents(agent_ids: Iterable[int]) -> list[Agent]:
     ids = sorted(set(agent_ids))
     agents = list(db.session.scalars(select(Agent).where(Agent.id.in_(ids)))) if ids else []
     if missing := set(ids) - {agent.id for agent in agents}:
-        raise Invalid("Unknown agent.", {"member_ids": [f"No agent with id {sorted(missing)}."]})
+        raise Invalid(
+            _l("Unknown agent."),
+            {"member_ids": [_l("No agent with id %(missing)s.", missing=sorted(missing))]},
+        )
     return agents
 
 

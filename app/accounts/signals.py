@@ -4,6 +4,9 @@ to the same transaction (and does nothing else).
 
 - `agent_disabled(agent, actor)`: an agent lost access; live connections of theirs must be closed.
 - `agent_role_changed(agent, actor, old_role)`: what the agent may see has changed.
+- `setting_names_requested(None, values)`: a question. `values` maps each field of the settings trail
+  a page shows to the stored values it records (ids, words); a room answers with
+  `{field: {value: name}}` for the settings it owns (a queue's id, a priority), read-only.
 - `account_lockout_staged(agent, locked_until)`: failed sign-ins at the agent's e-mail address have
   locked it until `locked_until` (sent once per lockout, and only when an account has the address);
   the outbox tells its owner.
@@ -16,3 +19,4 @@ _signals = Namespace()
 agent_disabled = _signals.signal("agent-disabled")
 agent_role_changed = _signals.signal("agent-role-changed")
 account_lockout_staged = _signals.signal("account-lockout-staged")
+setting_names_requested = _signals.signal("setting-names-requested")

@@ -10,11 +10,12 @@ from __future__ import annotations
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from app.errors import Invalid
 
-PHONE_MESSAGE = "Not a valid phone number."
-EMAIL_MESSAGE = "Not a valid e-mail address."
+PHONE_MESSAGE = _l("Not a valid phone number.")
+EMAIL_MESSAGE = _l("Not a valid e-mail address.")
 # Longest input worth handing to phonenumbers; longer strings are not phone numbers anyway.
 MAX_PHONE_INPUT = 40
 

@@ -13,7 +13,6 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from app.customers.models import (
-    CURRENCY,
     FIELD_KEY,
     LANGUAGE,
     MAX_CHOICES,
@@ -29,7 +28,7 @@ from app.customers.models import (
 )
 from app.i18n import TIMEZONE_MAX
 from app.imports import ImportRecordSchema
-from app.inputs import Id
+from app.inputs import CurrencyCode, Id
 from app.pagination import QuerySchema
 
 _NAME = validate.Length(min=1, max=NAME_MAX)
@@ -166,7 +165,7 @@ class _CustomerFields(Schema):
     consent = fields.Nested(ConsentSchema)
     revenue_12m = fields.Decimal(places=2, as_string=True, validate=_MONEY)
     lifetime_revenue = fields.Decimal(places=2, as_string=True, validate=_MONEY)
-    currency = fields.Str(validate=validate.Regexp(CURRENCY, error="Use a three-letter code such as USD."))
+    currency = CurrencyCode()
     notes = fields.Str(validate=validate.Length(max=NOTES_MAX))
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 from rq.registry import FailedJobRegistry
@@ -61,7 +62,7 @@ def retry_failed_job(job_id: str) -> FailedJob:
     try:
         registry.requeue(job)
     except InvalidJobOperation as error:  # gone from the registry meanwhile
-        raise NotFound(f"Failed job {job_id} not found.") from error
+        raise NotFound(_l("Failed job %(job_id)s not found.", job_id=job_id)) from error
     return _described(job, registry.name)
 
 
@@ -75,9 +76,9 @@ def _failed(job_id: str) -> tuple[Job, FailedJobRegistry]:
     try:
         job = Job.fetch(job_id, connection=redis_connection())
     except NoSuchJobError as error:
-        raise NotFound(f"Failed job {job_id} not found.") from error
+        raise NotFound(_l("Failed job %(job_id)s not found.", job_id=job_id)) from error
     if job.origin not in QUEUE_NAMES or job.id not in (registry := _registry(job.origin)):
-        raise NotFound(f"Failed job {job_id} not found.")
+        raise NotFound(_l("Failed job %(job_id)s not found.", job_id=job_id))
     return job, registry
 
 

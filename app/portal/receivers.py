@@ -63,7 +63,8 @@ def _sections_of_ticket_page(ticket, **_):
         html = render_template("portal/_ticket_panel.html", web_submission=submission)
         sections.append(Section(ABOVE_DESCRIPTION, 10, Markup(html)))
     if (survey := surveys.get_survey(ticket.id)) is not None:
-        html = render_template("surveys/_ticket_panel.html", survey=survey)
+        reasons = "; ".join(str(reason) for reason in surveys.follow_up_reasons(survey))
+        html = render_template("surveys/_ticket_panel.html", survey=survey, reasons=reasons)
         sections.append(Section(BELOW_SLA, 10, Markup(html)))
     return sections
 

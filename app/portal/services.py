@@ -29,6 +29,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -94,15 +95,15 @@ def submit_web_form(
     `Invalid` (under `errors["files"]`) before anything is written.
     """
     if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
-        raise Invalid(_("The form is incomplete; reload the page."), {"idempotency_key": ["Malformed."]})
+        raise Invalid(_("The form is incomplete; reload the page."), {"idempotency_key": [_l("Malformed.")]})
     if type not in WEB_TYPES:
-        raise Invalid(_("Choose what your message is about."), {"type": ["Not a web form type."]})
+        raise Invalid(_("Choose what your message is about."), {"type": [_l("Not a web form type.")]})
     if type == TicketType.COMPLAINT and category not in set(ComplaintCategory):
-        raise Invalid(_("Choose what your complaint is about."), {"category": ["Not a category."]})
+        raise Invalid(_("Choose what your complaint is about."), {"category": [_l("Not a category.")]})
     if desired_outcome is not None and desired_outcome not in set(DesiredOutcome):
-        raise Invalid(_("Choose what you would like us to do."), {"desired_outcome": ["Not an outcome."]})
+        raise Invalid(_("Choose what you would like us to do."), {"desired_outcome": [_l("Not an outcome.")]})
     if expected_satisfaction is not None and not 1 <= expected_satisfaction <= 5:
-        raise Invalid(_("Choose a value from 1 to 5."), {"expected_satisfaction": ["Out of range."]})
+        raise Invalid(_("Choose a value from 1 to 5."), {"expected_satisfaction": [_l("Out of range.")]})
     earlier = _submission(idempotency_key)
     if earlier is not None:
         if earlier.ticket.description == sanitize.text_to_html(description or ""):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.accounts.signals import setting_names_requested
 from app.customers.signals import (
     customer_erase_staged,
     customer_merge_staged,
@@ -32,7 +33,13 @@ def _erase_from_tickets(customer_id, *, customer_ids, **_):
     privacy.erase_personal_data(customer_ids)
 
 
+def _names_of_settings(_sender, *, values, **_):
+    """The names of the queues, calendars and words the settings trail records, for its page."""
+    return services.setting_names(values)
+
+
 def connect() -> None:
+    setting_names_requested.connect(_names_of_settings)
     timeline_requested.connect(_tickets_on_the_timeline)
     customer_merge_staged.connect(_tickets_follow_merged_customer)
     personal_data_requested.connect(_tickets_in_the_export)

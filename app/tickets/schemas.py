@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.accounts.schemas import AgentRefSchema
-from app.inputs import Id
+from app.inputs import CurrencyCode, Id
 from app.tickets.models import (
     ComplaintCategory,
     ComplaintStage,
@@ -81,7 +81,7 @@ class ComplaintUpdateSchema(ComplaintDetailsSchema):
     compensation_amount = fields.Decimal(
         places=2, as_string=True, allow_none=True, validate=validate.Range(min=0, max=10**9)
     )
-    compensation_currency = fields.Str(allow_none=True, validate=validate.Regexp(r"^[A-Z]{3}\Z"))
+    compensation_currency = CurrencyCode(allow_none=True)
     compensation_note = fields.Str(validate=validate.Length(max=10_000))
     stage = fields.Str(validate=validate.OneOf([s.value for s in ComplaintStage]))
     follow_up_note = fields.Str(validate=validate.Length(max=10_000))

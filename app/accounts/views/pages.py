@@ -3,7 +3,6 @@ the settings trail."""
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -13,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
-from app.accounts import services
+from app.accounts import services, setting_words
 from app.accounts.access import Permission, current_agent, public, requires, signed_in
 from app.accounts.forms import AgentForm, LoginForm
 from app.accounts.models import SettingKind
@@ -54,10 +53,10 @@ FIELD_LABELS = {
     "priority": _l("Priority"),
     "ticket_type": _l("Ticket type"),
     "calendar_id": _l("Business-hours calendar"),
-    "first_response_seconds": _l("First response (seconds)"),
-    "next_response_seconds": _l("Next response (seconds)"),
-    "resolution_seconds": _l("Resolution (seconds)"),
-    "warning_seconds": _l("Warning (seconds)"),
+    "first_response_seconds": _l("First response time"),
+    "next_response_seconds": _l("Next response time"),
+    "resolution_seconds": _l("Resolution time"),
+    "warning_seconds": _l("Warning before a target is due"),
     "key": _l("Key"),
     "label": _l("Label"),
     "type": _l("Type"),
@@ -207,6 +206,12 @@ def settings_changes():
         per_page=SETTING_CHANGES_PAGE_SIZE,
         error_out=False,
     )
+    names = setting_words.names_for(page.items)
+
+    def shown(field: str, value: Any) -> str:
+        text = setting_words.shown_value(field, value, names)
+        return text if len(text) <= VALUE_SHOWN else text[: VALUE_SHOWN - 1] + "…"
+
     return render_template(
         "accounts/settings_changes.html",
         page=page,
@@ -214,18 +219,5 @@ def settings_changes():
         kinds=KIND_LABELS,
         actions=ACTION_LABELS,
         fields=FIELD_LABELS,
-        shown=_shown,
+        shown=shown,
     )
-
-
-def _shown(value: Any) -> str:
-    """A recorded value as text (autoescaped by the template): lists of words joined, structures as JSON."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if isinstance(value, list) and all(isinstance(item, str | int) for item in value):
-        text = ", ".join(str(item) for item in value)
-    elif isinstance(value, dict | list):
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    else:
-        text = str(value)
-    return text if len(text) <= VALUE_SHOWN else text[: VALUE_SHOWN - 1] + "…"

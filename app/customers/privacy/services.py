@@ -21,6 +21,7 @@ import io
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import joinedload
 
@@ -76,7 +77,7 @@ def _record_access(customer_id: int, viewer: Agent, via: str) -> None:
 
 def list_accesses(customer_id: int) -> Select:
     """Who opened the customer's profile, newest first (any customer, deleted and erased ones too)."""
-    get_or_404(Customer, customer_id, what="Customer")
+    get_or_404(Customer, customer_id, what=_l("Customer"))
     return (
         select(CustomerAccess)
         .where(CustomerAccess.customer_id == customer_id)
@@ -223,7 +224,7 @@ def erase_customer(customer_id: int, *, actor: Agent) -> Customer:
     """
     customer = get_customer(customer_id, viewer=actor)
     if erased_at(customer.id) is not None:
-        raise Conflict(f"Customer {customer_id} was already erased.")
+        raise Conflict(_l("Customer %(customer_id)s was already erased.", customer_id=customer_id))
     ids = _merged_ids(customer)
     now = utcnow()
     for person in _customers(ids):

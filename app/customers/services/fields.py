@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts import services as accounts
@@ -55,30 +56,37 @@ def create_field_definition(
     """
     errors: dict[str, list[str]] = {}
     if not FIELD_KEY.match(key):
-        errors["key"] = ["Use 1-50 lowercase letters, digits and underscores, starting with a letter."]
+        errors["key"] = [_l("Use 1-50 lowercase letters, digits and underscores, starting with a letter.")]
     if type not in set(FieldType):
-        errors["type"] = [f"Must be one of: {', '.join(FieldType)}."]
+        errors["type"] = [_l("Must be one of: %(choices)s.", choices=", ".join(FieldType))]
     cleaned_choices = [c.strip() for c in choices]
     if type == FieldType.CHOICE:
         if not cleaned_choices or len(cleaned_choices) > MAX_CHOICES:
-            errors["choices"] = [f"A choice field needs 1 to {MAX_CHOICES} choices."]
+            errors["choices"] = [
+                _l("A choice field needs 1 to %(max_choices)s choices.", max_choices=MAX_CHOICES)
+            ]
         elif any(not c or len(c) > CHOICE_MAX_LENGTH for c in cleaned_choices):
-            errors["choices"] = [f"Each choice needs 1 to {CHOICE_MAX_LENGTH} characters."]
+            errors["choices"] = [
+                _l(
+                    "Each choice needs 1 to %(choice_max_length)s characters.",
+                    choice_max_length=CHOICE_MAX_LENGTH,
+                )
+            ]
         elif len(set(cleaned_choices)) != len(cleaned_choices):
-            errors["choices"] = ["Choices must be different from each other."]
+            errors["choices"] = [_l("Choices must be different from each other.")]
     elif cleaned_choices:
-        errors["choices"] = ["Only choice fields have choices."]
+        errors["choices"] = [_l("Only choice fields have choices.")]
     if not label.strip():
-        errors["label"] = ["Must not be empty."]
+        errors["label"] = [_l("Must not be empty.")]
     # PostgreSQL cannot store NUL characters; say so instead of failing on the insert.
     if "\x00" in label:
-        errors["label"] = ["Must not contain NUL characters."]
+        errors["label"] = [_l("Must not contain NUL characters.")]
     if any("\x00" in choice for choice in cleaned_choices):
-        errors["choices"] = ["Must not contain NUL characters."]
+        errors["choices"] = [_l("Must not contain NUL characters.")]
     if errors:
-        raise Invalid("The field definition has invalid fields.", errors)
+        raise Invalid(_l("The field definition has invalid fields."), errors)
     if db.session.scalar(select(CustomFieldDefinition).where(CustomFieldDefinition.key == key)):
-        raise Conflict("A custom field with this key already exists.", {"key": ["Already in use."]})
+        raise Conflict(_l("A custom field with this key already exists."), {"key": [_l("Already in use.")]})
     definition = CustomFieldDefinition(
         key=key, label=label.strip(), type=type, choices=cleaned_choices, required=required
     )
@@ -121,7 +129,7 @@ def clean_custom_fields(
     for key, value in values.items():
         definition = definitions.get(key)
         if definition is None:
-            errors[key] = ["Unknown field."]
+            errors[key] = [_l("Unknown field.")]
             continue
         if value is None:
             result.pop(key, None)
@@ -133,9 +141,9 @@ def clean_custom_fields(
     if require_all:
         for key, definition in definitions.items():
             if definition.required and key not in result and key not in errors:
-                errors[key] = ["Required."]
+                errors[key] = [_l("Required.")]
     if errors:
-        raise Invalid("Some custom fields are invalid.", {"custom_fields": errors})
+        raise Invalid(_l("Some custom fields are invalid."), {"custom_fields": errors})
     return result
 
 

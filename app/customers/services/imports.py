@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -146,13 +147,13 @@ def run_import(import_id: int) -> CustomerImport:
 def _read(text: str, definitions: Mapping[str, CustomFieldDefinition]) -> tuple[list[str], list[list[str]]]:
     """The header (lowercased) and the data rows; `Invalid` for a file that is not usable as a whole."""
     if "\x00" in text:
-        raise Invalid("The file is not a CSV text file.", {"file": ["It contains NUL characters."]})
+        raise Invalid(_l("The file is not a CSV text file."), {"file": [_l("It contains NUL characters.")]})
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        raise Invalid("The file is not valid CSV.", {"file": [str(exc)]}) from exc
+        raise Invalid(_l("The file is not valid CSV."), {"file": [str(exc)]}) from exc
     if not rows or not any(cell.strip() for cell in rows[0]):
-        raise Invalid("The file is empty.", {"file": ["The first line must name the columns."]})
+        raise Invalid(_l("The file is empty."), {"file": [_l("The first line must name the columns.")]})
     header = [cell.strip().lower() for cell in rows[0]]
     problems = []
     if unknown := [
@@ -161,11 +162,11 @@ def _read(text: str, definitions: Mapping[str, CustomFieldDefinition]) -> tuple[
         if name not in COLUMNS
         and not (name.startswith(CUSTOM_PREFIX) and name[len(CUSTOM_PREFIX) :] in definitions)
     ]:
-        problems.append(f"Unknown columns: {', '.join(unknown)}.")
+        problems.append(_l("Unknown columns: %(unknown)s.", unknown=", ".join(unknown)))
     if duplicated := sorted({name for name in header if header.count(name) > 1}):
-        problems.append(f"Columns given twice: {', '.join(duplicated)}.")
+        problems.append(_l("Columns given twice: %(duplicated)s.", duplicated=", ".join(duplicated)))
     if problems:
-        raise Invalid("The file's columns are not usable.", {"file": problems})
+        raise Invalid(_l("The file's columns are not usable."), {"file": problems})
     return header, rows[1:]
 
 
@@ -207,7 +208,10 @@ def _import_row(
     import_id: int | None,
 ) -> str:
     if len(row) > len(header):
-        raise Invalid("Too many cells.", {"row": [f"{len(row)} cells for {len(header)} columns."]})
+        raise Invalid(
+            _l("Too many cells."),
+            {"row": [_l("%(row)s cells for %(header)s columns.", row=len(row), header=len(header))]},
+        )
     cells = {name: value.strip() for name, value in zip(header, row, strict=False) if value.strip()}
     data: dict[str, Any] = {}
     custom: dict[str, str] = {}
@@ -226,7 +230,7 @@ def _import_row(
     customer = _match(probe, data.get("name"), data.get("organization"))
     if customer is None:
         if "name" not in data:
-            raise Invalid("A new customer needs a name.", {"name": ["Required for a new customer."]})
+            raise Invalid(_l("A new customer needs a name."), {"name": [_l("Required for a new customer.")]})
         cleaned = clean_profile(data, creating=True, definitions=definitions, from_text=True)
         customer = Customer(custom_fields={})
         apply_profile(customer, cleaned)
@@ -269,11 +273,17 @@ def _match(probe: Mapping[str, Any], name: str | None, organization: str | None)
         owners = list(db.session.scalars(query))
         column = "name"
     else:
-        raise Invalid("Nothing identifies the customer.", {"name": ["Give a name, an e-mail or a phone."]})
+        raise Invalid(
+            _l("Nothing identifies the customer."), {"name": [_l("Give a name, an e-mail or a phone.")]}
+        )
     if len(owners) > 1:
         raise Invalid(
-            "The row matches several customers.",
-            {column: [f"Matches customers {', '.join(map(str, owners))}; merge them first."]},
+            _l("The row matches several customers."),
+            {
+                column: [
+                    _l("Matches customers %(value)s; merge them first.", value=", ".join(map(str, owners)))
+                ]
+            },
         )
     return db.session.get(Customer, owners[0]) if owners else None
 

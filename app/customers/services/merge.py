@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app.customers.models import Customer, CustomerTag
@@ -36,9 +37,11 @@ def merge_customers(source_id: int, target_id: int, *, actor: Agent | None) -> C
     already merged elsewhere.
     """
     if source_id == target_id:
-        raise Invalid("A customer cannot be merged into itself.", {"into": ["Choose another customer."]})
+        raise Invalid(
+            _l("A customer cannot be merged into itself."), {"into": [_l("Choose another customer.")]}
+        )
     if not (0 < source_id <= MAX_ID and 0 < target_id <= MAX_ID):
-        raise NotFound("No such customer.", {"into": ["No such customer."]})
+        raise NotFound(_l("No such customer."), {"into": [_l("No such customer.")]})
     # Both rows locked in id order (PostgreSQL), so two merges racing over the same pair cannot each win
     # half, nor deadlock; SQLite serializes writers anyway.
     rows = db.session.scalars(
@@ -51,11 +54,29 @@ def merge_customers(source_id: int, target_id: int, *, actor: Agent | None) -> C
     found = {customer.id: customer for customer in rows}
     source, target = found.get(source_id), found.get(target_id)
     if source is None:
-        raise NotFound(f"Customer {source_id} not found.")
+        raise NotFound(_l("Customer %(source_id)s not found.", source_id=source_id))
     if target is None or target.deleted_at is not None:
-        where = f" (merged into customer {target.merged_into_id})" if target and target.merged_into_id else ""
+        if target is not None and target.merged_into_id:
+            survivor = target.merged_into_id
+            raise NotFound(
+                _l(
+                    "Customer %(id)s not found (merged into customer %(survivor)s).",
+                    id=target_id,
+                    survivor=survivor,
+                ),
+                {
+                    "into": [
+                        _l(
+                            "No customer %(id)s (merged into customer %(survivor)s).",
+                            id=target_id,
+                            survivor=survivor,
+                        )
+                    ]
+                },
+            )
         raise NotFound(
-            f"Customer {target_id} not found{where}.", {"into": [f"No customer {target_id}{where}."]}
+            _l("Customer %(id)s not found.", id=target_id),
+            {"into": [_l("No customer %(id)s.", id=target_id)]},
         )
     if source.merged_into_id == target.id:
         customer_merge_staged.send(target, source_id=source_id, target_id=target_id, actor=actor)
@@ -64,11 +85,23 @@ def merge_customers(source_id: int, target_id: int, *, actor: Agent | None) -> C
         return target
     if source.merged_into_id is not None:
         raise Conflict(
-            f"Customer {source_id} was already merged into customer {source.merged_into_id}.",
-            {"into": [f"Customer {source_id} now lives on as customer {source.merged_into_id}."]},
+            _l(
+                "Customer %(source_id)s was already merged into customer %(merged_into_id)s.",
+                source_id=source_id,
+                merged_into_id=source.merged_into_id,
+            ),
+            {
+                "into": [
+                    _l(
+                        "Customer %(source_id)s now lives on as customer %(merged_into_id)s.",
+                        source_id=source_id,
+                        merged_into_id=source.merged_into_id,
+                    )
+                ]
+            },
         )
     if source.deleted_at is not None:
-        raise NotFound(f"Customer {source_id} not found.")
+        raise NotFound(_l("Customer %(source_id)s not found.", source_id=source_id))
 
     moved = _move(source, target)
     now = utcnow()
@@ -97,8 +130,15 @@ def _move(source: Customer, target: Customer) -> dict[str, Any]:
             if target.revenue_12m or target.lifetime_revenue:
                 currencies = f"{source.currency} and {target.currency}"
                 raise Conflict(
-                    "The two customers' revenue is in different currencies.",
-                    {"into": [f"Revenue in {currencies} cannot be added up; align the currencies first."]},
+                    _l("The two customers' revenue is in different currencies."),
+                    {
+                        "into": [
+                            _l(
+                                "Revenue in %(currencies)s cannot be added up; align the currencies first.",
+                                currencies=currencies,
+                            )
+                        ]
+                    },
                 )
             target.currency = source.currency
         moved["revenue_12m"] = str(source.revenue_12m)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, bindparam, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 CENT = Decimal("0.01")
 DUPLICATES_LIMIT = 50
 
-NUL_MESSAGE = "Must not contain NUL characters."
+NUL_MESSAGE = _l("Must not contain NUL characters.")
 CONSENTS = ("email", "sms", "phone", "marketing")
 # Fields a PATCH may change, in the order their changes are reported.
 EDITABLE = (
@@ -77,7 +78,8 @@ class CustomerMerged(NotFound):
 
     def __init__(self, customer_id: int, target_id: int):
         super().__init__(
-            f"Customer {customer_id} was merged into customer {target_id}.", {"merged_into_id": target_id}
+            _l("Customer %(id)s was merged into customer %(target)s.", id=customer_id, target=target_id),
+            {"merged_into_id": target_id},
         )
         self.target_id = target_id
 
@@ -110,11 +112,11 @@ def sees_deleted(viewer: Agent | None) -> bool:
 def get_customer(customer_id: int, *, viewer: Agent | None = None) -> Customer:
     """A live customer by id; deleted ones are 404 too (merged ones say where they went), except to a
     `viewer` who may see deleted customers."""
-    customer = get_or_404(Customer, customer_id)
+    customer = get_or_404(Customer, customer_id, what=_l("Customer"))
     if customer.deleted_at is not None and (customer.merged_into_id is not None or not sees_deleted(viewer)):
         if customer.merged_into_id is not None:
             raise CustomerMerged(customer_id, customer.merged_into_id)
-        raise NotFound(f"Customer {customer_id} not found.")
+        raise NotFound(_l("Customer %(customer_id)s not found.", customer_id=customer_id))
     return customer
 
 
@@ -138,8 +140,8 @@ def search_customers(
     """
     if include_deleted and not sees_deleted(viewer):
         raise Forbidden(
-            "Only supervisors and admins see deleted customers.",
-            {"include_deleted": ["Only supervisors and admins see deleted customers."]},
+            _l("Only supervisors and admins see deleted customers."),
+            {"include_deleted": [_l("Only supervisors and admins see deleted customers.")]},
         )
     q, name, email, phone, organization, tag = map(_searchable, (q, name, email, phone, organization, tag))
     query = select(Customer)
@@ -204,7 +206,8 @@ def lookup_customer(*, phone: str | None = None, email: str | None = None) -> Cu
     """
     if (phone is None) == (email is None):
         raise Invalid(
-            "Give exactly one of phone or e-mail.", {"_schema": ["Give exactly one of phone or email."]}
+            _l("Give exactly one of phone or e-mail."),
+            {"_schema": [_l("Give exactly one of phone or email.")]},
         )
     if phone is not None:
         kind, value = ContactKind.PHONE, normalize_phone(phone, "phone")
@@ -222,7 +225,11 @@ def lookup_customer(*, phone: str | None = None, email: str | None = None) -> Cu
     )
     customer = db.session.scalars(query).unique().first()
     if customer is None:
-        raise NotFound(f"No customer with this {'phone number' if phone is not None else 'e-mail address'}.")
+        raise NotFound(
+            _l("No customer with this phone number.")
+            if phone is not None
+            else _l("No customer with this e-mail address.")
+        )
     return customer
 
 
@@ -439,7 +446,9 @@ def _contact_details(
     wanted = [(ContactKind.EMAIL, e["value"]) for e in cleaned["emails"]]
     wanted += [(ContactKind.PHONE, p["value"]) for p in cleaned["phones"]]
     if not wanted:
-        raise Invalid("Give the customer's e-mail or phone.", {"email": ["Give an e-mail or a phone."]})
+        raise Invalid(
+            _l("Give the customer's e-mail or phone."), {"email": [_l("Give an e-mail or a phone.")]}
+        )
     return cleaned, wanted
 
 
@@ -486,10 +495,15 @@ def _refuse_taken_contacts(cleaned: Mapping[str, Any], *, customer_id: int | Non
     for field, kind in _CONTACT_FIELDS.items():
         for entry in cleaned.get(field) or ():
             for owner in sorted(owners.get((kind, entry["value"]), ())):
-                errors.setdefault(field, []).append(f"{entry['value']} already belongs to customer {owner}.")
+                errors.setdefault(field, []).append(
+                    _l("%(entry)s already belongs to customer %(owner)s.", entry=entry["value"], owner=owner)
+                )
     if errors:
         first_owner = min(min(ids) for ids in owners.values())
-        raise Conflict(f"A contact point already belongs to customer {first_owner}.", errors)
+        raise Conflict(
+            _l("A contact point already belongs to customer %(first_owner)s.", first_owner=first_owner),
+            errors,
+        )
 
 
 # -- cleaning and applying ---------------------------------------------------------------------------
@@ -511,11 +525,11 @@ def clean_profile(
     off checks each given value alone, for callers that do not know yet which customer they change.
     """
     if unknown := set(data) - set(EDITABLE):
-        raise Invalid("Unknown fields.", {key: ["Unknown field."] for key in sorted(unknown)})
+        raise Invalid(_l("Unknown fields."), {key: [_l("Unknown field.")] for key in sorted(unknown)})
     cleaned: dict[str, Any] = {}
     errors: dict[str, Any] = {}
     if creating and "name" not in data:
-        errors["name"] = ["Missing data for required field."]
+        errors["name"] = [_l("Missing data for required field.")]
     for key, value in data.items():
         if has_nul(value):
             errors[key] = [NUL_MESSAGE]
@@ -542,7 +556,7 @@ def clean_profile(
         except Invalid as error:
             errors.update(error.errors)
     if errors:
-        raise Invalid("The customer has invalid fields.", errors)
+        raise Invalid(_l("The customer has invalid fields."), errors)
     return cleaned
 
 
@@ -564,9 +578,9 @@ def _searchable(text: str | None) -> str:
 def _name(value: Any) -> str:
     text = value.strip() if isinstance(value, str) else ""
     if not text:
-        raise Invalid("Name is empty.", {"name": ["Must not be empty."]})
+        raise Invalid(_l("Name is empty."), {"name": [_l("Must not be empty.")]})
     if len(text) > NAME_MAX:
-        raise Invalid("Name is too long.", {"name": [f"At most {NAME_MAX} characters."]})
+        raise Invalid(_l("Name is too long."), {"name": [_l("At most %(max)s characters.", max=NAME_MAX)]})
     return text
 
 
@@ -575,7 +589,10 @@ def _organization(value: Any) -> str | None:
         return None
     text = value.strip() if isinstance(value, str) else ""
     if len(text) > NAME_MAX:
-        raise Invalid("Organization is too long.", {"organization": [f"At most {NAME_MAX} characters."]})
+        raise Invalid(
+            _l("Organization is too long."),
+            {"organization": [_l("At most %(max)s characters.", max=NAME_MAX)]},
+        )
     return text or None
 
 
@@ -584,20 +601,25 @@ def _contacts(kind: str, field: str):
 
     def clean(items: Any) -> list[dict[str, Any]]:
         if not isinstance(items, list | tuple):
-            raise Invalid(f"{field} must be a list.", {field: ["Must be a list."]})
+            raise Invalid(_l("%(field)s must be a list.", field=field), {field: [_l("Must be a list.")]})
         if len(items) > MAX_CONTACTS:
-            raise Invalid(f"Too many {field}.", {field: [f"At most {MAX_CONTACTS}."]})
+            raise Invalid(
+                _l("Too many %(field)s.", field=field),
+                {field: [_l("At most %(max)s.", max=MAX_CONTACTS)]},
+            )
         entries: dict[str, dict[str, Any]] = {}
         errors: dict[str, list[str]] = {}
         for index, item in enumerate(items):
             if not isinstance(item, str | Mapping):
-                errors[str(index)] = ["Must be text or an object with a value."]
+                errors[str(index)] = [_l("Must be text or an object with a value.")]
                 continue
             entry = {"value": item} if isinstance(item, str) else dict(item)
             # No label keeps an existing point's label (a new one gets "other").
             label = entry.get("label")
             if label is not None and label not in set(ContactLabel):
-                errors[str(index)] = [f"Label must be one of: {', '.join(ContactLabel)}."]
+                errors[str(index)] = [
+                    _l("Label must be one of: %(contactlabel)s.", contactlabel=", ".join(ContactLabel))
+                ]
                 continue
             try:
                 value = normalize(str(entry.get("value", "")), str(index))
@@ -608,10 +630,12 @@ def _contacts(kind: str, field: str):
             kept = entries.setdefault(value, {"value": value, "label": label, "is_primary": False})
             kept["is_primary"] = kept["is_primary"] or bool(entry.get("is_primary"))
         if errors:
-            raise Invalid(f"Some {field} are invalid.", {field: errors})
+            raise Invalid(_l("Some %(field)s are invalid.", field=field), {field: errors})
         primaries = [e for e in entries.values() if e["is_primary"]]
         if len(primaries) > 1:
-            raise Invalid(f"Several primary {field}.", {field: ["At most one can be primary."]})
+            raise Invalid(
+                _l("Several primary %(field)s.", field=field), {field: [_l("At most one can be primary.")]}
+            )
         if entries and not primaries:
             next(iter(entries.values()))["is_primary"] = True
         return list(entries.values())
@@ -622,19 +646,19 @@ def _contacts(kind: str, field: str):
 def clean_tags(tags: Any, field: str = "tags") -> list[str]:
     """Tags trimmed and lowercased, each once, in the order given."""
     if not isinstance(tags, list | tuple):
-        raise Invalid("Tags must be a list.", {field: ["Must be a list."]})
+        raise Invalid(_l("Tags must be a list."), {field: [_l("Must be a list.")]})
     if len(tags) > MAX_TAGS:
-        raise Invalid("Too many tags.", {field: [f"At most {MAX_TAGS}."]})
+        raise Invalid(_l("Too many tags."), {field: [_l("At most %(max)s.", max=MAX_TAGS)]})
     result: list[str] = []
     errors: dict[str, list[str]] = {}
     for index, tag in enumerate(tags):
         text = tag.strip().lower() if isinstance(tag, str) else ""
         if not text or len(text) > TAG_MAX:
-            errors[str(index)] = [f"A tag needs 1 to {TAG_MAX} characters."]
+            errors[str(index)] = [_l("A tag needs 1 to %(tag_max)s characters.", tag_max=TAG_MAX)]
         elif text not in result:
             result.append(text)
     if errors:
-        raise Invalid("Some tags are invalid.", {field: errors})
+        raise Invalid(_l("Some tags are invalid."), {field: errors})
     return result
 
 
@@ -644,7 +668,8 @@ def _language(value: Any) -> str | None:
     code = normalize_language(value) if isinstance(value, str) and LANGUAGE.match(value) else None
     if code is None:
         raise Invalid(
-            "Not a language we speak.", {"preferred_language": [f"Must be one of: {', '.join(LANGUAGES)}."]}
+            _l("Not a language we speak."),
+            {"preferred_language": [_l("Must be one of: %(choices)s.", choices=", ".join(LANGUAGES))]},
         )
     return code
 
@@ -653,7 +678,9 @@ def _timezone(value: Any) -> str | None:
     if value is None or value == "":
         return None
     if not valid_timezone(value):
-        raise Invalid("Unknown time zone.", {"timezone": ["Use an IANA time zone such as Asia/Shanghai."]})
+        raise Invalid(
+            _l("Unknown time zone."), {"timezone": [_l("Use an IANA time zone such as Asia/Shanghai.")]}
+        )
     return value
 
 
@@ -661,15 +688,20 @@ def _channel(value: Any) -> str | None:
     if value is None or value == "":
         return None
     if value not in set(Channel):
-        raise Invalid("Unknown channel.", {"preferred_channel": [f"Must be one of: {', '.join(Channel)}."]})
+        raise Invalid(
+            _l("Unknown channel."),
+            {"preferred_channel": [_l("Must be one of: %(choices)s.", choices=", ".join(Channel))]},
+        )
     return value
 
 
 def _consent(value: Any) -> dict[str, bool]:
     if not isinstance(value, Mapping) or set(value) - set(CONSENTS):
-        raise Invalid("Unknown consent.", {"consent": [f"Only {', '.join(CONSENTS)}."]})
+        raise Invalid(
+            _l("Unknown consent."), {"consent": [_l("Only %(consents)s.", consents=", ".join(CONSENTS))]}
+        )
     if any(not isinstance(flag, bool) for flag in value.values()):
-        raise Invalid("Consents are true or false.", {"consent": ["Each consent is true or false."]})
+        raise Invalid(_l("Consents are true or false."), {"consent": [_l("Each consent is true or false.")]})
     return dict(value)
 
 
@@ -678,9 +710,12 @@ def _money(field: str):
         try:
             amount = Decimal(value.strip() if isinstance(value, str) else value)
         except (InvalidOperation, TypeError, ValueError):
-            raise Invalid("Not an amount.", {field: ["Not a valid amount."]}) from None
+            raise Invalid(_l("Not an amount."), {field: [_l("Not a valid amount.")]}) from None
         if not amount.is_finite() or not 0 <= amount <= MAX_MONEY:
-            raise Invalid("Amount out of range.", {field: [f"Must be between 0 and {MAX_MONEY}."]})
+            raise Invalid(
+                _l("Amount out of range."),
+                {field: [_l("Must be between 0 and %(max_money)s.", max_money=MAX_MONEY)]},
+            )
         return amount.quantize(CENT)
 
     return clean
@@ -689,7 +724,7 @@ def _money(field: str):
 def _currency(value: Any) -> str:
     text = value.strip().upper() if isinstance(value, str) else ""
     if not CURRENCY.match(text):
-        raise Invalid("Not a currency code.", {"currency": ["Use a three-letter code such as USD."]})
+        raise Invalid(_l("Not a currency code."), {"currency": [_l("Use a three-letter code such as USD.")]})
     return text
 
 
@@ -697,7 +732,10 @@ def _notes(value: Any) -> str:
     if value is None:
         return ""
     if not isinstance(value, str) or len(value) > NOTES_MAX:
-        raise Invalid("Notes are too long.", {"notes": [f"At most {NOTES_MAX} characters."]})
+        raise Invalid(
+            _l("Notes are too long."),
+            {"notes": [_l("At most %(max)s characters.", max=NOTES_MAX)]},
+        )
     return value
 
 

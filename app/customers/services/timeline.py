@@ -73,7 +73,7 @@ def _utc(moment: datetime | None) -> datetime | None:
         return moment.astimezone(UTC)
     except OverflowError:
         # 0001-01-01T00:00+14:00 is a valid ISO time with no UTC equivalent.
-        raise Invalid("The time is out of range.", {"before": ["Out of range."]}) from None
+        raise Invalid(_l("The time is out of range."), {"before": [_l("Out of range.")]}) from None
 
 
 def _cut(entries: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from app.accounts.access import Permission, requires
 from app.errors import NotFound
 from app.extensions import ApiBlueprint
@@ -27,5 +29,5 @@ def get_survey(ticket_id):
     tickets.get_ticket(ticket_id)
     survey = services.get_survey(ticket_id)
     if survey is None:
-        raise NotFound(f"Ticket {ticket_id} has no survey yet.")
+        raise NotFound(_l("Ticket %(ticket_id)s has no survey yet.", ticket_id=ticket_id))
     return survey

@@ -30,7 +30,13 @@ def tasks():
             selectinload(FollowUpTask.done_by),
         )
     )
-    return render_template("surveys/follow_ups.html", tasks=db.session.scalars(query).all(), form=FlaskForm())
+    return render_template(
+        "surveys/follow_ups.html",
+        tasks=db.session.scalars(query).all(),
+        form=FlaskForm(),
+        # The task records its reasons in English; the page says them in its reader's language.
+        reasons=lambda task: "; ".join(str(reason) for reason in surveys.follow_up_reasons(task.survey)),
+    )
 
 
 @bp.post("/tasks/<int:task_id>/done")

@@ -14,11 +14,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import case, select, update
 
 from app.customers.models import Customer
 from app.dbtypes import utcnow
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound, in_english
 from app.extensions import db
 from app.notifications import services as notifications
 from app.portal.links import token_hash
@@ -73,7 +74,7 @@ def survey_for_token(token: str) -> Survey:
             .where(Survey.token_hash == token_hash(token), Customer.deleted_at.is_(None))
         )
     if survey is None:
-        raise NotFound("This survey link is not valid. It may have been replaced by a newer one.")
+        raise NotFound(_l("This survey link is not valid. It may have been replaced by a newer one."))
     return survey
 
 
@@ -86,7 +87,7 @@ def clean_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
         value = answers.get(name)
         if value is None or value == "":
             if name == "csat":
-                errors[name] = ["Please choose a rating."]
+                errors[name] = [_l("Please choose a rating.")]
             cleaned[name] = None
             continue
         try:
@@ -99,15 +100,15 @@ def clean_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
             or str(number) != str(value).strip()
             or not (low <= number <= high)
         ):
-            errors[name] = [f"Choose a whole number from {low} to {high}."]
+            errors[name] = [_l("Choose a whole number from %(low)s to %(high)s.", low=low, high=high)]
             continue
         cleaned[name] = number
     comment = (answers.get("comment") or "").strip()
     if len(comment) > COMMENT_MAX:
-        errors["comment"] = [f"At most {COMMENT_MAX} characters."]
+        errors["comment"] = [_l("At most %(max)s characters.", max=COMMENT_MAX)]
     cleaned["comment"] = comment
     if errors:
-        raise Invalid("Some answers are not valid; nothing was saved.", errors)
+        raise Invalid(_l("Some answers are not valid; nothing was saved."), errors)
     return cleaned
 
 
@@ -117,7 +118,7 @@ def answer_survey(token: str, answers: Mapping[str, Any]) -> Survey:
     follow-up task for the agent's supervisor; one commit."""
     survey = survey_for_token(token)
     if survey.answered_at is not None:
-        raise Conflict("This survey was already answered. Thank you!")
+        raise Conflict(_l("This survey was already answered. Thank you!"))
     values = clean_answers(answers)
     at = utcnow()
     # The conditional UPDATE is the arbiter: of two submissions racing, one finds it already answered.
@@ -128,7 +129,7 @@ def answer_survey(token: str, answers: Mapping[str, Any]) -> Survey:
         .execution_options(synchronize_session=False)
     ).rowcount
     if not won:
-        raise Conflict("This survey was already answered. Thank you!")
+        raise Conflict(_l("This survey was already answered. Thank you!"))
     db.session.expire(survey)
     db.session.refresh(survey)
     reason = follow_up_reason(survey)
@@ -148,15 +149,28 @@ def answer_survey(token: str, answers: Mapping[str, Any]) -> Survey:
     return survey
 
 
-def follow_up_reason(survey: Survey) -> str | None:
-    """Why this answer needs a call back (CSAT 1-2, or C = b/a below 1), or None."""
+def follow_up_reasons(survey: Survey) -> list[LazyString]:
+    """Why this answer needs a call back (CSAT 1-2, or C = b/a below 1), in the reader's language when
+    shown; empty when it needs none."""
     reasons = []
     if survey.csat is not None and survey.csat <= POOR_CSAT:
-        reasons.append(f"CSAT {survey.csat} of 5")
+        reasons.append(_l("CSAT %(csat)s of 5", csat=survey.csat))
     index = survey.satisfaction_index
     if index is not None and index < 1:
-        reasons.append(f"C = {index:.2f} (expected {survey.expected}, got {survey.experienced})")
-    return "; ".join(reasons) or None
+        reasons.append(
+            _l(
+                "C = %(index)s (expected %(expected)s, got %(received)s)",
+                index=f"{index:.2f}",
+                expected=survey.expected,
+                received=survey.experienced,
+            )
+        )
+    return reasons
+
+
+def follow_up_reason(survey: Survey) -> str | None:
+    """The reasons as the task records them (in English, as the API sends them), or None."""
+    return "; ".join(in_english(follow_up_reasons(survey))) or None
 
 
 def expected_satisfaction(ticket_id: int) -> int | None:
@@ -186,7 +200,7 @@ def complete_follow_up(task_id: int, *, actor: Agent) -> FollowUpTask:
     """Mark a follow-up task done (doing it twice changes nothing)."""
     task = db.session.get(FollowUpTask, task_id) if 0 < task_id < 2**31 else None
     if task is None:
-        raise NotFound(f"Follow-up task {task_id} not found.")
+        raise NotFound(_l("Follow-up task %(task_id)s not found.", task_id=task_id))
     if task.status == FollowUpStatus.DONE:
         return task
     task.status = FollowUpStatus.DONE

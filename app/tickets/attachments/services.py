@@ -43,6 +43,7 @@ from typing import IO, TYPE_CHECKING, Protocol
 
 import puremagic
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
@@ -234,12 +235,20 @@ def add_attachments(
     comment = _comment(ticket, comment_id)
     files = list(files)
     if not files:
-        raise Invalid("Choose at least one file.", {"files": ["Send one or more files."]})
+        raise Invalid(_l("Choose at least one file."), {"files": [_l("Send one or more files.")]})
     per_upload = _setting("ATTACHMENT_MAX_FILES_PER_UPLOAD", DEFAULT_MAX_FILES_PER_UPLOAD)
     if len(files) > per_upload:
         raise Invalid(
-            "Too many files at once.",
-            {"files": [f"At most {per_upload} files per upload ({len(files)} sent)."]},
+            _l("Too many files at once."),
+            {
+                "files": [
+                    _l(
+                        "At most %(per_upload)s files per upload (%(files)s sent).",
+                        per_upload=per_upload,
+                        files=len(files),
+                    )
+                ]
+            },
         )
     directory = attachments_dir()
     spooled: list[_Spooled] = []
@@ -249,7 +258,7 @@ def add_attachments(
             spooled.append(_spool(upload, directory))
         if problems := [f"{item.filename}: {error}" for item in spooled for error in item.errors]:
             raise Invalid(
-                "The file was not accepted." if len(files) == 1 else "Some files were not accepted.",
+                _l("The file was not accepted.") if len(files) == 1 else _l("Some files were not accepted."),
                 {"files": problems},
             )
         # Counted under the ticket's row lock (PostgreSQL), so two uploads at once cannot both squeeze
@@ -309,22 +318,24 @@ def get_attachment(ticket_id: int, attachment_id: int) -> Attachment:
     _ticket(ticket_id)
     attachment = db.session.get(Attachment, attachment_id) if is_storable_id(attachment_id) else None
     if attachment is None or attachment.ticket_id != ticket_id:
-        raise NotFound(f"Attachment {attachment_id} not found on this ticket.")
+        raise NotFound(
+            _l("Attachment %(attachment_id)s not found on this ticket.", attachment_id=attachment_id)
+        )
     return attachment
 
 
 def open_attachment(attachment: Attachment) -> Path:
     """The stored file of an attachment, to be sent as a download (never inline)."""
     if attachment.sha256 == ERASED_HASH:
-        raise NotFound("The file of this attachment was erased on the customer's request.")
+        raise NotFound(_l("The file of this attachment was erased on the customer's request."))
     # The name comes from our own database, but a path is built from it: trust nothing but hex.
     if not _STORAGE_NAME.match(attachment.storage_name or ""):
         current_app.logger.error("Attachment %s has a malformed storage name.", attachment.id)
-        raise NotFound("The file of this attachment is missing.")
+        raise NotFound(_l("The file of this attachment is missing."))
     path = attachments_dir() / attachment.storage_name
     if not path.is_file():
         current_app.logger.error("The file of attachment %s is missing: %s", attachment.id, path)
-        raise NotFound("The file of this attachment is missing.")
+        raise NotFound(_l("The file of this attachment is missing."))
     return path
 
 
@@ -362,7 +373,7 @@ def _keep_files_rolled_back(session: Session, previous_transaction) -> None:
 
 
 def _ticket(ticket_id: int) -> Ticket:
-    return get_or_404(Ticket, ticket_id)
+    return get_or_404(Ticket, ticket_id, what=_l("Ticket"))
 
 
 def _comment(ticket: Ticket, comment_id: int | None) -> Comment | None:
@@ -371,7 +382,7 @@ def _comment(ticket: Ticket, comment_id: int | None) -> Comment | None:
     comment = db.session.get(Comment, comment_id) if is_storable_id(comment_id) else None
     if comment is None or comment.ticket_id != ticket.id:
         raise Invalid(
-            "The comment is not on this ticket.", {"comment_id": ["No such comment on this ticket."]}
+            _l("The comment is not on this ticket."), {"comment_id": [_l("No such comment on this ticket.")]}
         )
     return comment
 
@@ -385,8 +396,17 @@ def _check_ticket_limit(ticket: Ticket, adding: int) -> None:
     existing = db.session.scalar(select(func.count()).where(Attachment.ticket_id == ticket.id)) or 0
     if existing + adding > limit:
         raise Invalid(
-            "The ticket cannot take that many attachments.",
-            {"files": [f"A ticket holds at most {limit} attachments; it has {existing}, {adding} sent."]},
+            _l("The ticket cannot take that many attachments."),
+            {
+                "files": [
+                    _l(
+                        "A ticket holds at most %(limit)s attachments; it has %(existing)s, %(adding)s sent.",
+                        limit=limit,
+                        existing=existing,
+                        adding=adding,
+                    )
+                ]
+            },
         )
 
 
@@ -406,7 +426,7 @@ def _spool(upload: UploadedFile, directory: Path) -> _Spooled:
         while chunk := stream.read(64 * 1024):
             item.size += len(chunk)
             if item.size > limit:
-                item.errors.append(f"The file is larger than the limit of {_human(limit)}.")
+                item.errors.append(_l("The file is larger than the limit of %(value)s.", value=_human(limit)))
                 return item
             digest.update(chunk)
             if len(head) < _SNIFF_BYTES:
@@ -417,7 +437,7 @@ def _spool(upload: UploadedFile, directory: Path) -> _Spooled:
     item.sha256 = digest.hexdigest()
     item.head = bytes(head)
     if item.size == 0:
-        item.errors.append("The file is empty.")
+        item.errors.append(_l("The file is empty."))
         return item
     try:
         _check_extension(filename)

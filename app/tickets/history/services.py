@@ -113,6 +113,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import DataError, IntegrityError
@@ -194,7 +195,7 @@ class _HistoryImport(BackgroundImport):
     def check(self, text: str) -> dict[str, Any]:
         line_count = sum(1 for line in _split(text) if line.strip())
         if not line_count:
-            raise Invalid("The file is empty.", {"file": ["Give one ticket per line."]})
+            raise Invalid(_l("The file is empty."), {"file": [_l("Give one ticket per line.")]})
         return {"line_count": line_count}
 
     def process(self, record: TicketImport) -> HistoryReport:

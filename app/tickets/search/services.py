@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -101,7 +102,9 @@ def _instant(value: datetime | str, name: str) -> datetime:
         try:
             value = datetime.fromisoformat(value)
         except ValueError as bad:
-            raise Invalid("A saved date filter is unreadable.", {name: ["Not a valid datetime."]}) from bad
+            raise Invalid(
+                _l("A saved date filter is unreadable."), {name: [_l("Not a valid datetime.")]}
+            ) from bad
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
@@ -262,7 +265,7 @@ def _own_view(view_id: str, actor: Agent) -> SavedView:
     if view_id.isascii() and view_id.isdigit():  # the built-in views are named, saved ones numbered
         view = db.session.get(SavedView, int(view_id)) if is_storable_id(int(view_id)) else None
     if view is None or view.agent_id != actor.id:
-        raise NotFound(f"View {view_id} not found.")
+        raise NotFound(_l("View %(view_id)s not found.", view_id=view_id))
     return view
 
 
@@ -286,15 +289,17 @@ def create_view(*, name: str, filters: Mapping[str, Any], actor: Agent) -> dict[
     """
     name = (name or "").strip()
     if not name:
-        raise Invalid("A view needs a name.", {"name": ["Must not be empty."]})
+        raise Invalid(_l("A view needs a name."), {"name": [_l("Must not be empty.")]})
     taken = [view.name for view in BUILT_IN_VIEWS.values()]
     own = _own_views(actor)
     if name.casefold() in {other.casefold() for other in taken + [view.name for view in own]}:
-        raise Conflict(f"You already have a view called {name!r}.", {"name": ["Pick another name."]})
+        raise Conflict(
+            _l("You already have a view called “%(name)s”.", name=name), {"name": [_l("Pick another name.")]}
+        )
     if len(own) >= MAX_SAVED_VIEWS:
         raise Invalid(
-            f"At most {MAX_SAVED_VIEWS} saved views per agent.",
-            {"name": ["Delete a view you no longer use first."]},
+            _l("At most %(max_saved_views)s saved views per agent.", max_saved_views=MAX_SAVED_VIEWS),
+            {"name": [_l("Delete a view you no longer use first.")]},
         )
     view = SavedView(agent_id=actor.id, name=name, filters=dict(filters))
     db.session.add(view)
@@ -305,7 +310,7 @@ def create_view(*, name: str, filters: Mapping[str, Any], actor: Agent) -> dict[
 def delete_view(view_id: str, *, actor: Agent) -> None:
     """Delete one of the actor's saved views; built-in views stay."""
     if view_id in BUILT_IN_VIEWS:
-        raise Forbidden("Built-in views cannot be deleted.")
+        raise Forbidden(_l("Built-in views cannot be deleted."))
     db.session.delete(_own_view(view_id, actor))
     db.session.commit()
 

@@ -8,7 +8,7 @@ from app.tickets.services.macros import (
     list_macros,
     update_macro,
 )
-from app.tickets.services.queues import create_queue, get_queue, list_queues, update_queue
+from app.tickets.services.queues import create_queue, get_queue, list_queues, setting_names, update_queue
 from app.tickets.services.tickets import (
     StaleVersion,
     add_comment,
@@ -58,6 +58,7 @@ __all__ = [
     "merge_tickets",
     "move_customer_tickets",
     "open_ticket",
+    "setting_names",
     "stage_ticket",
     "timeline_entries",
     "update_macro",

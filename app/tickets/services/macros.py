@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts import services as accounts
@@ -113,13 +114,15 @@ def _clean_actions(actions: Mapping[str, Any]) -> dict[str, Any]:
     """The schema checked the shapes; here: at least one action, and the reply must say something."""
     cleaned = {key: value for key, value in actions.items() if value not in (None, [], {})}
     if not cleaned:
-        raise Invalid("A macro must do something.", {"actions": ["Set a field, change tags or add a reply."]})
+        raise Invalid(
+            _l("A macro must do something."), {"actions": [_l("Set a field, change tags or add a reply.")]}
+        )
     unknown = set(cleaned.get("set") or {}) - set(SETTABLE)
     if unknown:
-        raise Invalid("A macro cannot set these fields.", {"actions": {"set": sorted(unknown)}})
+        raise Invalid(_l("A macro cannot set these fields."), {"actions": {"set": sorted(unknown)}})
     unusable = _unusable_references(cleaned.get("set") or {})
     if unusable:
-        raise Invalid("A macro names a queue or agent it cannot use.", {"actions": {"set": unusable}})
+        raise Invalid(_l("A macro names a queue or agent it cannot use."), {"actions": {"set": unusable}})
     return cleaned
 
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts import services as accounts
 from app.accounts.models import Agent, SettingKind, Skill
 from app.errors import Invalid, NotFound
+from app.extensions import db
 from app.named_settings import NamedSettings
 from app.tickets.models import Queue
+from app.tickets.sla.models import Calendar
+from app.tickets.words import label
 
 
 def _apply(queue: Queue, values: Mapping[str, Any]) -> None:
@@ -23,7 +27,7 @@ def _apply(queue: Queue, values: Mapping[str, Any]) -> None:
             try:
                 accounts.get_team(team_id)
             except NotFound as missing:
-                raise Invalid("Unknown team.", {"team_id": [missing.message]}) from missing
+                raise Invalid(_l("Unknown team."), {"team_id": [missing.message]}) from missing
         queue.team_id = team_id
     if "skills" in values:
         queue.skills = _skills(values["skills"])
@@ -74,3 +78,21 @@ def update_queue(
     """Rename the version of a queue the caller read, or change its description, team or skills;
     recorded in the settings trail."""
     return QUEUES.update(queue_id, changes, actor=actor, expected_version=expected_version)
+
+
+def setting_names(values: Mapping[str, Iterable[Any]]) -> dict[str, dict[Any, str]]:
+    """Names for the settings trail's stored values this room owns: queues and business-hours calendars
+    by id, priorities and ticket types by the words agents read (read-only)."""
+    names: dict[str, dict[Any, str]] = {}
+    queue_ids = [v for v in values.get("queue_id", ()) if isinstance(v, int)]
+    calendar_ids = [v for v in values.get("calendar_id", ()) if isinstance(v, int)]
+    if queue_ids:
+        queues = select(Queue.id, Queue.name).where(Queue.id.in_(queue_ids))
+        names["queue_id"] = dict(db.session.execute(queues).all())
+    if calendar_ids:
+        names["calendar_id"] = dict(
+            db.session.execute(select(Calendar.id, Calendar.name).where(Calendar.id.in_(calendar_ids))).all()
+        )
+    for field in ("priority", "ticket_type"):
+        names[field] = {value: label(value) for value in values.get(field, ()) if isinstance(value, str)}
+    return names

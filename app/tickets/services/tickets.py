@@ -105,7 +105,7 @@ class Change:
 def get_ticket(ticket_id: int, *, for_update: bool = False) -> Ticket:
     """The ticket, or 404. `for_update` locks its row until the commit (PostgreSQL; SQLite serializes
     writers anyway), for changes that must not lose a race they did not start."""
-    return get_or_404(Ticket, ticket_id, for_update=for_update)
+    return get_or_404(Ticket, ticket_id, what=_l("Ticket"), for_update=for_update)
 
 
 def find_ticket_by_reference(reference: str) -> Ticket | None:
@@ -214,7 +214,9 @@ def stage_ticket(
     if type == TicketType.COMPLAINT:
         ticket.complaint = _new_complaint(complaint or {})
     elif complaint:
-        raise Invalid("Only complaints carry complaint details.", {"complaint": ["Set type to complaint."]})
+        raise Invalid(
+            _l("Only complaints carry complaint details."), {"complaint": [_l("Set type to complaint.")]}
+        )
     if reference is None:
         _add_named(ticket)
     else:
@@ -245,10 +247,11 @@ def customer_for(customer_id: int | None, details: Mapping[str, Any] | None, act
         try:
             return customers.get_customer(customer_id)
         except NotFound as missing:
-            raise Invalid("Unknown customer.", {"customer_id": [missing.message]}) from missing
+            raise Invalid(_l("Unknown customer."), {"customer_id": [missing.message]}) from missing
     if not details:
         raise Invalid(
-            "Say who the ticket is for.", {"customer": ["Give customer_id or customer contact details."]}
+            _l("Say who the ticket is for."),
+            {"customer": [_l("Give customer_id or customer contact details.")]},
         )
     try:
         return customers.find_or_add_customer(
@@ -277,7 +280,9 @@ def _customer_error(error: Invalid) -> Invalid:
 def _may_assign(actor: Agent | None, assignee_id: int) -> None:
     """Agents may take a ticket themselves; giving it to someone else is a supervisor's call."""
     if actor is not None and assignee_id != actor.id and not has_permission(actor, Permission.TICKETS_ASSIGN):
-        raise Forbidden("Only supervisors give tickets to other agents.", {"assignee_id": ["Not allowed."]})
+        raise Forbidden(
+            _l("Only supervisors give tickets to other agents."), {"assignee_id": [_l("Not allowed.")]}
+        )
 
 
 # The next id and whether its `SB-` name is free (an imported ticket may hold it), in one round trip.
@@ -344,7 +349,8 @@ def _set_reference(ticket: Ticket) -> None:
 def _new_complaint(details: Mapping[str, Any]) -> Complaint:
     if not details.get("category"):
         raise Invalid(
-            "A complaint needs a category.", {"complaint": {"category": ["Missing data for required field."]}}
+            _l("A complaint needs a category."),
+            {"complaint": {"category": [_l("Missing data for required field.")]}},
         )
     complaint = Complaint(stage=ComplaintStage.RECEIVED)
     for name in ("category", "severity", "desired_outcome"):
@@ -400,15 +406,20 @@ class TicketClosed(Conflict):
     follow-up (`add_customer_message`); an agent opens a new ticket or links one."""
 
     def __init__(self, ticket: Ticket):
-        where = (
-            f"it was merged into ticket {ticket.merged_into_id}; write there"
-            if ticket.merged_into_id is not None
-            else "open a new ticket and link it instead"
-        )
-        super().__init__(
-            f"Ticket {ticket.reference} is closed, and a closed ticket is final: {where}.",
-            {"status": ["Closed is final."]},
-        )
+        if ticket.merged_into_id is not None:
+            message = _l(
+                "Ticket %(reference)s is closed, and a closed ticket is final: it was merged into ticket "
+                "%(target)s; write there.",
+                reference=ticket.reference,
+                target=ticket.merged_into_id,
+            )
+        else:
+            message = _l(
+                "Ticket %(reference)s is closed, and a closed ticket is final: open a new ticket and link "
+                "it instead.",
+                reference=ticket.reference,
+            )
+        super().__init__(message, {"status": [_l("Closed is final.")]})
 
 
 def check_open(ticket: Ticket, changes: Mapping[str, Any] | None = None) -> None:
@@ -489,7 +500,7 @@ def _apply_changes(change: Change, changes: Mapping[str, Any], *, actor, actor_k
 def _subject(value: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise Invalid("A ticket needs a subject.", {"subject": ["Must not be empty."]})
+        raise Invalid(_l("A ticket needs a subject."), {"subject": [_l("Must not be empty.")]})
     return value
 
 
@@ -498,7 +509,7 @@ def check_queue(queue_id: int) -> None:
     try:
         get_queue(queue_id)
     except NotFound as missing:
-        raise Invalid("Unknown queue.", {"queue_id": [missing.message]}) from missing
+        raise Invalid(_l("Unknown queue."), {"queue_id": [missing.message]}) from missing
 
 
 def check_assignee(agent_id: int) -> None:
@@ -506,9 +517,9 @@ def check_assignee(agent_id: int) -> None:
     try:
         agent = accounts.get_agent(agent_id)
     except NotFound as missing:
-        raise Invalid("Unknown agent.", {"assignee_id": [missing.message]}) from missing
+        raise Invalid(_l("Unknown agent."), {"assignee_id": [missing.message]}) from missing
     if not agent.active:
-        raise Invalid("That agent is disabled.", {"assignee_id": ["The agent is disabled."]})
+        raise Invalid(_l("That agent is disabled."), {"assignee_id": [_l("The agent is disabled.")]})
 
 
 def clean_tags(tags: Iterable[str]) -> list[str]:
@@ -516,11 +527,13 @@ def clean_tags(tags: Iterable[str]) -> list[str]:
     for tag in tags:
         tag = tag.strip().lower()
         if not tag or len(tag) > TAG_MAX:
-            raise Invalid("Bad tag.", {"tags": [f"Tags are 1 to {TAG_MAX} characters."]})
+            raise Invalid(
+                _l("Bad tag."), {"tags": [_l("Tags are 1 to %(tag_max)s characters.", tag_max=TAG_MAX)]}
+            )
         if tag not in cleaned:
             cleaned.append(tag)
     if len(cleaned) > MAX_TAGS:
-        raise Invalid("Too many tags.", {"tags": [f"At most {MAX_TAGS} tags."]})
+        raise Invalid(_l("Too many tags."), {"tags": [_l("At most %(max_tags)s tags.", max_tags=MAX_TAGS)]})
     return sorted(cleaned)
 
 
@@ -541,8 +554,8 @@ def _change_type(ticket: Ticket, new_type: str, complaint: Mapping[str, Any]) ->
         ticket.complaint = _new_complaint(complaint)
     elif ticket.type == TicketType.COMPLAINT and new_type != TicketType.COMPLAINT:
         raise Invalid(
-            "A complaint stays a complaint: its handling record must be kept.",
-            {"type": ["A complaint cannot become another type."]},
+            _l("A complaint stays a complaint: its handling record must be kept."),
+            {"type": [_l("A complaint cannot become another type.")]},
         )
 
 
@@ -576,13 +589,20 @@ def _transition(change: Change, new_status: str, *, actor, actor_kind, at) -> No
     try:
         new = Status(new_status)
     except ValueError as unknown:
-        raise Invalid("Unknown status.", {"status": [f"Must be one of: {', '.join(Status)}."]}) from unknown
+        raise Invalid(
+            _l("Unknown status."), {"status": [_l("Must be one of: %(choices)s.", choices=", ".join(Status))]}
+        ) from unknown
     allowed = TRANSITIONS[old]
     if new not in allowed:
         names = ", ".join(sorted(allowed)) or "none (closed is final)"
         raise Invalid(
-            f"A {old.value} ticket cannot become {new.value}. Allowed: {names}.",
-            {"status": [f"Allowed from {old.value}: {names}."]},
+            _l(
+                "A %(old)s ticket cannot become %(new)s. Allowed: %(names)s.",
+                old=old.value,
+                new=new.value,
+                names=names,
+            ),
+            {"status": [_l("Allowed from %(old)s: %(names)s.", old=old.value, names=names)]},
         )
     if ticket.complaint is not None:
         _check_complaint_rules(ticket, new)
@@ -617,12 +637,12 @@ def _check_complaint_rules(ticket: Ticket, new: Status) -> None:
         }
         if missing:
             raise Invalid(
-                "A complaint cannot be solved without a root cause and a remedy.", {"complaint": missing}
+                _l("A complaint cannot be solved without a root cause and a remedy."), {"complaint": missing}
             )
     if new == Status.CLOSED and complaint.followed_up_at is None:
         raise Invalid(
-            "A complaint is closed only after the follow-up contact is recorded.",
-            {"complaint": {"follow_up_note": ["Record the follow-up contact first."]}},
+            _l("A complaint is closed only after the follow-up contact is recorded."),
+            {"complaint": {"follow_up_note": [_l("Record the follow-up contact first.")]}},
         )
 
 
@@ -648,12 +668,15 @@ def _update_complaint(change: Change, details: Mapping[str, Any], *, actor, acto
     complaint = ticket.complaint
     if complaint is None:
         raise Invalid(
-            "Only complaints carry complaint details.", {"complaint": ["This ticket is not a complaint."]}
+            _l("Only complaints carry complaint details."),
+            {"complaint": [_l("This ticket is not a complaint.")]},
         )
     for name in COMPLAINT_FIELDS:
         if name not in details or name == "stage":
             continue
         old, new = getattr(complaint, name), details[name]
+        if name == "compensation_currency" and isinstance(new, str):
+            new = new.strip().upper()  # `usd` is USD, whoever typed it
         if old != new:
             setattr(complaint, name, new)
             change.changes[f"complaint.{name}"] = (old, new)
@@ -676,19 +699,24 @@ def _advance_stage(change: Change, stage: ComplaintStage, *, actor, actor_kind, 
         return
     if wanted < current:
         raise Invalid(
-            f"A complaint at {complaint.stage} cannot go back to {stage.value}.",
-            {"complaint": {"stage": ["Stages only move forward."]}},
+            _l(
+                "A complaint at %(stage)s cannot go back to %(stage2)s.",
+                stage=complaint.stage,
+                stage2=stage.value,
+            ),
+            {"complaint": {"stage": [_l("Stages only move forward.")]}},
         )
     if wanted >= _stage_index(ComplaintStage.RESOLVED):
         _check_complaint_rules(ticket, Status.SOLVED)
     if stage == ComplaintStage.FOLLOWED_UP and not (complaint.follow_up_note or "").strip():
         raise Invalid(
-            "Record what the follow-up contact said.",
-            {"complaint": {"follow_up_note": ["Required to follow up."]}},
+            _l("Record what the follow-up contact said."),
+            {"complaint": {"follow_up_note": [_l("Required to follow up.")]}},
         )
     if stage == ComplaintStage.FOLLOWED_UP and ticket.status in UNSOLVED:
         raise Invalid(
-            "Follow up after the complaint is solved.", {"complaint": {"stage": ["Solve the ticket first."]}}
+            _l("Follow up after the complaint is solved."),
+            {"complaint": {"stage": [_l("Solve the ticket first.")]}},
         )
     change.changes["complaint.stage"] = (complaint.stage, stage.value)
     _set_stage(ticket, stage, actor=actor, actor_kind=actor_kind, at=at)
@@ -732,8 +760,14 @@ def claim_ticket(ticket_id: int, *, actor: Agent) -> Ticket:
         roll_back()
     ticket = get_ticket(ticket_id)
     raise Conflict(
-        f"Ticket {ticket.reference} is already taken or no longer open.",
-        {"assignee_id": [f"Assigned to agent {ticket.assignee_id}." if ticket.assignee_id else "Not open."]},
+        _l("Ticket %(reference)s is already taken or no longer open.", reference=ticket.reference),
+        {
+            "assignee_id": [
+                _l("Assigned to agent %(assignee_id)s.", assignee_id=ticket.assignee_id)
+                if ticket.assignee_id
+                else _l("Not open.")
+            ]
+        },
     )
 
 
@@ -831,7 +865,7 @@ def _agents_mentioned(agent_ids: Iterable[int]) -> list[Agent]:
         try:
             mentioned.append(accounts.get_agent(agent_id))
         except NotFound as missing:
-            raise Invalid("Unknown agent mentioned.", {"mention_ids": [missing.message]}) from missing
+            raise Invalid(_l("Unknown agent mentioned."), {"mention_ids": [missing.message]}) from missing
     return mentioned
 
 
@@ -919,7 +953,7 @@ def _follow_up(closed: Ticket, at: datetime) -> Ticket:
 def _body(body: str) -> str:
     cleaned = sanitize.clean_html(body or "")
     if not sanitize.html_to_text(cleaned).strip():
-        raise Invalid("The message is empty.", {"body": ["Write something."]})
+        raise Invalid(_l("The message is empty."), {"body": [_l("Write something.")]})
     return cleaned
 
 
@@ -933,23 +967,31 @@ def merge_tickets(source_id: int, target_id: int, *, actor: Agent) -> Ticket:
     Repeating a finished merge changes nothing.
     """
     if source_id == target_id:
-        raise Invalid("A ticket cannot be merged into itself.", {"into": ["Pick another ticket."]})
+        raise Invalid(_l("A ticket cannot be merged into itself."), {"into": [_l("Pick another ticket.")]})
     source, target = get_ticket(source_id), _named_ticket(target_id, "into")
     if source.merged_into_id == target.id:
         return target
     if source.complaint is not None:
         raise Invalid(
-            "A complaint is closed by its own procedure, not by a merge; link the tickets instead.",
-            {"into": ["Complaints cannot be merged away."]},
+            _l("A complaint is closed by its own procedure, not by a merge; link the tickets instead."),
+            {"into": [_l("Complaints cannot be merged away.")]},
         )
     if source.merged_into_id is not None:
-        raise Conflict(f"Ticket {source.reference} was already merged into another ticket.")
+        raise Conflict(
+            _l("Ticket %(reference)s was already merged into another ticket.", reference=source.reference)
+        )
     check_open(source)
     if target.merged_into_id is not None or target.status == Status.CLOSED:
-        raise Conflict(f"Ticket {target.reference} is closed or merged; merge into an open ticket.")
+        raise Conflict(
+            _l(
+                "Ticket %(reference)s is closed or merged; merge into an open ticket.",
+                reference=target.reference,
+            )
+        )
     if source.customer_id != target.customer_id:
         raise Invalid(
-            "Only tickets of the same customer can be merged.", {"into": ["Another customer's ticket."]}
+            _l("Only tickets of the same customer can be merged."),
+            {"into": [_l("Another customer's ticket.")]},
         )
     at = utcnow()
     for comment in db.session.scalars(select(Comment).where(Comment.ticket_id == source.id)):
@@ -991,13 +1033,13 @@ def _named_ticket(ticket_id: int, field: str) -> Ticket:
     try:
         return get_ticket(ticket_id)
     except NotFound as missing:
-        raise Invalid("Unknown ticket.", {field: [missing.message]}) from missing
+        raise Invalid(_l("Unknown ticket."), {field: [missing.message]}) from missing
 
 
 def link_tickets(ticket_id: int, other_id: int, *, kind: str = "related", actor: Agent) -> TicketLink:
     """Link two tickets (both see the link); linking twice is harmless."""
     if ticket_id == other_id:
-        raise Invalid("A ticket cannot be linked to itself.", {"ticket_id": ["Pick another ticket."]})
+        raise Invalid(_l("A ticket cannot be linked to itself."), {"ticket_id": [_l("Pick another ticket.")]})
     ticket, other = get_ticket(ticket_id), _named_ticket(other_id, "ticket_id")
     existing = db.session.scalar(
         select(TicketLink).where(
@@ -1066,11 +1108,13 @@ def bulk_update(ticket_ids: Iterable[int], changes: Mapping[str, Any], *, actor:
         except (Invalid, NotFound, TicketClosed) as error:
             problems[str(ticket_id)] = error.errors or [error.message]
     if problems:
-        raise Invalid("Some tickets cannot take this change; none were changed.", {"tickets": problems})
+        raise Invalid(_l("Some tickets cannot take this change; none were changed."), {"tickets": problems})
     try:
         db.session.commit()
     except StaleDataError as lost_race:
-        raise Conflict("Some of the tickets changed meanwhile; none were changed. Try again.") from lost_race
+        raise Conflict(
+            _l("Some of the tickets changed meanwhile; none were changed. Try again.")
+        ) from lost_race
     for change in done:
         change.send()
     return [change.ticket for change in done]

@@ -60,6 +60,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -379,7 +380,7 @@ def record_past_breaches(ticket: Ticket, now: datetime) -> None:
 def ticket_sla(ticket_id: int) -> list[SlaTarget]:
     """Every SLA target of a ticket, oldest first, with its policy loaded (read-only)."""
     if db.session.get(Ticket, ticket_id) is None:
-        raise NotFound(f"Ticket {ticket_id} not found.")
+        raise NotFound(_l("Ticket %(ticket_id)s not found.", ticket_id=ticket_id))
     query = (
         select(SlaTarget)
         .where(SlaTarget.ticket_id == ticket_id)
@@ -717,7 +718,8 @@ def _refuse_calendar_in_use(calendar: Calendar) -> None:
     ).all()
     if users:
         raise Conflict(
-            f"The calendar is used by SLA policies: {', '.join(users)}.", {"policies": list(users)}
+            _l("The calendar is used by SLA policies: %(users)s.", users=", ".join(users)),
+            {"policies": list(users)},
         )
 
 
@@ -727,16 +729,27 @@ def _set_hours(calendar: Calendar, hours: dict[str, Any]) -> None:
         for day, intervals in weekly.items():
             if isinstance(intervals, list) and len(intervals) > MAX_INTERVALS_PER_DAY:
                 raise Invalid(
-                    "Invalid business calendar.",
-                    {"weekly_hours": [f"{day}: at most {MAX_INTERVALS_PER_DAY} intervals a day."]},
+                    _l("Invalid business calendar."),
+                    {
+                        "weekly_hours": [
+                            _l(
+                                "%(day)s: at most %(max_intervals_per_day)s intervals a day.",
+                                day=day,
+                                max_intervals_per_day=MAX_INTERVALS_PER_DAY,
+                            )
+                        ]
+                    },
                 )
     if isinstance(hours["holidays"], list) and len(hours["holidays"]) > MAX_HOLIDAYS:
-        raise Invalid("Invalid business calendar.", {"holidays": [f"At most {MAX_HOLIDAYS} holidays."]})
+        raise Invalid(
+            _l("Invalid business calendar."),
+            {"holidays": [_l("At most %(max_holidays)s holidays.", max_holidays=MAX_HOLIDAYS)]},
+        )
     try:
         normal = BusinessCalendar.from_dict(hours).to_dict()
     except ValueError as error:
         message = str(error)
-        raise Invalid("Invalid business calendar.", {_calendar_field(message): [message]}) from None
+        raise Invalid(_l("Invalid business calendar."), {_calendar_field(message): [message]}) from None
     calendar.timezone = normal["timezone"]
     calendar.weekly_hours = normal["weekly_hours"]
     calendar.holidays = normal["holidays"]
@@ -870,22 +883,30 @@ def _set_policy(policy: SlaPolicy, values: Mapping[str, Any]) -> None:
         low = 0 if field == "warning_seconds" else 1
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_TARGET_SECONDS:
             errors[field] = [
-                f"Must be a whole number of seconds from {low} to {MAX_TARGET_SECONDS} (365 days)."
+                _l(
+                    "Must be a whole number of seconds from %(low)s to %(max_target_seconds)s (365 days).",
+                    low=low,
+                    max_target_seconds=MAX_TARGET_SECONDS,
+                )
             ]
     if values["warning_seconds"] is None:
-        errors["warning_seconds"] = ["Give a warning window in seconds; 0 turns warnings off."]
+        errors["warning_seconds"] = [_l("Give a warning window in seconds; 0 turns warnings off.")]
     if all(values[field] is None for field in _SECONDS_FIELDS.values()):
-        errors["_schema"] = ["Set at least one target: first response, next response or resolution."]
+        errors["_schema"] = [_l("Set at least one target: first response, next response or resolution.")]
     if values["priority"] is not None and values["priority"] not in {p.value for p in Priority}:
-        errors["priority"] = [f"Must be one of: {', '.join(p.value for p in Priority)}."]
+        errors["priority"] = [
+            _l("Must be one of: %(choices)s.", choices=", ".join(p.value for p in Priority))
+        ]
     if values["ticket_type"] is not None and values["ticket_type"] not in {t.value for t in TicketType}:
-        errors["ticket_type"] = [f"Must be one of: {', '.join(t.value for t in TicketType)}."]
+        errors["ticket_type"] = [
+            _l("Must be one of: %(choices)s.", choices=", ".join(t.value for t in TicketType))
+        ]
     if values["queue_id"] is not None and db.session.get(Queue, values["queue_id"]) is None:
-        errors["queue_id"] = ["Unknown queue."]
+        errors["queue_id"] = [_l("Unknown queue.")]
     if values["calendar_id"] is not None and db.session.get(Calendar, values["calendar_id"]) is None:
-        errors["calendar_id"] = ["Unknown calendar."]
+        errors["calendar_id"] = [_l("Unknown calendar.")]
     if errors:
-        raise Invalid("Invalid SLA policy.", errors)
+        raise Invalid(_l("Invalid SLA policy."), errors)
     same = select(SlaPolicy.name).where(
         *(
             getattr(SlaPolicy, field).is_(None)
@@ -898,8 +919,11 @@ def _set_policy(policy: SlaPolicy, values: Mapping[str, Any]) -> None:
         same = same.where(SlaPolicy.id != policy.id)
     if (other := db.session.scalar(same.limit(1))) is not None:
         raise Conflict(
-            f"Policy {other!r} already covers exactly these tickets (same queue, priority and type).",
-            {"_schema": [f"Same criteria as {other!r}."]},
+            _l(
+                "Policy %(other)s already covers exactly these tickets (same queue, priority and type).",
+                other=repr(other),
+            ),
+            {"_schema": [_l("Same criteria as %(other)s.", other=repr(other))]},
         )
     for field in _POLICY_FIELDS:
         setattr(policy, field, values[field])

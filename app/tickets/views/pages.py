@@ -31,10 +31,10 @@ from app.accounts.access import Permission, current_agent, has_permission, requi
 from app.customers import services as customers
 from app.errors import AppError
 from app.extensions import db
-from app.forms import flat_messages
+from app.forms import flat_messages, page_messages
 from app.inputs import refuse_nul
 from app.pagination import page_number
-from app.tickets import services
+from app.tickets import audit_words, services
 from app.tickets.attachments import services as attachments
 from app.tickets.forms import (
     AssignForm,
@@ -103,19 +103,6 @@ def ticket_word(value: Any) -> str:
     return label(str(value)) if value is not None else ""
 
 
-def _audit_value(value: Any, limit: int = 160) -> str:
-    """An audit trail value as text (autoescaped by the template): lists joined, long text shortened."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if isinstance(value, list):
-        text = ", ".join(str(item) for item in value)
-    elif isinstance(value, dict):
-        text = ", ".join(f"{key}: {item}" for key, item in value.items())
-    else:
-        text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _next_due(ticket: Ticket) -> dict[str, Any] | None:
     """The ticket's earliest SLA target still counting, for the list: due time and whether it is late."""
     now = datetime.now(UTC)
@@ -175,7 +162,7 @@ def _filters_from(args: MultiDict) -> tuple[dict[str, Any], dict[str, str]]:
         return schema.load(_agents_days(raw)), {}
     except ValidationError as invalid:
         return {}, {
-            name: " ".join(flat_messages(messages, label))
+            name: " ".join(flat_messages(page_messages(messages), label))
             for name, messages in invalid.normalized_messages().items()
         }
 
@@ -234,7 +221,10 @@ def _render_index(args: MultiDict, *, save_form: SaveViewForm | None = None, sta
         view=view,
         view_id=view_id,
         page=page,
-        problems=problems,
+        # Each refused filter under the label its box has on the form.
+        problems={
+            (form[name].label.text if name in form else label(name)): text for name, text in problems.items()
+        },
         filter_args=filter_args,
         pager_args={**filter_args, **({"view": view_id} if view_id else {})},
         save_form=save_form,
@@ -364,16 +354,15 @@ def _render_ticket(
     macro_form = macro_form or MacroForm(formdata=None, data={"version": ticket.version})
     macro_form.set_macros(macros)
 
-    # Names for the ids the audit trail records (assignees), from the agents the page already knows.
+    # Names for the ids the page shows (who uploaded a file), from the agents the page already knows.
     names = {agent.id: agent.name for agent in agents}
-    names.update({event.actor.id: event.actor.name for event in events if event.actor is not None})
     if ticket.assignee is not None:
         names[ticket.assignee.id] = ticket.assignee.name
 
     def agent_name(agent_id: Any) -> str:
         return _("nobody") if agent_id is None else names.get(agent_id, _("agent #%(id)s", id=agent_id))
 
-    newest_first = list(reversed(events))
+    newest_first = list(reversed(audit_words.lines(events)))
     return render_template(
         "tickets/show.html",
         ticket=ticket,
@@ -396,7 +385,7 @@ def _render_ticket(
         problem=problem,
         stale=stale,
         wanted=wanted or [],
-        audit_value=_audit_value,
+        actor_name=audit_words.actor_name,
     ), status
 
 
