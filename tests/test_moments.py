@@ -11,9 +11,15 @@ import pytest
 from flask import render_template_string
 
 from app import create_app, moments
+from app.extensions import db
 from app.i18n import customer_locale
+from app.notifications import services as notifications
+from app.portal import services as portal
 from tests.conftest import BASE_CONFIG, _sqlite_config
+from tests.factories import AgentFactory
+from tests.helpers import signed_in
 from tests.test_i18n import compile_catalogs
+from tests.ticket_factories import TicketFactory
 
 APP = Path(__file__).resolve().parent.parent / "app"
 NOW = datetime(2026, 12, 7, 15, 50, tzinfo=UTC)
@@ -213,3 +219,46 @@ def test_no_template_formats_time_its_own_way(template):
     assert not FORBIDDEN.findall(text), "format moments with the filters of app.moments"
     for name, style in FILTER_ARGUMENT.findall(text):
         assert style in ALLOWED.get(name, ()), f"|{name}({style!r}): not one of the formats of app.moments"
+
+
+# -- pages and e-mails show a moment the same way ------------------------------------------------------------
+
+OPENED = datetime(2026, 1, 5, 16, 30, tzinfo=UTC)
+
+
+def test_the_ticket_page_and_the_list_show_one_moment_alike_for_the_agent(client):
+    agent = AgentFactory(role="supervisor", language="zh", timezone="Asia/Shanghai")
+    ticket = TicketFactory(created_at=OPENED, updated_at=OPENED)
+    signed_in(client, agent)
+
+    ticket_page = client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    row = client.get("/tickets").get_data(as_text=True).split(ticket.reference)[1].split("</tr>")[0]
+
+    # 16:30 UTC is half past midnight the next day in Shanghai.
+    assert '<time datetime="2026-01-05T16:30:00+00:00">2026年1月6日 00:30 UTC+8</time>' in ticket_page
+    assert 'datetime="2026-01-05T16:30:00+00:00" title="2026年1月6日 00:30 UTC+8">' in row
+
+
+def test_the_tracking_page_and_the_mail_show_the_customer_one_moment_alike(client):
+    ticket, token = portal.submit_web_form(
+        type="question",
+        name="Rosa Díaz",
+        email="rosa@example.com",
+        phone=None,
+        description="Where is my parcel?",
+        idempotency_key=portal.new_idempotency_key(),
+    )
+    ticket.created_at = OPENED
+    ticket.customer.timezone = "America/New_York"
+    db.session.commit()
+    [received] = [row for row in notifications_of(ticket) if row.kind == "ticket_received"]
+
+    tracking_page = client.get(f"/track/{token}").get_data(as_text=True)
+    mail = notifications.render(received)
+
+    assert '<time datetime="2026-01-05T16:30:00+00:00">Jan 5, 2026, 11:30 EST</time>' in tracking_page
+    assert "We received your request on Jan 5, 2026, 11:30 EST" in mail.text
+
+
+def notifications_of(ticket):
+    return db.session.scalars(notifications.list_notifications(ticket.id))
