@@ -20,18 +20,17 @@ The time zone: the signed-in agent's `timezone`, else the customer's from `use_c
 Outside a request (an RQ job rendering an e-mail), or for another person inside one, wrap the work in
 `with customer_locale(customer):` (or `customer_locale("zh", "Asia/Shanghai")`).
 
-Jinja filters, formatting for the current language and time zone (None renders as ""):
+Moments in time (`moment`, `datetime`, `relative`, `date`, `time`) are shown the one way of
+`app.moments`, in the time zone chosen here. The other Jinja filters format for the current language
+(None renders as ""):
 
-- `{{ moment|datetime }}` date and time ("medium" by default; "short", "long", "full", a Babel
-  pattern, "compact": month, day and time without the year, or "list": "compact" for this year's
-  moments and with the year for others, for lists);
-- `{{ moment|date }}` the date ("medium" by default); `{{ moment|time }}` the time ("short");
 - `{{ n|number }}` a number with the language's grouping and decimal signs;
 - `{{ amount|currency("EUR") }}` money; `{{ ratio|percent }}` a percentage;
 - `{{ delta|timedelta }}` a duration in words ("3 hours", "3小时").
 
 Templates also get `LANGUAGES`, `current_language` (a code of LANGUAGES), `html_lang` (for
-`<html lang>`) and `language_choices()`, which the `language_switcher()` macro of `macros.html` renders.
+`<html lang>`), `zone_name()` (the viewer's time zone, "Asia/Shanghai") and `language_choices()`,
+which the `language_switcher()` macro of `macros.html` renders.
 
 The JSON API stays in English: its messages are for programs and logs, not for people. Its requests
 speak English whatever the caller's language, and `app.errors` renders the services' (lazy) messages
@@ -43,7 +42,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -52,7 +50,6 @@ from zoneinfo import available_timezones
 
 import flask_babel
 import pytz
-from babel import dates
 from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_babel import (
     format_currency,
@@ -60,10 +57,10 @@ from flask_babel import (
     format_percent,
     format_timedelta,
     get_locale,
-    to_user_timezone,
 )
 from flask_login import current_user
 
+from app import moments
 from app.extensions import babel
 
 LANGUAGES: dict[str, str] = {"en": "English", "zh": "简体中文"}
@@ -249,54 +246,16 @@ def current_language() -> str:
 # -- formatting --------------------------------------------------------------------------------------
 
 
-def _blank_none(format_function):
-    def formatter(value, *args, **kwargs):
-        return "" if value is None or value == "" else format_function(value, *args, **kwargs)
-
-    formatter.__name__ = format_function.__name__
-    formatter.__doc__ = format_function.__doc__
-    return formatter
-
-
-# Formats beyond Babel's short/medium/long/full: month, day and 24-hour time laid out the language's way
-# ("Nov 30, 14:05", "11月30日 14:05"), without the year ("compact") or with it.
-COMPACT = ("MMMd", "Hm")
-WITH_YEAR = ("yMMMd", "Hm")
-
-
-def format_datetime(value: datetime, format: str | None = None) -> str:
-    if format in ("compact", "list"):
-        locale, local = get_locale(), to_user_timezone(value)
-        skeletons = COMPACT
-        # In a list, last March must not read as this March.
-        if format == "list" and local.year != to_user_timezone(datetime.now(UTC)).year:
-            skeletons = WITH_YEAR
-        day, clock = (dates.format_skeleton(skeleton, local, locale=locale) for skeleton in skeletons)
-        return str(locale.datetime_formats["short"]).replace("{1}", day).replace("{0}", clock)
-    return flask_babel.format_datetime(value, format)
-
-
-def format_date(value: date | datetime, format: str | None = None) -> str:
-    # A plain date has no time zone to move into; a datetime is shown on the viewer's calendar.
-    return flask_babel.format_date(value, format, rebase=isinstance(value, datetime))
-
-
-def format_time(value: time | datetime, format: str | None = "short") -> str:
-    return flask_babel.format_time(value, format, rebase=isinstance(value, datetime))
-
-
 def format_number(value: int | float | Decimal, format: str | None = None) -> str:
     return format_decimal(value, format)
 
 
 FILTERS = {
-    "datetime": _blank_none(format_datetime),
-    "date": _blank_none(format_date),
-    "time": _blank_none(format_time),
-    "number": _blank_none(format_number),
-    "currency": _blank_none(format_currency),
-    "percent": _blank_none(format_percent),
-    "timedelta": _blank_none(format_timedelta),
+    **moments.FILTERS,
+    "number": moments.blank_none(format_number),
+    "currency": moments.blank_none(format_currency),
+    "percent": moments.blank_none(format_percent),
+    "timedelta": moments.blank_none(format_timedelta),
 }
 
 
@@ -330,5 +289,7 @@ def init_app(app: Flask) -> None:
     # Templates and extraction both trim whitespace inside {% trans %} blocks (see babel.cfg).
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.filters.update(FILTERS)
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, language_choices=language_choices)
+    app.jinja_env.globals.update(
+        LANGUAGES=LANGUAGES, language_choices=language_choices, zone_name=moments.zone_name
+    )
     app.context_processor(_template_context)

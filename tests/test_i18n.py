@@ -239,21 +239,18 @@ def test_customer_locale_speaks_the_customers_language_in_their_time_zone(app):
             text = render_template_string(TEMPLATE, moment=MOMENT, n=1234567.5)
         after = render_template_string(TEMPLATE, moment=MOMENT, n=1234567.5)
 
-    assert text.startswith("工单 · 2026年3月1日")
-    assert "08:30:00" in text
-    assert text.endswith("1,234,567.5")
-    assert after.startswith("Tickets · March 1, 2026")
-    assert "12:30:00" in after and "UTC" in after
+    assert text == "工单 · 2026年3月1日 08:30 UTC+8 · 1,234,567.5"
+    assert after == "Tickets · Mar 1, 2026, 00:30 UTC · 1,234,567.5"
 
 
 def test_customer_locale_takes_a_code_and_a_zone_and_falls_back_when_unknown(app):
     with app.app_context():
         with customer_locale("zh-CN", "America/New_York"):
             assert gettext("Tickets") == "工单"
-            assert "2026年2月28日" in render_template_string("{{ m|date('long') }}", m=MOMENT)
+            assert render_template_string("{{ m|date }}", m=MOMENT) == "2026年2月28日"
         with customer_locale("xx", "Not/A_Zone"):
             assert gettext("Tickets") == "Tickets"
-            assert render_template_string("{{ m|time('HH:mm') }}", m=MOMENT) == "00:30"
+            assert render_template_string("{{ m|time }}", m=MOMENT) == "00:30"
 
 
 def test_customer_locale_inside_a_request_restores_the_requests_language(app):
@@ -266,7 +263,11 @@ def test_customer_locale_inside_a_request_restores_the_requests_language(app):
 def test_filters_leave_nothing_for_none(app):
     with request(app):
         assert (
-            render_template_string("[{{ none|datetime }}{{ none|date }}{{ none|number }}]", none=None) == "[]"
+            render_template_string(
+                "[{{ none|moment }}{{ none|datetime }}{{ none|relative }}{{ none|date }}{{ none|number }}]",
+                none=None,
+            )
+            == "[]"
         )
 
 

@@ -112,7 +112,7 @@ def test_mail_to_a_chinese_speaking_customer_is_in_chinese_and_their_time_zone(a
     assert rendered.subject == f"我们已收到您的请求 [{ticket.reference}]"
     assert rendered.text.startswith("王芳\uff0c您好")
     # 01:30 UTC is 09:30 in Shanghai, written the Chinese way.
-    assert "2026年3月2日 09:30:00" in rendered.text
+    assert "2026年3月2日 09:30 UTC+8" in rendered.text
     assert 'lang="zh-Hans"' in rendered.html and "查看处理进度" in rendered.html
     assert mail_log()[0]["subject"].startswith("我们已收到您的请求")
 

@@ -12,20 +12,19 @@ Bodies are stored as sanitized HTML (`app.sanitize`); templates mark only those 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from markupsafe import Markup
 from marshmallow import ValidationError
 from marshmallow import fields as ma_fields
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
+from app import moments
 from app.accounts import services as accounts
 from app.accounts.access import Permission, current_agent, has_permission, requires
 from app.customers import services as customers
@@ -53,6 +52,7 @@ from app.tickets.search.schemas import TicketQuerySchema
 from app.tickets.services import StaleVersion
 from app.tickets.signals import Section, ticket_sections_requested
 from app.tickets.sla import services as sla
+from app.tickets.sla import words as sla_words
 from app.tickets.sla.models import SlaTarget
 from app.tickets.words import label, shown_view
 
@@ -70,32 +70,9 @@ _DATE_KEYS = tuple(f"{name}_{end}" for name in search_services.DATE_FILTERS for 
 # -- presentation helpers ---------------------------------------------------------------------------
 
 
-def _agent_zone() -> tzinfo:
-    """The signed-in agent's time zone (`Agent.timezone`), UTC if unset or unknown."""
-    if "agent_zone" not in g:
-        name = getattr(current_user, "timezone", None) or "UTC"
-        try:
-            g.agent_zone = ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            g.agent_zone = UTC
-    return g.agent_zone
-
-
-@bp.app_template_filter("agent_time")
-def agent_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M", zone: bool = True) -> str:
-    """A moment in the agent's time zone, with the zone's abbreviation unless `zone` is false."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(_agent_zone())
-    return f"{local.strftime(fmt)} {local.tzname()}" if zone else local.strftime(fmt)
-
-
-@bp.app_template_global("agent_zone_name")
-def agent_zone_name() -> str:
-    zone = _agent_zone()
-    return getattr(zone, "key", None) or "UTC"
+# The SLA in words: the SLA card's due times and the history lines of warnings and breaches.
+bp.app_template_global("sla_due")(sla_words.due_phrase)
+bp.app_template_global("sla_event")(sla_words.event_phrase)
 
 
 @bp.app_template_filter("ticket_word")
@@ -177,7 +154,7 @@ def _agents_days(raw: dict[str, Any]) -> dict[str, Any]:
                 day = date.fromisoformat(value.strip())
             except ValueError:
                 continue  # a moment with its time, or nonsense for the schema to name
-            local[key] = datetime.combine(day, time(), tzinfo=_agent_zone()).isoformat()
+            local[key] = datetime.combine(day, time(), tzinfo=moments.viewer_zone()).isoformat()
     return local
 
 
