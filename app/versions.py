@@ -16,7 +16,9 @@ The answer is `StaleVersion`: a 409 whose body carries, beside the error envelop
 (`current`, dumped by the schema its room registered with `dump_current_with`), so the client can show
 what changed and apply its change again. A change that names no version is a 428 (`VersionRequired`).
 Answers carrying one versioned row send its version as `ETag` (`response`), and `changes_version`
-documents a versioned change in the OpenAPI document: the `If-Match` header, the 409 and the 428.
+documents a versioned change in the OpenAPI document: the `If-Match` header, the 409 and the 428. A
+read (`conditional_read`) answers `If-None-Match` naming the current version with 304 and no body, so a
+client polling a row it holds pays for nothing when nobody changed it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Integer
@@ -51,6 +53,14 @@ IF_MATCH_PARAMETER = {
 }
 ETAG_HEADER = {
     "description": 'The version of the answer\'s row, as `W/"3"`: send it back as `If-Match` to change it.',
+    "schema": {"type": "string"},
+}
+IF_NONE_MATCH_PARAMETER = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "description": 'The `ETag` of the copy you hold (`W/"3"`): while it is still the current version, the '
+    "answer is 304 without a body.",
     "schema": {"type": "string"},
 }
 _VERSION_REQUIRED_DOC = "No version given (If-Match header or `version` field)."
@@ -170,6 +180,31 @@ def response(blueprint: Any, schema: type[Schema] | Schema, status: int = 200) -
             return row, {"ETag": etag(row)}
 
         return respond(tagged)
+
+    return decorate
+
+
+def conditional_read(blueprint: Any, schema: type[Schema] | Schema) -> Callable:
+    """`response` for a GET of one versioned row that also answers `If-None-Match`: naming the row's
+    version (weakly, as `ETag` sent it, or `*`) gets 304 with the `ETag` and no body. The view still
+    loads the row first, so whoever may not see it gets the view's 404, never a 304."""
+    respond = blueprint.response(200, schema, headers={"ETag": ETAG_HEADER})
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def unless_unchanged(*args: Any, **kwargs: Any) -> Any:
+            row = view(*args, **kwargs)
+            if request.if_none_match.contains_weak(str(row.version)):
+                return Response(status=304, headers={"ETag": etag(row)})
+            return row, {"ETag": etag(row)}
+
+        documented = blueprint.alt_response(
+            304,
+            description="Not modified: `If-None-Match` names the current version.",
+            headers={"ETag": ETAG_HEADER},
+        )(respond(unless_unchanged))
+        # The view takes no query or header arguments of its own (path parameters are on the path).
+        return blueprint.doc(parameters=[IF_NONE_MATCH_PARAMETER])(documented)
 
     return decorate
 

@@ -47,6 +47,7 @@ class Permission(StrEnum):
     TICKETS_WRITE = "tickets:write"
     TICKETS_ASSIGN = "tickets:assign"
     TICKETS_BULK = "tickets:bulk"
+    TICKETS_EVERY_QUEUE = "tickets:every-queue"
     TICKETS_IMPORT = "tickets:import"
     SLA_MANAGE = "sla:manage"
     MACROS_MANAGE = "macros:manage"
@@ -77,11 +78,14 @@ _SUPERVISOR = _AGENT | {
     Permission.QUEUES_MANAGE,
     Permission.TICKETS_ASSIGN,
     Permission.TICKETS_BULK,
+    Permission.TICKETS_EVERY_QUEUE,
     Permission.TICKETS_IMPORT,
     Permission.SLA_MANAGE,
     Permission.MACROS_MANAGE,
     Permission.FOLLOW_UPS_MANAGE,
 }
+# Agents see and work the tickets of their teams' queues (`app.tickets.services.access`); supervisors
+# and admins (`TICKETS_EVERY_QUEUE`) those of every queue, as they assign and move work between teams.
 # The mail log (`MAIL_LOG_READ`) is the admins' alone: its mails carry customers' live tracking and
 # survey links, and supervisors must not answer the surveys about their own teams. So is the settings
 # trail (`SETTINGS_CHANGES_READ`): it is how admins see what supervisors changed in the setup. So are

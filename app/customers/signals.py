@@ -13,11 +13,13 @@ Receivers run in the sender's process. Connect them in the receiving room's `ini
 - `customers_merged(target, source_id, target_id, actor)`: the same, sent after the merge is
   committed, for news that may go astray (emits, enqueues); it is sent again on a repeated merge too.
 
-- `timeline_requested(customer_id, before, limit, customer_ids)`: sent while building a customer's
-  timeline. The sender is the customer's id (an `int`); `customer_ids` lists that id and the ids of the
-  customers merged into it, for rooms that keep history under old ids; `before` is an aware UTC
-  `datetime` or None; `limit` is an `int`. A receiver returns a list (at most `limit` long) of entries
-  that occurred strictly before `before`, each a dict::
+- `timeline_requested(customer_id, before, limit, customer_ids, viewer)`: sent while building a
+  customer's timeline. The sender is the customer's id (an `int`); `customer_ids` lists that id and the
+  ids of the customers merged into it, for rooms that keep history under old ids; `before` is an aware
+  UTC `datetime` or None; `limit` is an `int`; `viewer` is the `Agent` reading it (None: the desk
+  itself), and a receiver leaves out what the viewer may not see (tickets of queues closed to them). A
+  receiver returns a list (at most `limit` long) of entries that occurred strictly before `before`,
+  each a dict::
 
       {"occurred_at": <aware datetime>, "kind": "ticket_opened", "source": "tickets",
        "title": "Ticket #12 opened", "data": {...JSON...}, "ref": {"type": "ticket", "id": 12}}

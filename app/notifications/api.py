@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.accounts.access import Permission, requires
+from app.accounts.access import Permission, current_agent, requires
 from app.extensions import ApiBlueprint
 from app.notifications import schemas, services
 from app.pagination import SelectPage
@@ -24,5 +24,5 @@ blueprints = (bp,)
 @bp.paginate(SelectPage, page_size=50)
 def list_notifications(ticket_id):
     """The ticket's outbox, newest first: what was (or is to be) sent to whom, and how delivery went."""
-    tickets.get_ticket(ticket_id)
+    tickets.readable_ticket(ticket_id, viewer=current_agent())
     return services.list_notifications(ticket_id)

@@ -53,8 +53,8 @@ def _lost_links_recipient(row, **_):
     return None
 
 
-def _surveys_on_the_timeline(customer_id, *, before=None, limit=50, customer_ids=None, **_):
-    return surveys.timeline_entries(customer_ids or [customer_id], before=before, limit=limit)
+def _surveys_on_the_timeline(customer_id, *, before=None, limit=50, customer_ids=None, viewer=None, **_):
+    return surveys.timeline_entries(customer_ids or [customer_id], before=before, limit=limit, viewer=viewer)
 
 
 def _sections_of_ticket_page(ticket, **_):

@@ -219,7 +219,7 @@ def check_files(files: Sequence[UploadedFile], *, ticket_id: int | None = None) 
     )
     if ticket_id is not None:
         room = int(config.get("ATTACHMENTS_MAX_PER_TICKET", attachments.DEFAULT_MAX_PER_TICKET))
-        most = min(most, room - len(attachments.list_attachments(ticket_id)))
+        most = min(most, room - len(attachments.list_attachments(ticket_id, viewer=None)))
     if len(files) > most:
         message = _("You can add at most %(count)d files.", count=max(most, 0))
         raise Invalid(message, {"files": [message]})
@@ -294,7 +294,7 @@ def find_tracked_ticket(token: str) -> Ticket:
 
 def public_comments(ticket_id: int) -> list:
     """The conversation the customer may see: public replies and their own messages, oldest first."""
-    return list(db.session.scalars(tickets.list_comments(ticket_id, include_internal=False)))
+    return list(db.session.scalars(tickets.list_comments(ticket_id, viewer=None, include_internal=False)))
 
 
 def reply_from_portal(token: str, body: str, files: Sequence[UploadedFile] = ()) -> str:

@@ -13,10 +13,10 @@ from app.tickets import services
 from app.tickets.services import privacy
 
 
-def _tickets_on_the_timeline(customer_id, *, before=None, limit=50, customer_ids=None, **_):
+def _tickets_on_the_timeline(customer_id, *, before=None, limit=50, customer_ids=None, viewer=None, **_):
     # A read-only query answering the customers room's request: the one kind of receiver that returns
     # data instead of emitting or enqueueing.
-    return services.timeline_entries(customer_ids or [customer_id], before=before, limit=limit)
+    return services.timeline_entries(customer_ids or [customer_id], before=before, limit=limit, viewer=viewer)
 
 
 def _tickets_follow_merged_customer(target, *, source_id, target_id, **_):

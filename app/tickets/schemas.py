@@ -8,6 +8,7 @@ from app.tickets.models import (
     ComplaintCategory,
     ComplaintStage,
     DesiredOutcome,
+    OutsiderAccess,
     Priority,
     Severity,
     Status,
@@ -22,6 +23,12 @@ _NAME = validate.Length(min=1, max=80)
 _DESCRIPTION = validate.Length(max=2000)
 _SKILLS = validate.Length(max=30)
 _SKILL = validate.Length(min=1, max=60)
+_OUTSIDER_ACCESS = validate.OneOf([access.value for access in OutsiderAccess])
+_OUTSIDER_ACCESS_DOC = (
+    "What agents outside the queue's team may do with its tickets: `read` them, or `none` (not see them; "
+    "the default). Its team's members work them; supervisors and admins see and change all. A queue "
+    "without a team is everyone's."
+)
 
 
 class QueueSchema(Schema):
@@ -29,6 +36,7 @@ class QueueSchema(Schema):
     name = fields.Str()
     description = fields.Str()
     team_id = fields.Int(allow_none=True)
+    outsider_access = fields.Str(metadata={"description": _OUTSIDER_ACCESS_DOC})
     skills = fields.Method("_skill_names", metadata={"description": "Skills an agent needs for this queue."})
     version = fields.Int()
     created_at = fields.DateTime()
@@ -41,6 +49,11 @@ class QueueCreateSchema(Schema):
     name = fields.Str(required=True, validate=_NAME)
     description = fields.Str(load_default="", validate=_DESCRIPTION)
     team_id = Id(load_default=None, allow_none=True)
+    outsider_access = fields.Str(
+        load_default=OutsiderAccess.NONE.value,
+        validate=_OUTSIDER_ACCESS,
+        metadata={"description": _OUTSIDER_ACCESS_DOC},
+    )
     skills = fields.List(fields.Str(validate=_SKILL), load_default=list, validate=_SKILLS)
 
 
@@ -49,6 +62,7 @@ class QueueUpdateSchema(Schema):
     name = fields.Str(validate=_NAME)
     description = fields.Str(validate=_DESCRIPTION)
     team_id = Id(allow_none=True)
+    outsider_access = fields.Str(validate=_OUTSIDER_ACCESS, metadata={"description": _OUTSIDER_ACCESS_DOC})
     skills = fields.List(fields.Str(validate=_SKILL), validate=_SKILLS)
 
 

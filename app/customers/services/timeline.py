@@ -52,7 +52,7 @@ def customer_timeline(
     entries = [_event_entry(event) for event in db.session.scalars(query)]
     maybe_more = len(entries) > limit
     for _receiver, contributed in timeline_requested.send(
-        customer.id, before=before, limit=limit, customer_ids=ids
+        customer.id, before=before, limit=limit, customer_ids=ids, viewer=viewer
     ):
         contributed = [_entry(raw) for raw in contributed or ()]
         # A source that filled its quota may hold older entries than it returned.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.accounts.access import Permission, requires
+from app.accounts.access import Permission, current_agent, requires
 from app.errors import NotFound
 from app.extensions import ApiBlueprint
 from app.portal.surveys import schemas, services
@@ -26,7 +26,7 @@ blueprints = (bp,)
 def get_survey(ticket_id):
     """The satisfaction survey sent when the ticket was solved: the answers once given, C = b / a, and
     the follow-up task a poor answer opened. 404 while the ticket has none."""
-    tickets.get_ticket(ticket_id)
+    tickets.readable_ticket(ticket_id, viewer=current_agent())
     survey = services.get_survey(ticket_id)
     if survey is None:
         raise NotFound(_l("Ticket %(ticket_id)s has no survey yet.", ticket_id=ticket_id))

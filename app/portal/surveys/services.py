@@ -25,6 +25,7 @@ from app.notifications import services as notifications
 from app.portal.links import token_hash
 from app.portal.models import WebSubmission
 from app.portal.surveys.models import COMMENT_MAX, SCALES, FollowUpStatus, FollowUpTask, Survey
+from app.tickets import services as tickets
 from app.tickets.models import Ticket
 from app.unit_of_work import unit_of_work
 
@@ -210,12 +211,19 @@ def complete_follow_up(task_id: int, *, actor: Agent) -> FollowUpTask:
     return task
 
 
-def timeline_entries(customer_ids: list[int], *, before: datetime | None, limit: int) -> list[dict[str, Any]]:
-    """Answered surveys of the customers, newest first, for the 360° timeline."""
+def timeline_entries(
+    customer_ids: list[int], *, before: datetime | None, limit: int, viewer: Agent | None
+) -> list[dict[str, Any]]:
+    """Answered surveys of the customers about tickets `viewer` may see, newest first, for the 360°
+    timeline."""
     query = (
         select(Survey, Ticket.reference)
         .join(Ticket, Ticket.id == Survey.ticket_id)
-        .where(Survey.customer_id.in_(customer_ids), Survey.answered_at.is_not(None))
+        .where(
+            Survey.customer_id.in_(customer_ids),
+            Survey.answered_at.is_not(None),
+            tickets.visible_to(viewer),
+        )
         .order_by(Survey.answered_at.desc(), Survey.id.desc())
         .limit(limit)
     )

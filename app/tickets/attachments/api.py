@@ -93,7 +93,7 @@ def add_attachments(ticket_id, query, uploads):
 @bp.alt_response(404, description="No such ticket.")
 def list_attachments(ticket_id):
     """A ticket's attachments, oldest first."""
-    return attachments.list_attachments(ticket_id)
+    return attachments.list_attachments(ticket_id, viewer=current_agent())
 
 
 @bp.get("/<int:ticket_id>/attachments/<int:attachment_id>")
@@ -109,7 +109,7 @@ def list_attachments(ticket_id):
 @bp.alt_response(404, description="No such ticket, or no such attachment on it.")
 def download_attachment(ticket_id, attachment_id):
     """Download one attachment, with the content type it was stored with."""
-    attachment = attachments.get_attachment(ticket_id, attachment_id)
+    attachment = attachments.get_attachment(ticket_id, attachment_id, viewer=current_agent())
     path = attachments.open_attachment(attachment)
     response = send_file(
         path,

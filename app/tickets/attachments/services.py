@@ -49,10 +49,11 @@ from sqlalchemy.orm import Session
 
 from app.errors import Invalid, NotFound
 from app.extensions import db
-from app.records import get_or_404, is_storable_id
+from app.records import is_storable_id
 from app.tickets import audit
 from app.tickets.attachments.models import Attachment
 from app.tickets.models import Comment, Ticket
+from app.tickets.services.access import readable_ticket, workable_ticket
 from app.tickets.services.tickets import check_open
 from app.unit_of_work import unit_of_work
 
@@ -228,9 +229,9 @@ def add_attachments(
     Each file must pass the size limit and the type check; together they must fit the per-upload and
     per-ticket counts. Otherwise `Invalid` names every bad file under `errors["files"]` and nothing is
     stored. `actor=None` means the customer uploaded (the portal). Writes one `attachment_added` audit
-    event per file.
+    event per file. An agent adds files only to tickets they may work (`access`).
     """
-    ticket = _ticket(ticket_id)
+    ticket = workable_ticket(ticket_id, actor=actor)
     check_open(ticket)
     comment = _comment(ticket, comment_id)
     files = list(files)
@@ -303,9 +304,10 @@ def add_attachments(
                             path.unlink()
 
 
-def list_attachments(ticket_id: int) -> list[Attachment]:
-    """A ticket's attachments, oldest first (there are at most `ATTACHMENTS_MAX_PER_TICKET`)."""
-    _ticket(ticket_id)
+def list_attachments(ticket_id: int, *, viewer: Agent | None) -> list[Attachment]:
+    """A ticket's attachments, oldest first (there are at most `ATTACHMENTS_MAX_PER_TICKET`); 404 for a
+    ticket `viewer` may not see (None: the customer's own case, on the portal)."""
+    readable_ticket(ticket_id, viewer=viewer)
     return list(
         db.session.scalars(
             select(Attachment).where(Attachment.ticket_id == ticket_id).order_by(Attachment.id)
@@ -313,9 +315,10 @@ def list_attachments(ticket_id: int) -> list[Attachment]:
     )
 
 
-def get_attachment(ticket_id: int, attachment_id: int) -> Attachment:
-    """One attachment of one ticket: 404 for a missing ticket, and for an id of another ticket's file."""
-    _ticket(ticket_id)
+def get_attachment(ticket_id: int, attachment_id: int, *, viewer: Agent | None) -> Attachment:
+    """One attachment of one ticket: 404 for a missing ticket or one `viewer` may not see, and for an id
+    of another ticket's file."""
+    readable_ticket(ticket_id, viewer=viewer)
     attachment = db.session.get(Attachment, attachment_id) if is_storable_id(attachment_id) else None
     if attachment is None or attachment.ticket_id != ticket_id:
         raise NotFound(
@@ -370,10 +373,6 @@ def _keep_files_rolled_back(session: Session, previous_transaction) -> None:
 
 
 # -- loading -----------------------------------------------------------------------------------------
-
-
-def _ticket(ticket_id: int) -> Ticket:
-    return get_or_404(Ticket, ticket_id, what=_l("Ticket"))
 
 
 def _comment(ticket: Ticket, comment_id: int | None) -> Comment | None:

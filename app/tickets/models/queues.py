@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.accounts.models import Skill, Team
 from app.dbtypes import UTCDateTime, utcnow
 from app.extensions import db
+from app.tickets.models.vocabulary import OutsiderAccess
 from app.versions import Versioned
 
 queue_skills = Table(
@@ -23,7 +24,9 @@ queue_skills = Table(
 class Queue(Versioned, db.Model):
     """A line of work (billing, complaints, ...) served by a team.
 
-    Routing offers its tickets to agents who have its skills.
+    Routing offers its tickets to agents who have its skills. Members of its team work its tickets;
+    `outsider_access` says whether other agents may read them or not see them at all
+    (`app.tickets.services.access`).
     """
 
     __tablename__ = "queues"
@@ -32,6 +35,9 @@ class Queue(Versioned, db.Model):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    outsider_access: Mapped[str] = mapped_column(
+        String(10), default=OutsiderAccess.NONE, server_default=OutsiderAccess.NONE.value
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     team: Mapped[Team | None] = relationship()

@@ -27,6 +27,13 @@ class TicketChannel(StrEnum):
     API = "api"
 
 
+class OutsiderAccess(StrEnum):
+    """What agents outside the team serving a queue may do with its tickets (its team works them)."""
+
+    READ = "read"  # see them, change nothing
+    NONE = "none"  # not even see them
+
+
 class Status(StrEnum):
     NEW = "new"
     OPEN = "open"

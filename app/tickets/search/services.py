@@ -29,6 +29,7 @@ from app.tickets.models import Priority, Queue, Status, Ticket, TicketTag
 from app.tickets.models.vocabulary import UNSOLVED
 from app.tickets.search import index as search_index
 from app.tickets.search.models import SavedView
+from app.tickets.services.access import visible_to
 from app.tickets.sla.models import SlaTarget
 
 if TYPE_CHECKING:
@@ -57,8 +58,10 @@ def search_tickets(filters: Mapping[str, Any], *, actor: Agent) -> Select:
     `mine` (the queues of the actor's teams) and `none`. `q` is a full-text query (see
     `search_index`). `breaching_within_seconds` keeps tickets with a running SLA target due within that
     many seconds from now, or overdue. Ties in the order are broken by id, in the same direction.
+    Only tickets the actor may see are found (`access.visible_to`): lists, saved and built-in views, and
+    full-text search all come through here.
     """
-    conditions: list[ColumnElement[bool]] = []
+    conditions: list[ColumnElement[bool]] = [visible_to(actor)]
     for name in ("status", "priority", "type", "channel"):
         if values := _values(filters, name):
             conditions.append(getattr(Ticket, name).in_([str(value) for value in values]))

@@ -1,5 +1,14 @@
 """Use cases of the tickets room (see each module)."""
 
+from app.tickets.services.access import (
+    check_may_see,
+    check_may_work,
+    may_see,
+    may_work,
+    readable_ticket,
+    visible_to,
+    workable_ticket,
+)
 from app.tickets.services.macros import (
     apply_macro,
     create_macro,
@@ -40,6 +49,8 @@ __all__ = [
     "apply_macro",
     "assign_ticket",
     "bulk_update",
+    "check_may_see",
+    "check_may_work",
     "claim_ticket",
     "create_macro",
     "create_queue",
@@ -55,13 +66,18 @@ __all__ = [
     "list_links",
     "list_macros",
     "list_queues",
+    "may_see",
+    "may_work",
     "merge_tickets",
     "move_customer_tickets",
     "open_ticket",
+    "readable_ticket",
     "setting_names",
     "stage_ticket",
     "timeline_entries",
     "update_macro",
     "update_queue",
     "update_ticket",
+    "visible_to",
+    "workable_ticket",
 ]

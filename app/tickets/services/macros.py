@@ -22,8 +22,8 @@ from app.tickets.services.tickets import (
     check_queue,
     check_version,
     commit_ticket,
-    get_ticket,
     reply,
+    workable_ticket,
 )
 from app.tickets.signals import ticket_commented
 from app.unit_of_work import unit_of_work
@@ -84,8 +84,8 @@ def apply_macro(ticket_id: int, macro_id: int, *, expected_version: int, actor: 
 
     All of it lands in one commit, or nothing does (an illegal status change refuses the whole macro).
     """
+    ticket = workable_ticket(ticket_id, actor=actor)
     macro = get_macro(macro_id)
-    ticket = get_ticket(ticket_id)
     check_version(ticket, expected_version)
     actions = macro.actions
     check_open(ticket, actions.get("set") or {})

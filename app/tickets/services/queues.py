@@ -13,7 +13,7 @@ from app.accounts.models import Agent, SettingKind, Skill
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.named_settings import NamedSettings
-from app.tickets.models import Queue
+from app.tickets.models import OutsiderAccess, Queue
 from app.tickets.sla.models import Calendar
 from app.tickets.words import label
 
@@ -31,6 +31,11 @@ def _apply(queue: Queue, values: Mapping[str, Any]) -> None:
         queue.team_id = team_id
     if "skills" in values:
         queue.skills = _skills(values["skills"])
+    if "outsider_access" in values:
+        access = values["outsider_access"]
+        if access not in {choice.value for choice in OutsiderAccess}:
+            raise Invalid(_l("Unknown access."), {"outsider_access": [_l("Choose read or none.")]})
+        queue.outsider_access = str(access)
 
 
 def _values(queue: Queue) -> dict[str, Any]:
@@ -38,6 +43,7 @@ def _values(queue: Queue) -> dict[str, Any]:
         "name": queue.name,
         "description": queue.description,
         "team_id": queue.team_id,
+        "outsider_access": queue.outsider_access,
         "skills": [skill.name for skill in queue.skills],
     }
 
@@ -65,18 +71,26 @@ def create_queue(
     description: str = "",
     team_id: int | None = None,
     skills: Iterable[str] = (),
+    outsider_access: str = OutsiderAccess.NONE,
     actor: Agent | None,
 ) -> Queue:
-    """Create a queue, recorded in the settings trail."""
-    values = {"name": name, "description": description, "team_id": team_id, "skills": skills}
+    """Create a queue, recorded in the settings trail. `outsider_access` (`read` or `none`) says what
+    agents outside its team may do with its tickets (`access`)."""
+    values = {
+        "name": name,
+        "description": description,
+        "team_id": team_id,
+        "skills": skills,
+        "outsider_access": outsider_access,
+    }
     return QUEUES.create(values, actor=actor)
 
 
 def update_queue(
     queue_id: int, changes: dict[str, Any], *, actor: Agent | None, expected_version: int | None = None
 ) -> Queue:
-    """Rename the version of a queue the caller read, or change its description, team or skills;
-    recorded in the settings trail."""
+    """Rename the version of a queue the caller read, or change its description, team, skills or what
+    outsiders may do; recorded in the settings trail."""
     return QUEUES.update(queue_id, changes, actor=actor, expected_version=expected_version)
 
 

@@ -40,6 +40,14 @@ from app.tickets.models import (
     TicketType,
 )
 from app.tickets.models.vocabulary import COMPLAINT_STAGES, TRANSITIONS, UNSOLVED
+from app.tickets.services.access import (
+    check_may_work,
+    may_see,
+    may_work,
+    readable_ticket,
+    visible_to,
+    workable_ticket,
+)
 from app.tickets.services.queues import get_queue
 from app.tickets.signals import (
     public_reply_staged,
@@ -103,8 +111,10 @@ class Change:
 
 
 def get_ticket(ticket_id: int, *, for_update: bool = False) -> Ticket:
-    """The ticket, or 404. `for_update` locks its row until the commit (PostgreSQL; SQLite serializes
-    writers anyway), for changes that must not lose a race they did not start."""
+    """The ticket, or 404, whoever asks: for steps and the desk's own work. A person's request loads it
+    with `readable_ticket` or `workable_ticket` (`access`), which apply who may see and change it.
+    `for_update` locks its row until the commit (PostgreSQL; SQLite serializes writers anyway), for
+    changes that must not lose a race they did not start."""
     return get_or_404(Ticket, ticket_id, what=_l("Ticket"), for_update=for_update)
 
 
@@ -112,16 +122,16 @@ def find_ticket_by_reference(reference: str) -> Ticket | None:
     return db.session.scalar(select(Ticket).where(Ticket.reference == reference))
 
 
-def list_comments(ticket_id: int, *, include_internal: bool = True):
-    get_ticket(ticket_id)
+def list_comments(ticket_id: int, *, viewer: Agent | None, include_internal: bool = True):
+    readable_ticket(ticket_id, viewer=viewer)
     query = select(Comment).where(Comment.ticket_id == ticket_id).order_by(Comment.created_at, Comment.id)
     if not include_internal:
         query = query.where(Comment.public.is_(True))
     return query
 
 
-def list_events(ticket_id: int):
-    get_ticket(ticket_id)
+def list_events(ticket_id: int, *, viewer: Agent | None):
+    readable_ticket(ticket_id, viewer=viewer)
     return select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
 
 
@@ -378,7 +388,7 @@ def update_ticket(
     A stale version is a 409 carrying the current state; an illegal status change is a 422 naming the
     allowed ones. Everything changed is recorded in the audit trail.
     """
-    ticket = get_ticket(ticket_id)
+    ticket = workable_ticket(ticket_id, actor=actor)
     check_version(ticket, expected_version)
     if changes:
         check_open(ticket, changes)
@@ -522,6 +532,15 @@ def check_assignee(agent_id: int) -> None:
         raise Invalid(_l("That agent is disabled."), {"assignee_id": [_l("The agent is disabled.")]})
 
 
+def _check_works_queue(ticket: Ticket, agent_id: int) -> None:
+    """A ticket goes only to someone who may work it: a member of the team serving its queue."""
+    if not may_work(accounts.get_agent(agent_id), ticket):
+        raise Invalid(
+            _l("That agent is not in the team that works this ticket's queue."),
+            {"assignee_id": [_l("Not in the queue's team.")]},
+        )
+
+
 def clean_tags(tags: Iterable[str]) -> list[str]:
     cleaned: list[str] = []
     for tag in tags:
@@ -565,6 +584,7 @@ def _assign(change: Change, assignee_id: int | None, *, actor, actor_kind, at) -
         return
     if assignee_id is not None:
         check_assignee(assignee_id)
+        _check_works_queue(ticket, assignee_id)
     previous = ticket.assignee_id
     ticket.assignee_id = assignee_id
     change.assigned_from = previous
@@ -734,7 +754,7 @@ def claim_ticket(ticket_id: int, *, actor: Agent) -> Ticket:
     """
     at = utcnow()
     for _attempt in range(3):
-        ticket = get_ticket(ticket_id)
+        ticket = workable_ticket(ticket_id, actor=actor)
         if ticket.assignee_id is not None or ticket.status not in UNSOLVED:
             break
         before = Status(ticket.status)
@@ -776,7 +796,7 @@ def assign_ticket(
     ticket_id: int, assignee_id: int | None, *, actor: Agent, expected_version: int | None = None
 ) -> Ticket:
     """A supervisor gives the ticket to an agent (or takes it away with None)."""
-    ticket = get_ticket(ticket_id)
+    ticket = workable_ticket(ticket_id, actor=actor)
     check_version(ticket, expected_version)
     check_open(ticket)
     change = Change(ticket, actor)
@@ -811,7 +831,7 @@ def add_comment(
     does not depend on the version the agent read, so it locks the ticket instead: comments written at
     the same moment queue up rather than fail.
     """
-    ticket = get_ticket(ticket_id, for_update=True)
+    ticket = workable_ticket(ticket_id, actor=actor, for_update=True)
     change = Change(ticket, actor)
     comment = reply(
         change, body=body, public=public, mention_ids=mention_ids, status=status, actor_kind=actor_kind, at=at
@@ -968,7 +988,8 @@ def merge_tickets(source_id: int, target_id: int, *, actor: Agent) -> Ticket:
     """
     if source_id == target_id:
         raise Invalid(_l("A ticket cannot be merged into itself."), {"into": [_l("Pick another ticket.")]})
-    source, target = get_ticket(source_id), _named_ticket(target_id, "into")
+    source = workable_ticket(source_id, actor=actor)
+    target = check_may_work(_named_ticket(target_id, "into", viewer=actor), actor)
     if source.merged_into_id == target.id:
         return target
     if source.complaint is not None:
@@ -1028,10 +1049,11 @@ def merge_tickets(source_id: int, target_id: int, *, actor: Agent) -> Ticket:
     return target
 
 
-def _named_ticket(ticket_id: int, field: str) -> Ticket:
-    """A ticket the request names in a field: missing is that field's error (422), not a 404."""
+def _named_ticket(ticket_id: int, field: str, *, viewer: Agent | None) -> Ticket:
+    """A ticket the request names in a field: missing (or hidden from `viewer`) is that field's error
+    (422), not a 404."""
     try:
-        return get_ticket(ticket_id)
+        return readable_ticket(ticket_id, viewer=viewer)
     except NotFound as missing:
         raise Invalid(_l("Unknown ticket."), {field: [missing.message]}) from missing
 
@@ -1040,7 +1062,8 @@ def link_tickets(ticket_id: int, other_id: int, *, kind: str = "related", actor:
     """Link two tickets (both see the link); linking twice is harmless."""
     if ticket_id == other_id:
         raise Invalid(_l("A ticket cannot be linked to itself."), {"ticket_id": [_l("Pick another ticket.")]})
-    ticket, other = get_ticket(ticket_id), _named_ticket(other_id, "ticket_id")
+    ticket = workable_ticket(ticket_id, actor=actor)
+    other = _named_ticket(other_id, "ticket_id", viewer=actor)
     existing = db.session.scalar(
         select(TicketLink).where(
             TicketLink.kind == kind,
@@ -1058,8 +1081,9 @@ def link_tickets(ticket_id: int, other_id: int, *, kind: str = "related", actor:
     return link
 
 
-def list_links(ticket_id: int) -> list[dict[str, Any]]:
-    ticket = get_ticket(ticket_id)
+def list_links(ticket_id: int, *, viewer: Agent | None) -> list[dict[str, Any]]:
+    """The ticket's links, leaving out those to tickets `viewer` may not see."""
+    ticket = readable_ticket(ticket_id, viewer=viewer)
     rows = db.session.scalars(
         select(TicketLink).where(
             (TicketLink.ticket_id == ticket.id) | (TicketLink.linked_ticket_id == ticket.id)
@@ -1069,6 +1093,8 @@ def list_links(ticket_id: int) -> list[dict[str, Any]]:
     for link in rows:
         other_id = link.linked_ticket_id if link.ticket_id == ticket.id else link.ticket_id
         other = db.session.get(Ticket, other_id)
+        if not may_see(viewer, other):
+            continue
         result.append(
             {
                 "kind": link.kind,
@@ -1097,7 +1123,7 @@ def bulk_update(ticket_ids: Iterable[int], changes: Mapping[str, Any], *, actor:
     changes = {k: v for k, v in changes.items() if k not in ("add_tags", "remove_tags")}
     for ticket_id in ids:
         try:
-            ticket = get_ticket(ticket_id)
+            ticket = workable_ticket(ticket_id, actor=actor)
             change = Change(ticket, actor)
             if tag_edits["add"] or tag_edits["remove"]:
                 kept = [tag for tag in ticket.tags if tag not in tag_edits["remove"]]
@@ -1105,7 +1131,7 @@ def bulk_update(ticket_ids: Iterable[int], changes: Mapping[str, Any], *, actor:
             check_open(ticket, changes)
             _apply(change, changes, actor=actor, actor_kind=None, at=at)
             done.append(change)
-        except (Invalid, NotFound, TicketClosed) as error:
+        except (Invalid, NotFound, Forbidden, TicketClosed) as error:
             problems[str(ticket_id)] = error.errors or [error.message]
     if problems:
         raise Invalid(_l("Some tickets cannot take this change; none were changed."), {"tickets": problems})
@@ -1149,12 +1175,19 @@ def move_customer_tickets(source_customer_id: int, target_customer_id: int) -> i
 TIMELINE_KINDS = {"created", "status", "customer_reply", "reply", "merged_into", "follow_up"}
 
 
-def timeline_entries(customer_ids: list[int], *, before: datetime | None, limit: int) -> list[dict[str, Any]]:
-    """The customer's tickets and what happened on them, newest first, for the 360° timeline."""
+def timeline_entries(
+    customer_ids: list[int], *, before: datetime | None, limit: int, viewer: Agent | None
+) -> list[dict[str, Any]]:
+    """The customer's tickets `viewer` may see and what happened on them, newest first, for the 360°
+    timeline."""
     query = (
         select(TicketEvent, Ticket)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .where(Ticket.customer_id.in_(customer_ids), TicketEvent.kind.in_(TIMELINE_KINDS))
+        .where(
+            Ticket.customer_id.in_(customer_ids),
+            TicketEvent.kind.in_(TIMELINE_KINDS),
+            visible_to(viewer),
+        )
         .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())
         .limit(limit)
     )

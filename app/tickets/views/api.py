@@ -29,11 +29,13 @@ def open_ticket(data):
 
 @tickets_bp.get("/<int:ticket_id>")
 @requires(Permission.TICKETS_READ)
-@versions.response(tickets_bp, schemas.TicketSchema)
-@tickets_bp.alt_response(404, description="No such ticket.")
+@versions.conditional_read(tickets_bp, schemas.TicketSchema)
+@tickets_bp.alt_response(404, description="No such ticket, or one of a queue closed to you.")
 def get_ticket(ticket_id):
-    """A ticket with its complaint record and SLA targets; `ETag` carries its version."""
-    return services.get_ticket(ticket_id)
+    """A ticket with its complaint record and SLA targets; `ETag` carries its version, and
+    `If-None-Match` with the current one gets 304. Agents see the tickets of their teams' queues, of
+    queues open to outsiders for reading, and of no queue or a queue without a team."""
+    return services.readable_ticket(ticket_id, viewer=current_agent())
 
 
 @tickets_bp.patch("/<int:ticket_id>")
@@ -82,7 +84,7 @@ def assign_ticket(data, ticket_id):
 @tickets_bp.alt_response(404, description="No such ticket.")
 def list_comments(ticket_id):
     """The conversation, oldest first: public replies, the customer's messages and internal notes."""
-    return services.list_comments(ticket_id)
+    return services.list_comments(ticket_id, viewer=current_agent())
 
 
 @tickets_bp.post("/<int:ticket_id>/comments")
@@ -106,7 +108,7 @@ def add_comment(data, ticket_id):
 @tickets_bp.alt_response(404, description="No such ticket.")
 def list_events(ticket_id):
     """The audit trail: who changed what, when, from which value to which. Append-only."""
-    return services.list_events(ticket_id)
+    return services.list_events(ticket_id, viewer=current_agent())
 
 
 @tickets_bp.post("/<int:ticket_id>/merge")
@@ -125,7 +127,8 @@ def merge_ticket(data, ticket_id):
 @tickets_bp.response(200, schemas.LinkSchema(many=True))
 @tickets_bp.alt_response(404, description="No such ticket.")
 def list_links(ticket_id):
-    return services.list_links(ticket_id)
+    """The tickets linked to this one, those you may see."""
+    return services.list_links(ticket_id, viewer=current_agent())
 
 
 @tickets_bp.post("/<int:ticket_id>/links")
@@ -135,8 +138,9 @@ def list_links(ticket_id):
 @tickets_bp.alt_response(404, description="No such ticket.")
 def link_ticket(data, ticket_id):
     """Link another ticket to this one; returns this ticket's links."""
-    services.link_tickets(ticket_id, data["ticket_id"], kind=data["kind"], actor=current_agent())
-    return services.list_links(ticket_id)
+    actor = current_agent()
+    services.link_tickets(ticket_id, data["ticket_id"], kind=data["kind"], actor=actor)
+    return services.list_links(ticket_id, viewer=actor)
 
 
 @tickets_bp.post("/bulk")

@@ -262,6 +262,9 @@ def new():
             problem = error.message
         else:
             flash(_("Ticket %(reference)s was opened.", reference=ticket.reference), "success")
+            if not services.may_see(current_agent(), ticket):
+                # Opened for another team's queue closed to the agent: handed over, not theirs to open.
+                return redirect(url_for("tickets_pages.index"))
             return redirect(url_for("tickets_pages.show", ticket_id=ticket.id))
     elif form.errors:
         problem = _("Check the fields marked below.")
@@ -272,12 +275,12 @@ def new():
 # -- the ticket page --------------------------------------------------------------------------------
 
 
-def _customer_side(ticket: Ticket) -> tuple[Any, list[dict[str, Any]]]:
-    """The profile beside the ticket and its latest timeline entries; a deleted or merged-away profile
-    shows only what the ticket knows."""
+def _customer_side(ticket: Ticket, viewer) -> tuple[Any, list[dict[str, Any]]]:
+    """The profile beside the ticket and its latest timeline entries (those `viewer` may see); a deleted
+    or merged-away profile shows only what the ticket knows."""
     try:
         customer = customers.get_customer(ticket.customer_id)
-        timeline = customers.customer_timeline(customer.id, limit=TIMELINE_SIZE)["items"]
+        timeline = customers.customer_timeline(customer.id, limit=TIMELINE_SIZE, viewer=viewer)["items"]
     except AppError:
         return None, []
     return customer, timeline
@@ -296,19 +299,22 @@ def _render_ticket(
     wanted: list[tuple[str, str]] | None = None,
     status: int = 200,
 ):
-    ticket = services.get_ticket(ticket_id)
+    actor = current_agent()
+    ticket = services.readable_ticket(ticket_id, viewer=actor)
+    # Another team's ticket the agent may read: shown without a single form to change it.
+    read_only = not services.may_work(actor, ticket)
     queues = list(db.session.scalars(services.list_queues()))
     macros = list(db.session.scalars(services.list_macros()))
     agents = list(db.session.scalars(accounts.list_agents(active=True)))
     comments = db.session.scalars(
-        services.list_comments(ticket_id).options(
+        services.list_comments(ticket_id, viewer=actor).options(
             selectinload(Comment.author), selectinload(Comment.mentions)
         )
     ).all()
     events = db.session.scalars(
-        services.list_events(ticket_id).options(selectinload(TicketEvent.actor))
+        services.list_events(ticket_id, viewer=actor).options(selectinload(TicketEvent.actor))
     ).all()
-    customer, timeline = _customer_side(ticket)
+    customer, timeline = _customer_side(ticket, actor)
 
     fields_form = fields_form or TicketFieldsForm.for_ticket(ticket)
     fields_form.offer_statuses(ticket)
@@ -323,7 +329,7 @@ def _render_ticket(
     reply_form.offer_statuses(ticket)
     reply_form.set_agents(agents)
     # Agents claim; giving a ticket to someone else is for those allowed to assign.
-    if has_permission(current_agent(), Permission.TICKETS_ASSIGN):
+    if has_permission(actor, Permission.TICKETS_ASSIGN):
         assign_form = assign_form or AssignForm.for_ticket(ticket)
         assign_form.set_agents(agents)
     else:
@@ -344,11 +350,12 @@ def _render_ticket(
         "tickets/show.html",
         ticket=ticket,
         comments=comments,
-        attachments=attachments.list_attachments(ticket_id),
+        attachments=attachments.list_attachments(ticket_id, viewer=actor),
         recent_events=newest_first[:RECENT_EVENTS],
         older_events=newest_first[RECENT_EVENTS:],
         agent_name=agent_name,
-        can_claim=ticket.assignee_id is None and ticket.status in UNSOLVED,
+        can_claim=ticket.assignee_id is None and ticket.status in UNSOLVED and not read_only,
+        read_only=read_only,
         sla_rows=_sla_rows(sla.ticket_sla(ticket_id)),
         sections=_sections(ticket),
         customer=customer,
@@ -376,7 +383,10 @@ def _write(
     anchor: str = "",
 ):
     """Run one use case for a posted form: on success flash `done` and go back to the ticket; if the
-    service refuses, render the ticket page again with the reason and the agent's input."""
+    service refuses, render the ticket page again with the reason and the agent's input. A ticket the
+    agent may not change is refused before the form is read (404 hidden, 403 read-only), as the use
+    case would refuse it, so that a half-filled form cannot tell them more."""
+    services.workable_ticket(ticket_id, actor=current_agent())
     if not form.validate_on_submit():
         return _render_ticket(
             ticket_id, **{form_name: form}, problem=_("Check the fields marked below."), status=422
