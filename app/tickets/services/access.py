@@ -80,7 +80,8 @@ def may_work(agent: Agent | None, ticket: Ticket) -> bool:
 def check_may_see(ticket: Ticket, agent: Agent | None) -> Ticket:
     """The ticket, or the 404 a missing one gets: the caller cannot tell a hidden ticket from none."""
     if not may_see(agent, ticket):
-        raise NotFound(f"Ticket {ticket.id} not found.")
+        # The very words of a missing ticket's 404 (`records.get_or_404`).
+        raise NotFound(_l("%(what)s %(id)s not found.", what=_l("Ticket"), id=ticket.id))
     return ticket
 
 
