@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     from app.portal.surveys import api as survey_api
     from app.portal.surveys import follow_ups
     from app.portal.surveys import pages as survey_pages
+    from app.portal.surveys.cli import surveys_cli
 
     for blueprint in survey_api.blueprints:
         csrf.exempt(blueprint)
@@ -34,4 +35,5 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(routing_api.bp)
     app.register_blueprint(routing_pages.bp)
     versions.dump_current_with(app, {WebFormRouting: WebFormRoutingSchema()})
+    app.cli.add_command(surveys_cli)
     receivers.connect()
