@@ -41,7 +41,7 @@ PUBLIC_PARTS = {"models", "services", "schemas", "signals", "access", "words"}
 FEATURES = {
     "customers": {"privacy"},
     "tickets": {"sla", "history", "search", "attachments"},
-    "portal": {"surveys"},
+    "portal": {"surveys", "routing"},
 }
 # Steps of a room's core that its packages build on: the tickets' audit trail, the portal's links.
 CORE_STEPS = {"tickets": {"audit"}, "portal": {"links"}}

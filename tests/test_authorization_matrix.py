@@ -253,6 +253,10 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/sla-policies/<int:policy_id>": AGENT,
     "PATCH /api/v1/sla-policies/<int:policy_id>": SUPERVISOR,
     "DELETE /api/v1/sla-policies/<int:policy_id>": SUPERVISOR.removes(),
+    "GET /api/v1/web-form-routes": AGENT,
+    "PUT /api/v1/web-form-routes": SUPERVISOR,
+    "GET /settings/web-form-routes": SUPERVISOR,
+    "POST /settings/web-form-routes": SUPERVISOR,
     # -- follow-ups of poor survey answers ---------------------------------------------------------
     "GET /tasks": SUPERVISOR,
     "POST /tasks/<int:task_id>/done": SUPERVISOR,

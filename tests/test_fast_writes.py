@@ -36,9 +36,10 @@ HISTORY = [
         "assignee_email": "alex@example.com",
         "created_at": "2026-01-05T09:00:00+00:00",
         "tags": ["old", f"t{n}"],
+        # Complaints with their details, and one without them (category other, severity medium).
         **(
             {"complaint": {"category": "billing", "severity": "high", "desired_outcome": "refund"}}
-            if n % 2
+            if n % 2 and n != 5
             else {}
         ),
         "events": [

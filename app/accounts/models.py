@@ -176,6 +176,7 @@ class SettingKind(StrEnum):
     CALENDAR = "calendar"
     SLA_POLICY = "sla_policy"
     CUSTOM_FIELD = "custom_field"
+    WEB_FORM_ROUTES = "web_form_routes"
 
 
 class SettingChange(db.Model):

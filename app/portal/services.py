@@ -24,10 +24,12 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select, update
@@ -42,10 +44,13 @@ from app.extensions import db
 from app.notifications import services as notifications
 from app.portal.links import issue_tracking_token, token_hash
 from app.portal.models import IDEMPOTENCY_KEY_MAX, ORDER_NUMBER_MAX, TrackingToken, WebSubmission
+from app.portal.routing import services as routing
+from app.portal.routing.models import REQUEST_FORM
 from app.tickets.attachments import services as attachments
 from app.tickets.attachments.services import UploadedFile
 from app.tickets.models import ComplaintCategory, DesiredOutcome, Status, Ticket, TicketType
 from app.tickets.services import tickets
+from app.tickets.words import label
 from app.unit_of_work import roll_back, unit_of_work
 
 IDEMPOTENCY_KEY = re.compile(rf"^[A-Za-z0-9_-]{{16,{IDEMPOTENCY_KEY_MAX}}}$")
@@ -88,6 +93,11 @@ def submit_web_form(
     """Open a ticket (channel `web`) from the public form, for the customer owning `email` or `phone`
     (created if nobody does), and return it with a plaintext tracking token.
 
+    The ticket lands in the queue the web form routes name (`routing.route_for`: the complaint's
+    category, or the support form); a complaint gets its category's severity, and its priority
+    follows it, so the SLA policy of that queue and priority runs from now on. The subject is built in
+    the language the customer wrote in.
+
     The description is taken as plain text (markup stays visible text). A complaint needs `category`;
     `desired_outcome` goes to the complaint record, `order_number` and `expected_satisfaction` (1-5) to
     the submission. A key already used for the same text returns that ticket with a fresh token (a
@@ -114,12 +124,15 @@ def submit_web_form(
     files = _chosen(files)
     check_files(files)
     complaint = None
+    route = routing.route_for(category if type == TicketType.COMPLAINT else REQUEST_FORM)
     if type == TicketType.COMPLAINT:
-        complaint = {"category": category, "desired_outcome": desired_outcome}
+        complaint = {"category": category, "desired_outcome": desired_outcome, "severity": route.severity}
     ticket = tickets.stage_ticket(
-        subject=_subject(description, type, category),
+        subject=_subject(description, type, category, language),
         description=sanitize.text_to_html(description or ""),
         type=type,
+        priority=route.priority,
+        queue_id=route.queue_id,
         channel="web",
         customer={
             "name": name,
@@ -170,16 +183,23 @@ def _again(submission: WebSubmission) -> tuple[Ticket, str]:
     return submission.ticket, token
 
 
-def _subject(description: str, type: str, category: str | None) -> str:
-    """The ticket's subject: the first line of what the customer wrote, after the complaint's category."""
+def _subject(description: str, type: str, category: str | None, language: str | None) -> str:
+    """The ticket's subject: the first line of what the customer wrote, after the complaint's category,
+    in the customer's language (the words a Chinese customer's case is filed under are Chinese)."""
     first_line = next((line.strip() for line in (description or "").splitlines() if line.strip()), "")
     first_line = "".join(ch for ch in first_line if unicodedata.category(ch)[0] != "C")
     if len(first_line) > SUBJECT_LENGTH:
         first_line = first_line[: SUBJECT_LENGTH - 1].rstrip() + "…"
-    if type == TicketType.COMPLAINT:
-        topic = (category or "complaint").replace("_", " ").capitalize()
-        return f"{topic}: {first_line}" if first_line else topic
-    return first_line or "Web request"
+    with _locale(language):
+        if type == TicketType.COMPLAINT:
+            topic = label(category or TicketType.COMPLAINT)
+            return _("%(category)s: %(summary)s", category=topic, summary=first_line) if first_line else topic
+        return first_line or _("Web request")
+
+
+def _locale(language: str | None):
+    """The customer's language for the block; the request's own where they named none."""
+    return force_locale(language) if language else nullcontext()
 
 
 def _order_number(value: str | None) -> str | None:
@@ -307,7 +327,8 @@ def reply_from_portal(token: str, body: str, files: Sequence[UploadedFile] = ())
     ticket = find_tracked_ticket(token)
     files = _chosen(files)
     check_files(files, ticket_id=ticket.id)
-    comment = tickets.add_customer_message(ticket.id, body=sanitize.text_to_html(body or ""))
+    # A follow-up this message opens came by the web, whatever channel the closed case came by.
+    comment = tickets.add_customer_message(ticket.id, body=sanitize.text_to_html(body or ""), channel="web")
     if files:
         _attach(comment.ticket_id, files, comment_id=comment.id)
     if comment.ticket_id == ticket.id or ticket.merged_into_id is not None:

@@ -37,6 +37,7 @@ KIND_LABELS = {
     SettingKind.CALENDAR: _l("Business-hours calendar"),
     SettingKind.SLA_POLICY: _l("SLA policy"),
     SettingKind.CUSTOM_FIELD: _l("Custom field"),
+    SettingKind.WEB_FORM_ROUTES: _l("Web form routes"),
 }
 # The fields the trail records, in the reader's language (the API keeps their names).
 FIELD_LABELS = {

@@ -9,22 +9,28 @@ follow-up task (the seed of complaint recovery).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+from marshmallow import ValidationError
 from sqlalchemy import case, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.customers.models import Customer
 from app.dbtypes import utcnow
 from app.errors import Conflict, Invalid, NotFound, in_english
 from app.extensions import db
+from app.imports import ImportReport
 from app.notifications import services as notifications
 from app.portal.links import token_hash
 from app.portal.models import WebSubmission
 from app.portal.surveys.models import COMMENT_MAX, SCALES, FollowUpStatus, FollowUpTask, Survey
+from app.portal.surveys.schemas import SurveyAnswerLineSchema
 from app.tickets import services as tickets
 from app.tickets.models import Ticket
 from app.unit_of_work import unit_of_work
@@ -253,6 +259,171 @@ def _timeline_entry(survey: Survey, reference: str) -> dict[str, Any]:
         },
         "ref": {"type": "ticket", "id": survey.ticket_id},
     }
+
+
+# -- the history of another desk ---------------------------------------------------------------------
+
+# Lines per transaction, as the ticket history commits them.
+IMPORT_BATCH_SIZE = 500
+_ANSWER_LINE = SurveyAnswerLineSchema()
+_RACED = "Conflicts with data written at the same time; import the line again."
+
+
+@dataclass
+class SurveyImportReport(ImportReport):
+    """Answers created, unchanged (their ticket has an answer already) and failed, with the first
+    failures as `{"line": <n>, "reference": ..., "errors": {field: [...]}}`."""
+
+    whole_file: ClassVar[dict[str, Any]] = {"line": 0, "reference": None}
+
+    @property
+    def lines(self) -> int:
+        return self.created + self.unchanged + self.failed
+
+
+def import_survey_answers(
+    lines: Iterable[str],
+    *,
+    on_progress: Callable[[int, int | None], None] | None = None,
+    total: int | None = None,
+) -> SurveyImportReport:
+    """Import another desk's survey answers from JSON Lines, one answer a line:
+    `{"reference", "answered_at", "csat", "ces", "nps", "expected", "received", "comment"}`, committing
+    every `IMPORT_BATCH_SIZE` lines.
+
+    `reference` names a ticket of this desk (an imported one keeps the other desk's reference); a ticket
+    holds one answer, so a line whose ticket has one already is `unchanged` and importing a file again
+    writes nothing. The answer is about whoever has the ticket now (its assignee), as a live survey is
+    about the solver. History starts no follow-up task: nobody calls back about an answer from long
+    ago. A bad line (not JSON, a score off its scale, an unknown reference, an answer before its ticket
+    was opened) is counted in `failed`, reported by its number and leaves nothing behind.
+    `on_progress(done, total)` is called after each non-blank line.
+    """
+    report = SurveyImportReport()
+    done = 0
+    batch: list[tuple[int, str]] = []
+    for numbered in _numbered(lines):
+        batch.append(numbered)
+        if len(batch) == IMPORT_BATCH_SIZE:
+            done = _import_answers(batch, report, on_progress, done, total)
+            batch = []
+    if batch:
+        _import_answers(batch, report, on_progress, done, total)
+    return report
+
+
+def _import_answers(
+    batch: list[tuple[int, str]],
+    report: SurveyImportReport,
+    on_progress: Callable[[int, int | None], None] | None,
+    done: int,
+    total: int | None,
+) -> int:
+    """One batch in one commit; should another writer add a survey to one of its tickets meanwhile,
+    the batch is written again a line at a time, and only that line fails."""
+    parsed = [(number, *_parse_answer(text)) for number, text in batch]
+    tally = SurveyImportReport(report.created, report.unchanged, report.failed, list(report.errors))
+    _stage_answers(parsed, tally)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        tally = SurveyImportReport(report.created, report.unchanged, report.failed, list(report.errors))
+        for line in parsed:
+            _stage_answers([line], tally)
+            try:
+                db.session.commit()
+            except IntegrityError:
+                db.session.rollback()
+                tally.created -= 1
+                tally.add_failure({"line": [_RACED]}, line=line[0], reference=line[1])
+    report.created, report.unchanged, report.failed = tally.created, tally.unchanged, tally.failed
+    report.errors = tally.errors
+    for _line in batch:
+        done += 1
+        if on_progress is not None:
+            on_progress(done, total)
+    return done
+
+
+def _parse_answer(text: str) -> tuple[str | None, dict[str, Any] | None, dict[str, Any] | None]:
+    """(reference, answer, None) for a good line, (reference or None, None, errors) for a bad one."""
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as error:
+        message = f"Not valid JSON: {error.msg} (column {error.colno})." if hasattr(error, "msg") else None
+        return None, None, {"line": [message or "Not valid JSON: nested too deeply."]}
+    if not isinstance(data, dict):
+        return None, None, {"line": ["Must be a JSON object (one answer per line)."]}
+    try:
+        answer = _ANSWER_LINE.load(data)
+    except ValidationError as error:
+        return error.valid_data.get("reference") or None, None, error.messages
+    # PostgreSQL cannot store a NUL: say so rather than fail the batch.
+    nul = {
+        name: ["Must not contain NUL characters."]
+        for name in ("reference", "comment")
+        if "\x00" in (answer.get(name) or "")
+    }
+    if nul:
+        return None, None, nul
+    return answer["reference"], answer, None
+
+
+def _stage_answers(
+    parsed: list[tuple[int, str | None, dict[str, Any] | None, dict[str, Any] | None]],
+    report: SurveyImportReport,
+) -> None:
+    """Add the lines' answers to the session (their tickets and surveys read once for all of them)."""
+    references = {reference for _n, reference, answer, _e in parsed if answer is not None}
+    found = {}
+    if references:
+        found = {
+            t.reference: t for t in db.session.scalars(select(Ticket).where(Ticket.reference.in_(references)))
+        }
+    surveys = {}
+    if found:
+        ticket_ids = [ticket.id for ticket in found.values()]
+        surveys = {
+            s.ticket_id: s for s in db.session.scalars(select(Survey).where(Survey.ticket_id.in_(ticket_ids)))
+        }
+    for number, reference, answer, errors in parsed:
+        ticket = found.get(reference) if answer is not None else None
+        if errors is None and ticket is None:
+            errors = {"reference": [f"No ticket with the reference {reference}."]}
+        elif errors is None and answer["answered_at"] < ticket.created_at:
+            errors = {"answered_at": ["Before the ticket was opened."]}
+        if errors is not None:
+            report.add_failure(errors, line=number, reference=reference)
+            continue
+        survey = surveys.get(ticket.id)
+        if survey is not None and survey.answered_at is not None:
+            report.unchanged += 1
+            continue
+        if survey is None:
+            survey = Survey(
+                ticket_id=ticket.id, customer_id=ticket.customer_id, created_at=answer["answered_at"]
+            )
+            db.session.add(survey)
+            surveys[ticket.id] = survey
+        survey.agent_id = ticket.assignee_id
+        # Answered: a link mailed for it would only say so.
+        survey.token_hash = None
+        survey.answered_at = answer["answered_at"]
+        for name in ("csat", "ces", "nps", "expected"):
+            setattr(survey, name, answer.get(name))
+        survey.experienced = answer.get("received")
+        survey.comment = (answer.get("comment") or "").strip()
+        report.created += 1
+
+
+def _numbered(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """Non-blank lines with their 1-based numbers in the file (a BOM on the first is dropped)."""
+    for number, text in enumerate(lines, start=1):
+        if number == 1:
+            text = text.removeprefix("\ufeff")
+        if text.strip():
+            yield number, text
 
 
 # -- customers' personal data ------------------------------------------------------------------------

@@ -23,6 +23,8 @@ from app.tickets.models import (
 from app.tickets.models.tickets import BODY_MAX, REFERENCE_MAX, SUBJECT_MAX
 
 EVENT_KINDS = ("public_reply", "internal_note", "status")
+# As the API takes a complaint's root cause and remedy.
+COMPLAINT_TEXT_MAX = 10_000
 FUTURE = "Lies in the future: a history holds only what has already happened."
 _MISSING = fields.Field.default_error_messages["required"]
 
@@ -119,11 +121,14 @@ class HistoryCustomerSchema(Schema):
 
 
 class HistoryComplaintSchema(Schema):
-    """A complaint's details; which of them a complaint needs, the tickets room says."""
+    """A complaint's details, as far as the other desk kept them: none is required (a complaint line
+    without them is category `other`, severity `medium`)."""
 
     category = fields.Str(allow_none=True, validate=_one_of(ComplaintCategory))
     severity = fields.Str(allow_none=True, validate=_one_of(Severity))
     desired_outcome = fields.Str(allow_none=True, validate=_one_of(DesiredOutcome))
+    root_cause = fields.Str(allow_none=True, validate=validate.Length(max=COMPLAINT_TEXT_MAX))
+    remedy = fields.Str(allow_none=True, validate=validate.Length(max=COMPLAINT_TEXT_MAX))
 
 
 class HistoryEventSchema(Schema):

@@ -8,12 +8,15 @@ JSON Lines (UTF-8), one ticket per line; blank lines are skipped, line numbers c
      "priority": "normal", "channel": "email", "queue": "Billing",
      "customer": {"name": "...", "email": "...", "phone": "..."}, "assignee_email": "agent@...",
      "created_at": "2024-03-01T09:00:00Z", "tags": ["vip"],
+     "complaint": {"category": "billing", "severity": "high", "desired_outcome": "refund",
+                   "root_cause": "...", "remedy": "..."},
      "events": [{"at": "...", "kind": "public_reply" | "internal_note" | "status",
                  "author_email": "...", "body": "...", "to": "solved"}]}
 
 Required: `reference` (at most 40 characters; a number is taken as text), `subject`, `customer` (an
 e-mail or a phone) and `created_at`. `type`, `priority` and `channel` default as in the API (question,
-normal, api); a complaint also needs `complaint: {"category", "severity", "desired_outcome"}`. Times are
+normal, api). A complaint (`type: complaint`) may carry `complaint` with the details the other desk kept
+(each optional): without a category it is `other`, without a severity `medium`. Times are
 ISO 8601; a time without an offset is UTC. None may lie in the future: a `created_at` or an event's
 `at` later than the import's now fails the line (a history holds only what has happened). Other keys
 are refused, so a misspelt key is reported rather than dropped. A line is read by `HistoryLineSchema`
@@ -24,6 +27,11 @@ What a line means
 -----------------
 - `queue` is a queue's name, matched regardless of case. An unknown name fails the line
   (`{"queue": ["No queue named X."]}`): queues are set up by people, not invented by an import.
+- A complaint's stage follows its status: received while unsolved, resolved once solved (as here). The
+  desk's procedure (a root cause and a remedy before solving, a follow-up before closing) is not asked
+  of a history: the other desk's procedure was followed there.
+- `assignee_email` names the agent who had the ticket: they take it at `created_at` as a claim here
+  would (the audit trail's `assigned` and new → open, by them).
 - `assignee_email` and `author_email` name agents. An unknown e-mail fails the line, except that a
   `public_reply` whose author is the customer (the customer's e-mail, or no author at all) is the
   customer writing. Internal notes need an agent; a status change without an author has none.
@@ -130,8 +138,10 @@ from app.imports import MAX_REPORTED_ERRORS, BackgroundImport, ImportReport
 from app.tickets.history.models import TicketImport
 from app.tickets.history.schemas import HistoryLineSchema
 from app.tickets.models import (
+    ComplaintCategory,
     Priority,
     Queue,
+    Severity,
     Status,
     Ticket,
     TicketChannel,
@@ -141,7 +151,7 @@ from app.tickets.models import (
 from app.tickets.services import tickets
 from app.tickets.sla import services as sla
 
-ACTOR_KIND = "import"
+ACTOR_KIND = tickets.IMPORTED
 # Lines per transaction: large enough that commits cost little, small enough that a batch holds little
 # memory and a stopped import loses little work.
 BATCH_SIZE = 500
@@ -672,6 +682,11 @@ def _stage_line(line: _Line, plan: _Plan, customer_id: int, actor: Agent | None,
     replayer.get(Agent, plan.assignee_id)
     try:
         ticket = tickets.stage_ticket(customer_id=customer_id, **_opening(line, plan, actor))
+        if plan.assignee_id is not None:
+            assignee = replayer.get(Agent, plan.assignee_id)
+            tickets.apply_changes(
+                tickets.Change(ticket, assignee), {"assignee_id": assignee.id}, **_claimed(line, assignee)
+            )
     except AppError as error:
         raise _LineFailed(line.number, _opening_errors(error)) from error
     for event in line.events:
@@ -920,6 +935,15 @@ def _replay(plan: _Plan, line: _Line, replayer: _Replayer) -> None:
         ticket = tickets.open_ticket(
             customer=_customer_details(data), announce=False, **_opening(line, plan, actor)
         )
+        if plan.assignee_id is not None:
+            assignee = replayer.get(Agent, plan.assignee_id)
+            tickets.update_ticket(
+                ticket.id,
+                {"assignee_id": assignee.id},
+                expected_version=ticket.version,
+                announce=False,
+                **_claimed(line, assignee),
+            )
     except AppError as error:
         raise _LineError(_opening_errors(error)) from error
     # The tickets the history wrote: the line's, and a follow-up its customer started after a close.
@@ -937,23 +961,40 @@ def _replay(plan: _Plan, line: _Line, replayer: _Replayer) -> None:
 
 
 def _opening(line: _Line, plan: _Plan, actor: Agent | None) -> dict[str, Any]:
-    """`stage_ticket`'s arguments for a line, but its customer."""
+    """`stage_ticket`'s arguments for a line, but its customer. The assignee takes the new ticket
+    afterwards (`_claimed`), as a claim here would have."""
     data = line.data
+    ticket_type = data.get("type") or TicketType.QUESTION
     return {
         "subject": data["subject"],
         "description": data.get("description") or "",
-        "type": data.get("type") or TicketType.QUESTION,
+        "type": ticket_type,
         "priority": data.get("priority") or Priority.NORMAL,
         "channel": data.get("channel") or TicketChannel.API,
         "queue_id": plan.queue_id,
-        "assignee_id": plan.assignee_id,
         "tags": data.get("tags") or (),
-        "complaint": data.get("complaint"),
+        "complaint": _complaint(data.get("complaint"))
+        if ticket_type == TicketType.COMPLAINT
+        else data.get("complaint"),
         "reference": line.reference,
         "actor": actor,
         "actor_kind": ACTOR_KIND,
         "at": data["created_at"],
     }
+
+
+def _complaint(details: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A complaint's details, the other desk's where it kept them: category `other` and severity
+    `medium` where it did not. Its stage follows its status as the replay moves it (received until
+    solved, then resolved)."""
+    given = {name: value for name, value in (details or {}).items() if value is not None}
+    return {"category": ComplaintCategory.OTHER.value, "severity": Severity.MEDIUM.value, **given}
+
+
+def _claimed(line: _Line, assignee: Agent) -> dict[str, Any]:
+    """The assignee taking the ticket when it was created, as a claim records it: `assigned`, and
+    new → open, by the assignee."""
+    return {"actor": assignee, "actor_kind": ACTOR_KIND, "at": line.data["created_at"]}
 
 
 def _customer_details(data: Mapping[str, Any]) -> dict[str, Any]:

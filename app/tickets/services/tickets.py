@@ -68,6 +68,8 @@ if TYPE_CHECKING:
     from app.accounts.models import Agent
 
 TAG_MAX = 50
+# The actor kind of the history import's steps.
+IMPORTED = "import"
 MAX_TAGS = 30
 # Fields a PATCH may change directly; status, assignee and complaint details have their own rules.
 PLAIN_FIELDS = ("subject", "description", "priority", "type", "queue_id", "custom_fields")
@@ -363,7 +365,7 @@ def _new_complaint(details: Mapping[str, Any]) -> Complaint:
             {"complaint": {"category": [_l("Missing data for required field.")]}},
         )
     complaint = Complaint(stage=ComplaintStage.RECEIVED)
-    for name in ("category", "severity", "desired_outcome"):
+    for name in ("category", "severity", "desired_outcome", "root_cause", "remedy"):
         if details.get(name) is not None:
             setattr(complaint, name, details[name])
     return complaint
@@ -624,7 +626,8 @@ def _transition(change: Change, new_status: str, *, actor, actor_kind, at) -> No
             ),
             {"status": [_l("Allowed from %(old)s: %(names)s.", old=old.value, names=names)]},
         )
-    if ticket.complaint is not None:
+    if ticket.complaint is not None and actor_kind != IMPORTED:
+        # Another desk's history followed that desk's procedure, not ours: what happened there stands.
         _check_complaint_rules(ticket, new)
     ticket.status = new
     change.changes["status"] = (old.value, new.value)
@@ -891,13 +894,19 @@ def _agents_mentioned(agent_ids: Iterable[int]) -> list[Agent]:
 
 @unit_of_work
 def add_customer_message(
-    ticket_id: int, *, body: str, at: datetime | None = None, announce: bool = True
+    ticket_id: int,
+    *,
+    body: str,
+    at: datetime | None = None,
+    announce: bool = True,
+    channel: str | None = None,
 ) -> Comment:
     """The customer wrote (portal, e-mail). A pending or solved ticket opens again. A merged ticket
     passes the message on to the one it was merged into. A closed ticket is final: the message goes to
-    its open follow-up, or starts one linked to it."""
+    its open follow-up, or starts one linked to it, on the `channel` the message came by (unsaid: the
+    closed ticket's)."""
     at = at or utcnow()
-    ticket, created = _ticket_for_customer_message(get_ticket(ticket_id), at)
+    ticket, created = _ticket_for_customer_message(get_ticket(ticket_id), at, channel)
     change = Change(ticket, None)
     comment = customer_wrote(change, body=body, at=at)
     commit_ticket(ticket)
@@ -927,7 +936,7 @@ def customer_wrote(change: Change, *, body: str, at: datetime) -> Comment:
     return comment
 
 
-def _ticket_for_customer_message(ticket: Ticket, at: datetime) -> tuple[Ticket, bool]:
+def _ticket_for_customer_message(ticket: Ticket, at: datetime, channel: str | None) -> tuple[Ticket, bool]:
     """Where a customer's message about `ticket` belongs, and whether that ticket was just created."""
     seen = set()
     while ticket.merged_into_id is not None and ticket.id not in seen:
@@ -943,16 +952,16 @@ def _ticket_for_customer_message(ticket: Ticket, at: datetime) -> tuple[Ticket, 
     )
     if open_follow_up is not None:
         return open_follow_up, False
-    return _follow_up(ticket, at), True
+    return _follow_up(ticket, at, channel), True
 
 
-def _follow_up(closed: Ticket, at: datetime) -> Ticket:
+def _follow_up(closed: Ticket, at: datetime, channel: str | None) -> Ticket:
     ticket = Ticket(
         subject=f"Follow-up: {closed.subject}"[:250],
         description="",
         type=closed.type if closed.type != TicketType.COMPLAINT else TicketType.QUESTION,
         priority=closed.priority,
-        channel=closed.channel,
+        channel=channel or closed.channel,
         status=Status.NEW,
         customer_id=closed.customer_id,
         queue_id=closed.queue_id,

@@ -241,7 +241,9 @@ def test_the_audit_trail_carries_the_historical_times_and_actor_kind_import(setu
     ann = setup["ann"].id
     assert [(e.kind, e.at, e.actor_id, e.actor_kind, e.new_value) for e in _events(_ticket("ZD-1"))] == [
         ("created", utc(2024, 3, 1, 9), None, "import", "ZD-1"),
-        ("assigned", utc(2024, 3, 1, 9), None, "import", ann),
+        # The assignee took it as a claim here records it: assigned, and new -> open.
+        ("assigned", utc(2024, 3, 1, 9), ann, "import", ann),
+        ("status", utc(2024, 3, 1, 9), ann, "import", "open"),
         ("customer_reply", utc(2024, 3, 1, 9, 30), None, "customer", None),
         ("reply", utc(2024, 3, 1, 10), ann, "import", None),
         ("note", utc(2024, 3, 1, 10, 5), ann, "import", None),
@@ -359,7 +361,7 @@ def test_lines_after_a_line_that_failed_halfway_land_normally(setup):
 
     assert (report.created, report.failed) == (2, 2)
     assert [e.actor_id for e in _events(_ticket("ZD-2"))[:1]] == [supervisor.id]
-    assert [e.actor_id for e in _events(_ticket("ZD-1"))[3:5]] == [setup["ann"].id] * 2
+    assert [e.actor_id for e in _events(_ticket("ZD-1"))[4:6]] == [setup["ann"].id] * 2
     assert _count(Ticket) == 2
 
 
@@ -520,7 +522,11 @@ def test_only_the_bad_lines_are_missing(setup):
                 }
             },
         ),
-        (_bad("A", 1, type="complaint"), {"complaint": {"category": ["Missing data for required field."]}}),
+        (_bad("A", 1, complaint={"category": "billing"}), {"complaint": ["Set type to complaint."]}),
+        (
+            _bad("A", 1, type="complaint", complaint={"severity": "grave"}),
+            {"complaint": {"severity": ["Must be one of: low, medium, high, critical."]}},
+        ),
         (
             _bad(
                 "A",
@@ -775,6 +781,8 @@ def _history(prefix: str) -> list[dict]:
         _worked("W-2", 32, queue="Billing", priority="high"),
         _worked("W-3", 33, priority="urgent"),
         _complaint("C-1", 34),
+        # A complaint without details, on hold, reopened, solved and closed as the other desk did it.
+        {**_worked("C-2", 35), "type": "complaint"},
         {**SOLVED, "subject": "Twice"},
     ]
     return [{**line, "reference": f"{prefix}{line['reference']}"} for line in lines]
@@ -795,7 +803,7 @@ def test_a_batch_lands_exactly_as_the_replay_through_the_use_cases(setup, monkey
         replayed.unchanged,
         replayed.failed,
     )
-    assert (batch.created, batch.unchanged, batch.failed) == (6, 1, 1), batch.errors
+    assert (batch.created, batch.unchanged, batch.failed) == (7, 1, 1), batch.errors
     assert [error["errors"] for error in batch.errors] == [error["errors"] for error in replayed.errors]
     for line in _history(""):
         if line["subject"] != "Twice":
@@ -804,6 +812,8 @@ def test_a_batch_lands_exactly_as_the_replay_through_the_use_cases(setup, monkey
     assert _outcome("B-W-1")["ticket"]["reopen_count"] == 1
     # The complaint is still open: its targets overdue when the replay ended are breached as well.
     assert all(target[6] is not None for target in _outcome("B-C-1")["targets"])
+    assert _outcome("B-C-2")["complaint"] == ("other", "resolved")
+    assert _outcome("B-C-2")["ticket"]["status"] == "closed"
 
 
 def test_a_batch_with_a_failing_line_is_written_without_the_line_by_line_replay(setup, monkeypatch):
@@ -1303,3 +1313,97 @@ def _upload_held(client, content: str, monkeypatch) -> int:
     with monkeypatch.context() as held:
         held.setattr(imports, "enqueue", lambda *args, **kwargs: None)
         return _upload(client, content.encode()).json["id"]
+
+
+# -- complaints and assignees as other desks keep them --------------------------------------------------
+
+
+def _complaint_line(reference: str, n: int, *statuses: str, **details) -> dict:
+    """A complaint of `_bad`'s shape, moved through `statuses` an hour apart from 10:00."""
+    return {
+        **_bad(reference, n),
+        "type": "complaint",
+        **details,
+        "events": [
+            {"at": f"2024-03-03T{10 + hour:02d}:00:00Z", "kind": "status", "to": status}
+            for hour, status in enumerate(statuses)
+        ],
+    }
+
+
+@pytest.mark.parametrize("batch", [True, False], ids=["batch", "line-by-line"])
+def test_a_complaint_without_details_imports_as_other_and_medium_with_a_stage_its_status_says(
+    setup, monkeypatch, batch
+):
+    if not batch:
+        monkeypatch.setattr(history, "_import_batch", lambda *args: False)
+
+    report = _import(
+        _file(
+            _complaint_line("K-1", 41),
+            _complaint_line("K-2", 42, "open", "pending"),
+            _complaint_line("K-3", 43, "solved"),
+            _complaint_line("K-4", 44, "solved", "closed"),
+        )
+    )
+
+    assert (report.created, report.failed) == (4, 0), report.errors
+    found = {
+        reference: (
+            _ticket(reference).status,
+            _ticket(reference).complaint.category,
+            _ticket(reference).complaint.severity,
+            _ticket(reference).complaint.stage,
+        )
+        for reference in ("K-1", "K-2", "K-3", "K-4")
+    }
+    assert found == {
+        "K-1": ("new", "other", "medium", "received"),
+        "K-2": ("pending", "other", "medium", "received"),
+        "K-3": ("solved", "other", "medium", "resolved"),
+        "K-4": ("closed", "other", "medium", "resolved"),
+    }
+
+
+def test_a_complaint_carries_the_details_the_other_desk_kept(setup):
+    details = {
+        "category": "delivery",
+        "severity": "critical",
+        "desired_outcome": "refund",
+        "root_cause": "The courier lost the parcel.",
+        "remedy": "Refunded and resent.",
+    }
+
+    report = _import(_file(_complaint_line("K-5", 45, "solved", "closed", complaint=details)))
+
+    assert report.created == 1, report.errors
+    complaint = _ticket("K-5").complaint
+    assert {name: getattr(complaint, name) for name in details} == details
+    assert complaint.stage == "resolved"
+
+
+def test_a_complaint_with_some_details_gets_the_defaults_for_the_rest(setup):
+    _import(_file(_complaint_line("K-6", 46, complaint={"severity": "high", "category": None})))
+
+    complaint = _ticket("K-6").complaint
+    assert (complaint.category, complaint.severity, complaint.desired_outcome) == ("other", "high", None)
+
+
+def test_an_assignee_takes_the_ticket_with_the_events_of_a_live_claim(app, setup):
+    from app.tickets import services as tickets
+
+    live = tickets.open_ticket(
+        subject="Live", customer={"name": "Live", "email": "live@example.com"}, actor=None
+    )
+    tickets.claim_ticket(live.id, actor=setup["ann"])
+    claimed = [
+        (e.kind, e.field, e.old_value, e.new_value, e.actor_id) for e in _events(live) if e.kind != "created"
+    ]
+
+    _import(_file(_bad("K-7", 47, assignee_email="ann@desk.example")))
+
+    imported = _ticket("K-7")
+    assert imported.status == "open"
+    taken = [e for e in _events(imported) if e.kind in ("assigned", "status")]
+    assert [(e.kind, e.field, e.old_value, e.new_value, e.actor_id) for e in taken] == claimed
+    assert {e.actor_kind for e in taken} == {"import"}
