@@ -63,7 +63,7 @@ def test_an_agent_attaches_files_to_the_ticket_and_to_a_reply(page, live_app):
     )
     page.get_by_role("button", name="Attach", exact=True).click()
     expect(page.locator("#attach-files-errors")).to_contain_text("page.html")
-    expect(page.locator("#attachments li")).to_have_count(2)
+    expect(page.locator("#attachments ul.attachments > li")).to_have_count(2)
     assert page.outside_requests == []
 
 
