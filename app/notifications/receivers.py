@@ -4,13 +4,12 @@ ticket page; and the customers' mails in their export and erasure."""
 
 from __future__ import annotations
 
-from flask import render_template
 from markupsafe import Markup
 
 from app.accounts.signals import account_lockout_staged
 from app.customers.signals import customer_erase_staged, personal_data_requested
-from app.extensions import db
 from app.notifications import services
+from app.notifications.pages import ticket_panel_html
 from app.tickets.signals import (
     BELOW_SLA,
     Section,
@@ -38,9 +37,7 @@ def _warn_owner_of_lockout(agent, *, locked_until, **_):
 
 
 def _outbox_section(ticket, **_):
-    rows = db.session.scalars(services.list_notifications(ticket.id)).all()
-    html = render_template("notifications/_ticket_panel.html", notifications=rows)
-    return [Section(BELOW_SLA, 20, Markup(html))]
+    return [Section(BELOW_SLA, 20, Markup(ticket_panel_html(ticket.id)))]
 
 
 def _mails_in_the_export(customer_id, *, customer_ids, **_):

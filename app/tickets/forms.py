@@ -16,6 +16,7 @@ from marshmallow import ValidationError
 from wtforms import (
     HiddenField,
     IntegerField,
+    MultipleFileField,
     RadioField,
     SearchField,
     SelectField,
@@ -25,8 +26,9 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.forms import ServiceErrorsMixin
+from app.forms import ServiceErrorsMixin, flat_messages
 from app.tickets.models import (
     ComplaintCategory,
     ComplaintStage,
@@ -40,7 +42,7 @@ from app.tickets.models import (
 )
 from app.tickets.models.tickets import BODY_MAX, SUBJECT_MAX
 from app.tickets.models.vocabulary import TRANSITIONS
-from app.tickets.schemas import ComplaintUpdateSchema
+from app.tickets.schemas import BulkUpdateSchema, ComplaintUpdateSchema
 from app.tickets.words import label, word
 
 TAGS_MAX = 3000
@@ -109,6 +111,78 @@ class SaveViewForm(FlaskForm):
     name = StringField(_l("Name of the view"), validators=[DataRequired(), Length(max=80)])
     # The filters being saved, as the list page's query string.
     query = HiddenField(validators=[Length(max=4000)])
+
+
+class BulkForm(FlaskForm):
+    """A supervisor's one change to the tickets ticked in the list: every field left at "keep" stays
+    as it is. The values go through the API's `BulkUpdateSchema`, so the page refuses what the API
+    refuses, with the same messages; the service then changes all the tickets or none."""
+
+    PREFIX = "bulk"
+    ticket_ids = SelectMultipleField(_l("Tickets"), coerce=optional_id, validate_choice=False)
+    assignee_id = SelectField(_l("Assignee"), validate_choice=False)
+    status = SelectField(_l("Status"), choices=_choices(Status, _l("Keep the status")))
+    priority = SelectField(_l("Priority"), choices=_choices(Priority, _l("Keep the priority")))
+    queue_id = SelectField(_l("Queue"), validate_choice=False)
+    add_tags = StringField(_l("Add tags, separated by commas"), validators=[Optional(), Length(max=TAGS_MAX)])
+    remove_tags = StringField(
+        _l("Remove tags, separated by commas"), validators=[Optional(), Length(max=TAGS_MAX)]
+    )
+    # The list's query string, to go back to the same filters, order and page.
+    query = HiddenField(validators=[Length(max=4000)])
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("prefix", self.PREFIX)
+        super().__init__(*args, **kwargs)
+        self.problem: str | None = None
+        self.changes: dict[str, Any] = {}
+
+    def set_agents(self, agents) -> None:
+        self.assignee_id.choices = [
+            SelectChoice("", _("Keep the assignee")),
+            SelectChoice("none", _("Nobody (unassigned)")),
+        ] + [SelectChoice(str(a.id), a.name) for a in agents]
+
+    def set_queues(self, queues) -> None:
+        self.queue_id.choices = [
+            SelectChoice("", _("Keep the queue")),
+            SelectChoice("none", _("No queue")),
+        ] + [SelectChoice(str(q.id), q.name) for q in queues]
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        changes: dict[str, Any] = {}
+        for name in ("assignee_id", "queue_id"):
+            value = getattr(self, name).data
+            if value:
+                changes[name] = None if value == "none" else value
+        for name in ("status", "priority"):
+            if value := getattr(self, name).data:
+                changes[name] = value
+        for name in ("add_tags", "remove_tags"):
+            if tags := comma_list(getattr(self, name).data):
+                changes[name] = tags
+        ids = [ticket_id for ticket_id in self.ticket_ids.data or () if ticket_id is not None]
+        try:
+            loaded = BulkUpdateSchema().load({"ticket_ids": ids, "changes": changes})
+        except ValidationError as invalid:
+            self._show(invalid.normalized_messages())
+            return False
+        self.ticket_ids.data, self.changes = loaded["ticket_ids"], loaded["changes"]
+        return True
+
+    def _show(self, errors: dict[str, Any]) -> None:
+        if "ticket_ids" in errors:
+            self.problem = _("Tick the tickets to change first.")
+        elif isinstance(errors.get("changes"), dict):
+            for name, messages in errors["changes"].items():
+                field = getattr(self, name, None)
+                if field is not None:
+                    field.errors = [*field.errors, *flat_messages(messages, label)]
+            self.problem = _("Check the fields marked below.")
+        else:
+            self.problem = _("Choose at least one change.")
 
 
 class _ServiceErrors(ServiceErrorsMixin):
@@ -355,8 +429,16 @@ class ReplyForm(_ServiceErrors, FlaskForm):
         default="public",
     )
     status = SelectField(_l("Then set status"), choices=_choices(Status, _l("Keep the status")))
-    # Offered: the active agents (`set_agents`); the service refuses an unknown id with its message.
-    mention_ids = SelectMultipleField(_l("Mention agents"), coerce=optional_id, validate_choice=False)
+    # Offered: the active agents (`set_agents`), as boxes to tick; the page's script picks them from
+    # suggestions after "@" in the message. The service refuses an unknown id with its message.
+    mention_ids = SelectMultipleField(
+        _l("Mention agents"),
+        coerce=optional_id,
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    files = MultipleFileField(_l("Attach files"))
 
     ALIASES = {"public": "visibility"}
 
@@ -369,6 +451,9 @@ class ReplyForm(_ServiceErrors, FlaskForm):
             SelectChoice("", _("Keep the status (%(state)s)", state=label(ticket.status)))
         ] + [SelectChoice(s.value, label(s.value)) for s in Status if s in allowed]
 
+    def chosen_files(self) -> list[Any]:
+        return chosen(self.files.data)
+
     def comment_fields(self) -> dict[str, Any]:
         return {
             "body": self.body.data,
@@ -376,6 +461,21 @@ class ReplyForm(_ServiceErrors, FlaskForm):
             "status": self.status.data or None,
             "mention_ids": [agent_id for agent_id in self.mention_ids.data or () if agent_id is not None],
         }
+
+
+class AttachFilesForm(_ServiceErrors, FlaskForm):
+    """Files added to the ticket itself (not to a message)."""
+
+    PREFIX = "attach"
+    files = MultipleFileField(_l("Files to attach"))
+
+    def chosen_files(self) -> list[Any]:
+        return chosen(self.files.data)
+
+
+def chosen(uploads: Any) -> list[Any]:
+    """The files a file input really sent: one left empty still posts a part without a name."""
+    return [upload for upload in uploads or () if getattr(upload, "filename", None)]
 
 
 class MacroForm(_ServiceErrors, FlaskForm):

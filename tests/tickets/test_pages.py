@@ -817,7 +817,10 @@ def test_an_agent_has_no_assignment_control_and_may_not_assign(browser, agent, s
 def test_a_note_mentions_the_agents_picked_beside_the_editor(browser, agent, supervisor):
     ticket = _open(agent)
     page = _text(browser.get(f"/tickets/{ticket.id}"))
-    assert f'<option value="{supervisor.id}">{supervisor.name}</option>' in page
+    assert re.search(
+        rf'name="reply-mention_ids" type="checkbox" value="{supervisor.id}"> <label [^>]*>{supervisor.name}<',
+        page,
+    )
 
     response = browser.post(
         f"/tickets/{ticket.id}/comments",

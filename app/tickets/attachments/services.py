@@ -36,7 +36,7 @@ import secrets
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
@@ -54,7 +54,8 @@ from app.tickets import audit
 from app.tickets.attachments.models import Attachment
 from app.tickets.models import Comment, Ticket
 from app.tickets.services.access import readable_ticket, workable_ticket
-from app.tickets.services.tickets import check_open
+from app.tickets.services.tickets import Change, check_open, commit_ticket, reply
+from app.tickets.signals import ticket_commented
 from app.unit_of_work import unit_of_work
 
 if TYPE_CHECKING:
@@ -206,6 +207,16 @@ def _setting(key: str, default: int) -> int:
     return int(current_app.config.get(key, default))
 
 
+def limits() -> dict[str, int]:
+    """The upload limits in force (settings `ATTACHMENT_MAX_BYTES`, `ATTACHMENT_MAX_FILES_PER_UPLOAD`,
+    `ATTACHMENTS_MAX_PER_TICKET`), for a form to state them before anyone uploads."""
+    return {
+        "max_bytes": _setting("ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES),
+        "max_files": _setting("ATTACHMENT_MAX_FILES_PER_UPLOAD", DEFAULT_MAX_FILES_PER_UPLOAD),
+        "max_per_ticket": _setting("ATTACHMENTS_MAX_PER_TICKET", DEFAULT_MAX_PER_TICKET),
+    }
+
+
 def attachments_dir() -> Path:
     """Where files live (`ATTACHMENTS_DIR`, by default `<instance>/attachments`), created if missing."""
     configured = current_app.config.get("ATTACHMENTS_DIR") or os.path.join(
@@ -237,71 +248,40 @@ def add_attachments(
     files = list(files)
     if not files:
         raise Invalid(_l("Choose at least one file."), {"files": [_l("Send one or more files.")]})
-    per_upload = _setting("ATTACHMENT_MAX_FILES_PER_UPLOAD", DEFAULT_MAX_FILES_PER_UPLOAD)
-    if len(files) > per_upload:
-        raise Invalid(
-            _l("Too many files at once."),
-            {
-                "files": [
-                    _l(
-                        "At most %(per_upload)s files per upload (%(files)s sent).",
-                        per_upload=per_upload,
-                        files=len(files),
-                    )
-                ]
-            },
-        )
-    directory = attachments_dir()
-    spooled: list[_Spooled] = []
-    committed = False
-    try:
-        for upload in files:
-            spooled.append(_spool(upload, directory))
-        if problems := [f"{item.filename}: {error}" for item in spooled for error in item.errors]:
-            raise Invalid(
-                _l("The file was not accepted.") if len(files) == 1 else _l("Some files were not accepted."),
-                {"files": problems},
-            )
+    with _checked_files(files) as spooled:
         # Counted under the ticket's row lock (PostgreSQL), so two uploads at once cannot both squeeze
         # under the limit; the files were checked before, so the lock is held only for the inserts.
         _lock(ticket)
-        _check_ticket_limit(ticket, len(spooled))
-        attachments = []
-        for item in spooled:
-            item.final_path = directory / _new_storage_name(directory)
-            os.replace(item.temp_path, item.final_path)
-            attachment = Attachment(
-                ticket_id=ticket.id,
-                comment_id=comment.id if comment is not None else None,
-                filename=item.filename,
-                content_type=item.content_type,
-                size=item.size,
-                sha256=item.sha256,
-                storage_name=item.final_path.name,
-                uploaded_by_id=actor.id if actor is not None else None,
-            )
-            db.session.add(attachment)
-            attachments.append(attachment)
-            audit.record(
-                ticket,
-                "attachment_added",
-                actor=actor,
-                actor_kind=None if actor is not None else "customer",
-                field="attachments",
-                new=item.filename,
-            )
-        _sync_directory(directory)
+        attachments = _store(ticket, spooled, comment=comment, actor=actor)
         db.session.commit()
-        committed = True
-        return attachments
-    finally:
-        # The rows go with the unit of work's rollback; the files written for them go here.
-        if not committed:
-            for item in spooled:
-                for path in (item.temp_path, item.final_path):
-                    if path is not None:
-                        with contextlib.suppress(FileNotFoundError):
-                            path.unlink()
+    return attachments
+
+
+@unit_of_work
+def reply_with_files(
+    ticket_id: int,
+    files: Sequence[UploadedFile],
+    *,
+    body: str,
+    public: bool = True,
+    mention_ids: Iterable[int] = (),
+    status: str | None = None,
+    actor: Agent,
+) -> Comment:
+    """An agent's public reply or internal note (as `add_comment` writes it) with files attached to it,
+    in one commit: a file refused by the rules of `add_attachments` refuses the message too, so no
+    reply reaches the customer without the files it speaks of. Without files, just the message."""
+    files = list(files)
+    with _checked_files(files) as spooled:
+        ticket = workable_ticket(ticket_id, actor=actor, for_update=True)
+        change = Change(ticket, actor)
+        comment = reply(change, body=body, public=public, mention_ids=mention_ids, status=status)
+        if spooled:
+            _store(ticket, spooled, comment=comment, actor=actor)
+        commit_ticket(ticket)
+    ticket_commented.send(ticket, actor=actor, comment=comment)
+    change.send()
+    return comment
 
 
 def list_attachments(ticket_id: int, *, viewer: Agent | None) -> list[Attachment]:
@@ -407,6 +387,82 @@ def _check_ticket_limit(ticket: Ticket, adding: int) -> None:
                 ]
             },
         )
+
+
+@contextlib.contextmanager
+def _checked_files(files: list[UploadedFile]) -> Iterator[list[_Spooled]]:
+    """The uploads read into temporary files beside their final place and checked, for the block to
+    store; `Invalid` naming every bad file (and nothing kept) if one breaks a rule. The files are
+    removed again unless the block completes (its commit)."""
+    per_upload = _setting("ATTACHMENT_MAX_FILES_PER_UPLOAD", DEFAULT_MAX_FILES_PER_UPLOAD)
+    if len(files) > per_upload:
+        raise Invalid(
+            _l("Too many files at once."),
+            {
+                "files": [
+                    _l(
+                        "At most %(per_upload)s files per upload (%(files)s sent).",
+                        per_upload=per_upload,
+                        files=len(files),
+                    )
+                ]
+            },
+        )
+    spooled: list[_Spooled] = []
+    try:
+        if files:
+            directory = attachments_dir()
+            for upload in files:
+                spooled.append(_spool(upload, directory))
+        if problems := [f"{item.filename}: {error}" for item in spooled for error in item.errors]:
+            raise Invalid(
+                _l("The file was not accepted.") if len(files) == 1 else _l("Some files were not accepted."),
+                {"files": problems},
+            )
+        yield spooled
+    except BaseException:
+        # The rows go with the unit of work's rollback; the files written for them go here.
+        for item in spooled:
+            for path in (item.temp_path, item.final_path):
+                if path is not None:
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
+        raise
+
+
+def _store(
+    ticket: Ticket, spooled: list[_Spooled], *, comment: Comment | None, actor: Agent | None
+) -> list[Attachment]:
+    """Move checked files into place and add their rows and audit events, to be committed by the
+    caller; refused if the ticket cannot hold that many more."""
+    _check_ticket_limit(ticket, len(spooled))
+    directory = attachments_dir()
+    attachments = []
+    for item in spooled:
+        item.final_path = directory / _new_storage_name(directory)
+        os.replace(item.temp_path, item.final_path)
+        attachment = Attachment(
+            ticket_id=ticket.id,
+            comment=comment,
+            filename=item.filename,
+            content_type=item.content_type,
+            size=item.size,
+            sha256=item.sha256,
+            storage_name=item.final_path.name,
+            uploaded_by_id=actor.id if actor is not None else None,
+        )
+        db.session.add(attachment)
+        attachments.append(attachment)
+        audit.record(
+            ticket,
+            "attachment_added",
+            actor=actor,
+            actor_kind=None if actor is not None else "customer",
+            field="attachments",
+            new=item.filename,
+        )
+    _sync_directory(directory)
+    return attachments
 
 
 # -- reading and checking one file -------------------------------------------------------------------

@@ -129,7 +129,8 @@ class TicketQuerySchema(QuerySchema):
     sort = fields.Str(
         validate=validate.OneOf(SORT_KEYS),
         metadata={
-            "description": "`created_at` (the default), `updated_at`, `priority` or `due` (the earliest "
+            "description": "`created_at` (the default), `updated_at`, `priority`, `status` (in the "
+            "workflow's order) or `due` (the earliest "
             "running SLA target; tickets without one last)."
         },
     )

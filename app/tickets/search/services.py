@@ -41,10 +41,12 @@ MAX_SAVED_VIEWS = 100
 MAX_BREACHING_WINDOW_SECONDS = 366 * 24 * 3600
 DEFAULT_BREACHING_SOON_SECONDS = 2 * 3600
 DATE_FILTERS = ("created", "updated", "solved")
-SORT_KEYS = ("created_at", "updated_at", "priority", "due")
+SORT_KEYS = ("created_at", "updated_at", "priority", "status", "due")
 # Workflow order, so the built-in views list the states the way the console shows them.
 UNSOLVED_STATUSES = [status.value for status in Status if status in UNSOLVED]
 _PRIORITY_RANK = {priority.value: rank for rank, priority in enumerate(Priority, start=1)}
+# Descending puts the furthest along first (closed), ascending the newest (new), as the workflow runs.
+_STATUS_RANK = {status.value: rank for rank, status in enumerate(Status, start=1)}
 
 
 # -- searching ---------------------------------------------------------------------------------------
@@ -165,6 +167,8 @@ def _ordering(sort: str, order: str | None) -> list[ColumnElement]:
     descending = order == "desc" if order else sort != "due"
     if sort == "priority":
         key = case(_PRIORITY_RANK, value=Ticket.priority, else_=0)
+    elif sort == "status":
+        key = case(_STATUS_RANK, value=Ticket.status, else_=0)
     elif sort == "due":
         key = (
             select(func.min(SlaTarget.due_at))
@@ -318,13 +322,36 @@ def delete_view(view_id: str, *, actor: Agent) -> None:
     db.session.commit()
 
 
-def view_tickets(view_id: str, *, actor: Agent) -> Select:
-    """The tickets a view shows the actor right now (built-in views are computed for the caller)."""
+def view_tickets(view_id: str, *, actor: Agent, ordering: Mapping[str, str] | None = None) -> Select:
+    """The tickets a view shows the actor right now (built-in views are computed for the caller), in
+    the view's order unless `ordering` (`sort` and `order`, as the search takes them) says otherwise."""
     if view_id in BUILT_IN_VIEWS:
         filters = BUILT_IN_VIEWS[view_id].filters()
     else:
         filters = _own_view(view_id, actor).filters or {}
+    if ordering and ordering.get("sort"):
+        filters = {**filters, "sort": ordering["sort"], "order": ordering.get("order")}
     return search_tickets(filters, actor=actor)
+
+
+def count_views(*, actor: Agent) -> dict[str, int | None]:
+    """How many tickets each of the actor's views (`list_views`) shows now, and all tickets (key
+    `""`): the searches the views run, counted in one statement. A saved view whose filters no longer
+    read (a date stored unreadable) counts None rather than failing the rest."""
+    queries: dict[str, Select] = {"": search_tickets({}, actor=actor)}
+    counts: dict[str, int | None] = {"": None}
+    for view in list_views(actor=actor):
+        counts[view["id"]] = None
+        try:
+            queries[view["id"]] = search_tickets(view["filters"] or {}, actor=actor)
+        except Invalid:
+            continue
+    totals = [
+        select(func.count()).select_from(query.order_by(None).subquery()).scalar_subquery()
+        for query in queries.values()
+    ]
+    counts.update(zip(queries, db.session.execute(select(*totals)).one(), strict=True))
+    return counts
 
 
 def forget_replaced_text() -> None:

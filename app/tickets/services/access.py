@@ -105,9 +105,9 @@ def check_may_work(ticket: Ticket, agent: Agent | None) -> Ticket:
 
 def readable_ticket(ticket_id: int, *, viewer: Agent | None) -> Ticket:
     """The ticket `viewer` asked for, or 404 (missing or hidden alike)."""
-    return check_may_see(get_or_404(Ticket, ticket_id), viewer)
+    return check_may_see(get_or_404(Ticket, ticket_id, what=_l("Ticket")), viewer)
 
 
 def workable_ticket(ticket_id: int, *, actor: Agent | None, for_update: bool = False) -> Ticket:
     """The ticket `actor` is about to change: 404 missing or hidden, 403 read-only."""
-    return check_may_work(get_or_404(Ticket, ticket_id, for_update=for_update), actor)
+    return check_may_work(get_or_404(Ticket, ticket_id, what=_l("Ticket"), for_update=for_update), actor)

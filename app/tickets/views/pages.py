@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 from marshmallow import ValidationError
 from marshmallow import fields as ma_fields
@@ -37,6 +38,8 @@ from app.tickets import audit_words, services
 from app.tickets.attachments import services as attachments
 from app.tickets.forms import (
     AssignForm,
+    AttachFilesForm,
+    BulkForm,
     ComplaintForm,
     MacroForm,
     NewTicketForm,
@@ -65,6 +68,10 @@ RECENT_EVENTS = 15
 # Query-string keys the list page uses for itself rather than as filters.
 _PAGE_KEYS = ("page", "view")
 _DATE_KEYS = tuple(f"{name}_{end}" for name in search_services.DATE_FILTERS for end in ("from", "to"))
+# Query-string keys that order the list rather than filter it (kept with filters, views and pages).
+_ORDER_KEYS = ("sort", "order")
+# The list's sortable columns (search's `SORT_KEYS`), each with the direction its first click asks for.
+SORTABLE = {"status": "asc", "priority": "desc", "due": "asc", "created_at": "desc", "updated_at": "desc"}
 
 
 # -- presentation helpers ---------------------------------------------------------------------------
@@ -167,19 +174,50 @@ def _filter_args(args: MultiDict) -> dict[str, list[str]]:
     }
 
 
-def _render_index(args: MultiDict, *, save_form: SaveViewForm | None = None, status: int = 200):
+def _ordering_from(args: MultiDict) -> tuple[dict[str, str], dict[str, str]]:
+    """A view's list asks only for its order (`sort`, `order`): as the search schema loads them, or
+    its messages."""
+    raw = {key: args[key] for key in _ORDER_KEYS if args.get(key, "").strip()}
+    try:
+        return TicketQuerySchema(only=_ORDER_KEYS).load(raw), {}
+    except ValidationError as invalid:
+        return {}, {name: " ".join(flat_messages(messages)) for name, messages in invalid.messages.items()}
+
+
+def _sorted_by(args: MultiDict, view: dict[str, Any] | None) -> tuple[str, str]:
+    """The column and direction the list is in, to mark its header: the query string's, else the
+    view's own, else the search's default (newest first)."""
+    filters = view["filters"] if view else {}
+    sort = args.get("sort") if args.get("sort") in SORTABLE else filters.get("sort") or "created_at"
+    default = "asc" if sort == "due" else "desc"
+    order = args.get("order") if args.get("order") in ("asc", "desc") else filters.get("order") or default
+    return sort, order
+
+
+def _render_index(
+    args: MultiDict,
+    *,
+    save_form: SaveViewForm | None = None,
+    bulk_form: BulkForm | None = None,
+    refused: dict[int, list[str]] | None = None,
+    status: int = 200,
+):
     actor = current_agent()
     views = [shown_view(view) for view in search_services.list_views(actor=actor)]
     view_id = args.get("view") or None
     form = TicketSearchForm(formdata=None if view_id else args)
-    form.set_queues(db.session.scalars(services.list_queues()))
-    form.set_agents(db.session.scalars(accounts.list_agents(active=True)))
-    filters, problems = ({}, {}) if view_id else _filters_from(args)
+    queues = list(db.session.scalars(services.list_queues()))
+    agents = list(db.session.scalars(accounts.list_agents(active=True)))
+    form.set_queues(queues)
+    form.set_agents(agents)
     view = None
     if view_id:
         view = next((v for v in views if v["id"] == view_id), None)
-        query = search_services.view_tickets(view_id, actor=actor)  # 404 for a view that isn't yours
+        ordering, problems = _ordering_from(args)
+        # 404 for a view that isn't yours
+        query = search_services.view_tickets(view_id, actor=actor, ordering=ordering)
     else:
+        filters, problems = _filters_from(args)
         query = search_services.search_tickets(filters, actor=actor)
     page = None
     if not problems:
@@ -191,12 +229,28 @@ def _render_index(args: MultiDict, *, save_form: SaveViewForm | None = None, sta
         )
     filter_args = _filter_args(args)
     save_form = save_form or SaveViewForm(formdata=None, data={"query": urlencode(filter_args, doseq=True)})
+    if has_permission(actor, Permission.TICKETS_BULK):
+        list_args = {**filter_args, **({"view": [view_id]} if view_id else {})}
+        if args.get("page"):
+            list_args["page"] = [args["page"]]
+        bulk_form = bulk_form or BulkForm(formdata=None, data={"query": urlencode(list_args, doseq=True)})
+        bulk_form.set_agents(agents)
+        bulk_form.set_queues(queues)
+    else:
+        bulk_form = None
+    # The fold opens for a filter in use (the search box stays outside it) and for one refused.
+    folded = [key for key in filter_args if key not in ("q", *_ORDER_KEYS)]
+    sort, order = _sorted_by(args, view)
+    # Refused tickets are named by the references the list shows (they were ticked on this page).
+    references = {ticket.id: ticket.reference for ticket in (page.items if page else ())}
+    refused = refused or {}
     return render_template(
         "tickets/index.html",
         form=form,
         views=views,
         view=view,
         view_id=view_id,
+        counts=search_services.count_views(actor=actor),
         page=page,
         # Each refused filter under the label its box has on the form.
         problems={
@@ -204,7 +258,15 @@ def _render_index(args: MultiDict, *, save_form: SaveViewForm | None = None, sta
         },
         filter_args=filter_args,
         pager_args={**filter_args, **({"view": view_id} if view_id else {})},
+        filters_in_use=len(folded),
+        filters_open=bool(folded or problems),
+        sort=sort,
+        order=order,
+        sortable=SORTABLE,
         save_form=save_form,
+        bulk_form=bulk_form,
+        refused=[(key, references.get(key, f"#{key}"), messages) for key, messages in refused.items()],
+        refused_ids=set(refused),
         next_due=_next_due,
     ), (422 if problems else status)
 
@@ -244,6 +306,29 @@ def delete_view(view_id):
     search_services.delete_view(view_id, actor=current_agent())
     flash(_("The view was deleted."), "success")
     return redirect(url_for("tickets_pages.index"))
+
+
+@bp.post("/tickets/bulk")
+@requires(Permission.TICKETS_BULK)
+def bulk():
+    """A supervisor's change to the tickets ticked in the list, through the API's all-or-none service:
+    a refusal names each ticket that refused and why, and the list comes back with the same ticks."""
+    form = BulkForm()
+    args = MultiDict(parse_qsl(form.query.data or "", keep_blank_values=True))
+    refuse_nul(args)
+    if not form.validate_on_submit():
+        form.problem = form.problem or _("Check the fields marked below.")
+        return _render_index(args, bulk_form=form, status=422)
+    try:
+        changed = services.bulk_update(form.ticket_ids.data, form.changes, actor=current_agent())
+    except AppError as error:
+        form.problem = error.message
+        tickets = error.errors.get("tickets") if isinstance(error.errors.get("tickets"), dict) else {}
+        refused = {int(key): flat_messages(messages, label) for key, messages in tickets.items()}
+        return _render_index(args, bulk_form=form, refused=refused, status=error.status)
+    done = len(changed)
+    flash(ngettext("%(num)d ticket was changed.", "%(num)d tickets were changed.", done), "success")
+    return redirect(url_for("tickets_pages.index", **args.to_dict(flat=False)))
 
 
 # -- opening ----------------------------------------------------------------------------------------
@@ -294,6 +379,7 @@ def _render_ticket(
     reply_form: ReplyForm | None = None,
     macro_form: MacroForm | None = None,
     assign_form: AssignForm | None = None,
+    attach_form: AttachFilesForm | None = None,
     problem: str | None = None,
     stale: bool = False,
     wanted: list[tuple[str, str]] | None = None,
@@ -335,6 +421,7 @@ def _render_ticket(
     else:
         assign_form = None
     macro_form = macro_form or MacroForm(formdata=None, data={"version": ticket.version})
+    attach_form = attach_form or AttachFilesForm(formdata=None)
     macro_form.set_macros(macros)
 
     # Names for the ids the page shows (who uploaded a file), from the agents the page already knows.
@@ -365,6 +452,8 @@ def _render_ticket(
         reply_form=reply_form,
         macro_form=macro_form,
         assign_form=assign_form,
+        attach_form=attach_form,
+        upload_limits=attachments.limits(),
         has_macros=bool(macros),
         problem=problem,
         stale=stale,
@@ -455,9 +544,25 @@ def comment(ticket_id):
         ticket_id,
         form,
         "reply_form",
-        lambda: services.add_comment(ticket_id, **form.comment_fields(), actor=current_agent()),
+        lambda: attachments.reply_with_files(
+            ticket_id, form.chosen_files(), **form.comment_fields(), actor=current_agent()
+        ),
         done=_("Your reply was sent.") if form.visibility.data != "internal" else _("Your note was added."),
         anchor="conversation",
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/attachments")
+@requires(Permission.TICKETS_WRITE)
+def attach(ticket_id):
+    form = AttachFilesForm()
+    return _write(
+        ticket_id,
+        form,
+        "attach_form",
+        lambda: attachments.add_attachments(ticket_id, form.chosen_files(), actor=current_agent()),
+        done=_("The files were attached."),
+        anchor="attachments",
     )
 
 
