@@ -21,7 +21,7 @@ from sqlalchemy import select
 from app.accounts.models import Agent, SettingChange, Team
 from app.accounts.signals import setting_names_requested
 from app.extensions import db
-from app.i18n import format_date
+from app.moments import format_date
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The fields that hold ids of this room's rows.
@@ -86,7 +86,7 @@ def _weekly_hours(hours: Any) -> str:
 
 def _holiday(value: Any) -> str:
     try:
-        return format_date(date.fromisoformat(str(value)), "medium")
+        return format_date(date.fromisoformat(str(value)))
     except ValueError:
         return str(value)
 

@@ -22,7 +22,8 @@ from sqlalchemy import select
 from app.accounts.models import Agent
 from app.customers.models import Customer
 from app.extensions import db
-from app.i18n import format_datetime, format_number
+from app.i18n import format_number
+from app.moments import format_datetime
 from app.tickets.models import Queue, TicketEvent
 from app.tickets.words import label
 
@@ -185,7 +186,7 @@ def shown_value(field_name: str | None, value: Any, names: Names) -> str:
 
 def _moment(value: Any) -> str:
     try:
-        return format_datetime(datetime.fromisoformat(value), "short")
+        return format_datetime(datetime.fromisoformat(value), "long")
     except (TypeError, ValueError):
         return "—"
 
