@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from app.accounts.access import Permission, requires
+from app.accounts.access import Permission, current_agent, requires
 from app.extensions import db
 from app.notifications import mail, services
 from app.tickets import services as tickets
@@ -29,7 +29,7 @@ def mail_log():
 @requires(Permission.TICKETS_READ)
 def ticket_panel(ticket_id):
     """The ticket's outbox card, as the ticket page shows it (an HTML fragment, no layout)."""
-    tickets.get_ticket(ticket_id)
+    tickets.readable_ticket(ticket_id, viewer=current_agent())
     return ticket_panel_html(ticket_id)
 
 
