@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,8 +22,8 @@ from app.accounts.models import Agent
 from app.customers.models import Customer
 from app.extensions import db
 from app.i18n import format_number
-from app.moments import format_datetime
 from app.tickets.models import Queue, TicketEvent
+from app.tickets.sla import words as sla_words
 from app.tickets.words import label
 
 # Long texts (a description, a root cause) are shortened to this many characters in a line.
@@ -54,16 +53,6 @@ COMPLAINT = {
     "follow_up_note": _l("changed the complaint's follow-up note:"),
 }
 # The SLA check's events, by the target they are about.
-SLA_BREACHED = {
-    "first_response": _l("recorded that the first response is overdue (it was due %(due)s)"),
-    "next_response": _l("recorded that the next response is overdue (it was due %(due)s)"),
-    "resolution": _l("recorded that the resolution is overdue (it was due %(due)s)"),
-}
-SLA_WARNING = {
-    "first_response": _l("warned that the first response is due %(due)s"),
-    "next_response": _l("warned that the next response is due %(due)s"),
-    "resolution": _l("warned that the resolution is due %(due)s"),
-}
 LINKED = {
     "related": _l("linked this ticket with %(reference)s as related"),
     "caused_by": _l("linked this ticket with %(reference)s as cause and effect"),
@@ -184,13 +173,6 @@ def shown_value(field_name: str | None, value: Any, names: Names) -> str:
     return _shortened(_plain_value(value))
 
 
-def _moment(value: Any) -> str:
-    try:
-        return format_datetime(datetime.fromisoformat(value), "long")
-    except (TypeError, ValueError):
-        return "—"
-
-
 def _change(sentence: Any, event: TicketEvent, names: Names) -> Line:
     return Line(
         str(sentence),
@@ -233,10 +215,8 @@ def describe(event: TicketEvent, names: Names) -> Line:
         return Line(_("merged this ticket into %(reference)s", reference=reference))
     if kind == "attachment_added":
         return Line(_("attached the file %(name)s", name=event.new_value or "—"))
-    if kind == "sla_breached" and name in SLA_BREACHED:
-        return Line(str(SLA_BREACHED[name]) % {"due": _moment(event.new_value)})
-    if kind == "sla_warning" and name in SLA_WARNING:
-        return Line(str(SLA_WARNING[name]) % {"due": _moment(event.new_value)})
+    if kind in ("sla_warning", "sla_breached") and (phrase := sla_words.event_phrase(event)) is not None:
+        return Line(phrase)
     # A kind recorded before this module knew it: its word, and the values shown as well as we can.
     if event.old_value is None and event.new_value is None:
         return Line(label(kind))
