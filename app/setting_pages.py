@@ -109,17 +109,18 @@ class SettingPages:
     (`queue_id`, as the API's paths name it)."""
 
     endpoint: str
-    id_name: str
     title: Any  # "Queues"
     new_title: Any  # "New queue"
     intro: Any  # what the kind is for, above the list
     form: type[SettingForm]
     rows: Callable[[], Iterable[Any]]
-    get: Callable[[int], Any]
-    # create(values, actor=...), update(id, changes, actor=..., expected_version=...),
-    # delete(id, actor=..., expected_version=...): the API's use cases.
+    # create(values, actor=...): the API's use case. A kind that is changed and deleted (edit and
+    # delete views) gives the rest: get(id) (404 if gone), update(id, changes, actor=...,
+    # expected_version=...), delete(id, actor=..., expected_version=...).
     create: Callable[..., Any]
-    update: Callable[..., Any] | None
+    id_name: str = ""
+    get: Callable[[int], Any] | None = None
+    update: Callable[..., Any] | None = None
     delete: Callable[..., Any] | None = None
     columns: Sequence[Column] = ()
     # What deleting one does, said on the confirmation page.
@@ -157,6 +158,7 @@ class SettingPages:
         return redirect(url_for(self.endpoint))
 
     def edit(self, setting_id: int, *, actor: Any):
+        assert self.get is not None and self.update is not None, "no edit view without get and update"
         row = self.get(setting_id)
         form = self.form()
         if not form.is_submitted():
@@ -170,7 +172,7 @@ class SettingPages:
             return self._render(form, row=row, problem=_("Check the fields marked below."), status=422)
         try:
             changes = _loaded(self.update_schema, form.values())
-            row = self.update(  # type: ignore[misc]  # no edit view without an update
+            row = self.update(
                 setting_id,
                 changes,
                 actor=actor,
@@ -187,6 +189,7 @@ class SettingPages:
         return redirect(url_for(self.endpoint))
 
     def remove(self, setting_id: int, *, actor: Any):
+        assert self.get is not None and self.delete is not None, "no delete view without get and delete"
         row = self.get(setting_id)
         form = DeleteForm()
         if not form.is_submitted():

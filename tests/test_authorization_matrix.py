@@ -281,6 +281,9 @@ ACCESS: dict[str, Access] = {
     "POST /settings/sla-policies/<int:policy_id>": SUPERVISOR,
     "GET /settings/sla-policies/<int:policy_id>/delete": SUPERVISOR,
     "POST /settings/sla-policies/<int:policy_id>/delete": SUPERVISOR.removes(),
+    "GET /settings/custom-fields": SUPERVISOR,
+    "GET /settings/custom-fields/new": SUPERVISOR,
+    "POST /settings/custom-fields/new": SUPERVISOR,
     # -- follow-ups of poor survey answers ---------------------------------------------------------
     "GET /tasks": SUPERVISOR,
     "POST /tasks/<int:task_id>/done": SUPERVISOR,

@@ -24,7 +24,7 @@ from app.tickets.words import label
 
 
 class QueueForm(SettingForm):
-    name = StringField(_l("Name"))
+    name = StringField(_l("Queue name"))
     description = TextAreaField(_l("Description"), validators=[Optional()])
     team_id = SelectField(_l("Team that serves it"), coerce=optional_id, validate_choice=False)
     skills = StringField(
@@ -64,7 +64,7 @@ def _leave(values) -> list[SelectChoice]:
 class MacroForm(SettingForm):
     """A macro's actions as rows: the fields it sets, the tags it adds and removes, the reply it adds."""
 
-    name = StringField(_l("Name"))
+    name = StringField(_l("Macro name"))
     description = TextAreaField(_l("Description"), validators=[Optional()])
     set_status = SelectField(_l("Set the status to"), choices=_leave(Status), default="")
     set_priority = SelectField(_l("Set the priority to"), choices=_leave(Priority), default="")

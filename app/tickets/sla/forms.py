@@ -48,7 +48,7 @@ class OpeningForm(Form):
 
 
 class CalendarForm(SettingForm):
-    name = StringField(_l("Name"))
+    name = StringField(_l("Calendar name"))
     timezone = SelectField(_l("Time zone"), validate_choice=False, default="UTC")
     holidays = FieldList(
         StringField(_l("Holiday"), render_kw={"type": "date"}), label=_l("Holidays (closed all day)")
@@ -106,17 +106,19 @@ def _minutes(label: Any, validator: NumberRange, description: Any = None) -> Int
 
 
 class SlaPolicyForm(SettingForm):
-    name = StringField(_l("Name"))
+    name = StringField(_l("Policy name"))
     queue_id = SelectField(_l("Tickets of the queue"), validate_choice=False)
     priority = SelectField(
         _l("Tickets of the priority"),
         choices=[SelectChoice("", _l("Any priority"))]
         + [SelectChoice(p.value, word(p.value)) for p in Priority],
+        default="",
     )
     ticket_type = SelectField(
         _l("Tickets of the type"),
         choices=[SelectChoice("", _l("Any type"))]
         + [SelectChoice(t.value, word(t.value)) for t in TicketType],
+        default="",
     )
     calendar_id = SelectField(_l("Business hours the targets count"), validate_choice=False)
     first_response_minutes = _minutes(

@@ -59,6 +59,7 @@ MACROS = SettingPages(
     new_title=_l("New macro"),
     intro=_l("Canned responses: one click on a ticket sets its fields, changes its tags and adds a reply."),
     form=MacroForm,
+    template="tickets/macro_form.html",
     rows=lambda: db.session.scalars(services.list_macros()),
     get=services.get_macro,
     create=lambda values, actor: services.create_macro(**values, actor=actor),
