@@ -64,8 +64,8 @@ def sections() -> list[Section]:
 class SettingForm(ServiceErrorsMixin, FlaskForm):
     """A kind's form: its fields, the values its use cases take, and the values a row fills it with.
 
-    `version` is the version the page showed; it is required when changing (`EditForm`) and ignored
-    when creating.
+    `version` is the version the page showed: the edit view refuses a form without it, and a new
+    setting has none.
     """
 
     version = IntegerField(

@@ -51,6 +51,7 @@ FIELD_LABELS = {
     "timezone": _l("Time zone"),
     "weekly_hours": _l("Weekly hours"),
     "holidays": _l("Holidays"),
+    "holiday_names": _l("Holiday names"),
     "queue_id": _l("Queue"),
     "priority": _l("Priority"),
     "ticket_type": _l("Ticket type"),

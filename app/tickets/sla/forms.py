@@ -47,12 +47,20 @@ class OpeningForm(Form):
         return not (self.opens.data or "").strip() and not (self.closes.data or "").strip()
 
 
+class HolidayForm(Form):
+    """One closed day, with what it is."""
+
+    day = StringField(_l("Date"), render_kw={"type": "date"})
+    name = StringField(_l("Holiday name"), render_kw={"placeholder": _l("e.g. New Year's Day")})
+
+    def blank(self) -> bool:
+        return not (self.day.data or "").strip() and not (self.name.data or "").strip()
+
+
 class CalendarForm(SettingForm):
     name = StringField(_l("Calendar name"))
     timezone = SelectField(_l("Time zone"), validate_choice=False, default="UTC")
-    holidays = FieldList(
-        StringField(_l("Holiday"), render_kw={"type": "date"}), label=_l("Holidays (closed all day)")
-    )
+    holidays = FieldList(FormField(HolidayForm), label=_l("Holidays (closed all day)"))
 
     def offer(self) -> None:
         self.timezone.choices = [SelectChoice(name, name) for name in timezone_names()]
@@ -60,7 +68,7 @@ class CalendarForm(SettingForm):
         for day in self.days():
             if not day.entries or not day.entries[-1].form.blank():
                 day.append_entry()
-        if not self.holidays.entries or (self.holidays.entries[-1].data or "").strip():
+        if not self.holidays.entries or not self.holidays.entries[-1].form.blank():
             self.holidays.append_entry()
 
     def days(self) -> list[FieldList]:
@@ -81,8 +89,17 @@ class CalendarForm(SettingForm):
                 ]
                 for day in DAYS
             },
-            "holidays": [text.strip() for text in self.holidays.data if (text or "").strip()],
+            "holidays": [day for day, _name in self._holidays()],
+            "holiday_names": {day: name for day, name in self._holidays() if name},
         }
+
+    def _holidays(self) -> list[tuple[str, str]]:
+        """(date, name) of the filled-in rows; a name without a date is for the API's rules to refuse."""
+        return [
+            ((entry.form.day.data or "").strip(), (entry.form.name.data or "").strip())
+            for entry in self.holidays.entries
+            if not entry.form.blank()
+        ]
 
     @classmethod
     def data_of(cls, calendar) -> dict[str, Any]:
@@ -91,7 +108,10 @@ class CalendarForm(SettingForm):
             "name": calendar.name,
             "timezone": calendar.timezone,
             **{day: [{"opens": a, "closes": b} for a, b in hours.get(day, [])] for day in DAYS},
-            "holidays": list(calendar.holidays or ()),
+            "holidays": [
+                {"day": day, "name": (calendar.holiday_names or {}).get(day, "")}
+                for day in calendar.holidays or ()
+            ],
             "version": calendar.version,
         }
 

@@ -32,6 +32,11 @@ def _hours(calendar) -> str:
     return "; ".join(days) or _("Always closed")
 
 
+def _holidays(calendar) -> str:
+    names = calendar.holiday_names or {}
+    return ", ".join(f"{day} {names[day]}" if day in names else day for day in calendar.holidays or ())
+
+
 CALENDARS = SettingPages(
     endpoint="sla_settings.calendars",
     id_name="calendar_id",
@@ -50,7 +55,7 @@ CALENDARS = SettingPages(
         Column(_l("Name"), lambda calendar: calendar.name),
         Column(_l("Time zone"), lambda calendar: calendar.timezone),
         Column(_l("Weekly hours"), _hours),
-        Column(_l("Holidays"), lambda calendar: ", ".join(calendar.holidays or ())),
+        Column(_l("Holidays"), _holidays),
     ),
     deleting=_l(
         "A calendar an SLA policy uses cannot be deleted: change those policies first. "

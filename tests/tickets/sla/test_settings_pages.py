@@ -54,7 +54,7 @@ def test_weekly_hours_are_rows_of_opening_and_closing_times_per_weekday(browser)
         timezone="Asia/Shanghai",
         **{"mon-0-opens": "09:00", "mon-0-closes": "12:00", "mon-1-opens": "13:00", "mon-1-closes": "18:00"},
         **{"sat-0-opens": "10:00", "sat-0-closes": "24:00"},
-        **{"holidays-0": "2027-01-01", "holidays-1": ""},
+        **{"holidays-0-day": "2027-01-01", "holidays-0-name": "New Year", "holidays-1-day": "2027-02-06"},
     )
 
     assert answer.status_code == 302
@@ -62,7 +62,9 @@ def test_weekly_hours_are_rows_of_opening_and_closing_times_per_weekday(browser)
     assert calendar.timezone == "Asia/Shanghai"
     assert calendar.weekly_hours["mon"] == [["09:00", "12:00"], ["13:00", "18:00"]]
     assert calendar.weekly_hours["sat"] == [["10:00", "24:00"]] and calendar.weekly_hours["tue"] == []
-    assert calendar.holidays == ["2027-01-01"]
+    assert calendar.holidays == ["2027-01-01", "2027-02-06"]
+    assert calendar.holiday_names == {"2027-01-01": "New Year"}
+    assert "2027-01-01 New Year, 2027-02-06" in _text(browser.get("/settings/calendars"))
 
 
 def test_the_editor_shows_each_days_hours_and_a_free_row_to_add_one(browser):
@@ -74,6 +76,38 @@ def test_the_editor_shows_each_days_hours_and_a_free_row_to_add_one(browser):
     assert 'name="mon-1-opens"' in page  # the free row
     assert 'name="sat-0-opens"' in page and 'name="sat-1-opens"' not in page
     assert "Monday" in page
+
+
+def test_a_holiday_taken_out_on_the_page_takes_its_name_with_it(browser, supervisor):
+    calendar = services.create_calendar(
+        name="Office",
+        timezone="UTC",
+        weekly_hours={"mon": [["09:00", "17:00"]]},
+        holidays=["2026-12-25", "2026-12-26"],
+        holiday_names={"2026-12-25": "Christmas Day", "2026-12-26": "Boxing Day"},
+        actor=supervisor,
+    )
+    path = f"/settings/calendars/{calendar.id}"
+    page = _text(browser.get(path))
+    assert 'value="Christmas Day"' in page and 'value="Boxing Day"' in page
+
+    answer = browser.post(
+        path,
+        data={
+            "csrf_token": csrf_token_from(page),
+            "version": _version_shown(page),
+            "name": "Office",
+            "timezone": "UTC",
+            "mon-0-opens": "09:00",
+            "mon-0-closes": "17:00",
+            "holidays-0-day": "2026-12-25",
+            "holidays-0-name": "Christmas Day",
+        },
+    )
+
+    assert answer.status_code == 302
+    stored = _calendar("Office")
+    assert stored.holidays == ["2026-12-25"] and stored.holiday_names == {"2026-12-25": "Christmas Day"}
 
 
 def test_hours_the_engine_refuses_come_back_with_its_message_and_the_rows_as_typed(browser):
