@@ -19,8 +19,14 @@ from app.extensions import db
 from app.setting_pages import SettingForm
 from app.tickets import services
 from app.tickets.forms import _choices, comma_list, optional_id
-from app.tickets.models import Priority, Status, TicketType
+from app.tickets.models import OutsiderAccess, Priority, Status, TicketType
 from app.tickets.words import label
+
+# What agents outside a queue's team may do with its tickets, as the queue page and its list say it.
+OUTSIDER_ACCESS_WORDS = {
+    OutsiderAccess.NONE: _l("Do not see its tickets"),
+    OutsiderAccess.READ: _l("Read its tickets, without changing them"),
+}
 
 
 class QueueForm(SettingForm):
@@ -30,6 +36,15 @@ class QueueForm(SettingForm):
     skills = StringField(
         _l("Skills an agent needs"),
         description=_l("Separate skills with commas; a skill nobody has yet is added."),
+    )
+    outsider_access = SelectField(
+        _l("Agents outside the team"),
+        choices=[
+            (OutsiderAccess.NONE.value, OUTSIDER_ACCESS_WORDS[OutsiderAccess.NONE]),
+            (OutsiderAccess.READ.value, OUTSIDER_ACCESS_WORDS[OutsiderAccess.READ]),
+        ],
+        default=OutsiderAccess.NONE.value,
+        description=_l("Members of the team work its tickets; supervisors and admins see all."),
     )
 
     def offer(self) -> None:
@@ -44,6 +59,7 @@ class QueueForm(SettingForm):
             "description": self.description.data or "",
             "team_id": self.team_id.data,
             "skills": comma_list(self.skills.data),
+            "outsider_access": self.outsider_access.data,
         }
 
     @classmethod
@@ -53,6 +69,7 @@ class QueueForm(SettingForm):
             "description": queue.description,
             "team_id": queue.team_id,
             "skills": ", ".join(skill.name for skill in queue.skills),
+            "outsider_access": queue.outsider_access,
             "version": queue.version,
         }
 

@@ -64,6 +64,38 @@ def test_a_supervisor_creates_a_queue_with_its_team_and_skills(browser, supervis
     assert "Billing team" in listing and "invoices, refunds" in listing
 
 
+def test_a_supervisor_says_whether_agents_outside_the_team_read_the_queues_tickets(browser):
+    team = TeamFactory(name="Billing team")
+    created = _post(browser, "/settings/queues/new", name="Billing", team_id=str(team.id), skills="")
+    assert created.status_code == 302
+    queue = _queue("Billing")
+    assert queue.outsider_access == "none"  # the default: outsiders do not see its tickets
+
+    page = f"/settings/queues/{queue.id}"
+    changed = _post(
+        browser,
+        page,
+        name="Billing",
+        team_id=str(team.id),
+        skills="",
+        outsider_access="read",
+        version=queue.version,
+    )
+
+    assert changed.status_code == 302
+    assert _queue("Billing").outsider_access == "read"
+    assert "Read its tickets, without changing them" in _text(browser.get("/settings/queues"))
+    refused = _post(
+        browser,
+        page,
+        name="Billing",
+        team_id=str(team.id),
+        outsider_access="write",
+        version=queue.version + 1,
+    )
+    assert refused.status_code == 422 and _queue("Billing").outsider_access == "read"
+
+
 def test_a_queue_without_a_name_comes_back_with_the_apis_message_and_nothing_is_stored(browser):
     answer = _post(browser, "/settings/queues/new", name="", description="Kept as typed")
 

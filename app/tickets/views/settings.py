@@ -10,7 +10,7 @@ from app.accounts.access import Permission, current_agent, requires
 from app.extensions import db
 from app.setting_pages import Column, Section, SettingPages
 from app.tickets import schemas, services
-from app.tickets.settings_forms import MacroForm, QueueForm
+from app.tickets.settings_forms import OUTSIDER_ACCESS_WORDS, MacroForm, QueueForm
 from app.tickets.words import label
 
 bp = Blueprint("tickets_settings", __name__, template_folder="../templates")
@@ -34,6 +34,7 @@ QUEUES = SettingPages(
         Column(_l("Name"), lambda queue: queue.name),
         Column(_l("Team that serves it"), lambda queue: queue.team.name if queue.team else ""),
         Column(_l("Skills an agent needs"), lambda queue: ", ".join(s.name for s in queue.skills)),
+        Column(_l("Agents outside the team"), lambda queue: OUTSIDER_ACCESS_WORDS[queue.outsider_access]),
         Column(_l("Description"), lambda queue: queue.description),
     ),
 )
