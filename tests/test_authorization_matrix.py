@@ -46,6 +46,7 @@ from werkzeug.datastructures import FileStorage
 from app import create_app
 from app.accounts import passwords
 from app.accounts import services as accounts
+from app.callcenter import services as callcenter
 from app.customers.services import imports as customer_imports
 from app.extensions import db
 from app.portal import links
@@ -152,6 +153,12 @@ ACCESS: dict[str, Access] = {
     "PATCH /api/v1/teams/<int:team_id>": SUPERVISOR,
     "DELETE /api/v1/teams/<int:team_id>": SUPERVISOR.removes(),
     "GET /api/v1/skills": AGENT,
+    # Every agent reads the break reasons (their console offers them); supervisors set them up.
+    "GET /api/v1/break-reasons": AGENT,
+    "POST /api/v1/break-reasons": SUPERVISOR,
+    "GET /api/v1/break-reasons/<int:reason_id>": AGENT,
+    "PATCH /api/v1/break-reasons/<int:reason_id>": SUPERVISOR,
+    "DELETE /api/v1/break-reasons/<int:reason_id>": SUPERVISOR.removes(),
     # The trail is how admins see what supervisors changed in the setup.
     "GET /admin/settings-changes": ADMIN,
     "GET /api/v1/settings-changes": ADMIN,
@@ -384,6 +391,7 @@ def _build_world(app: Flask) -> World:
         "macro_id": macros.create_macro(name="Urgent", actions={"priority": "high"}, actor=supervisor).id,
         "calendar_id": CalendarFactory().id,
         "policy_id": SlaPolicyFactory().id,
+        "reason_id": _break_reason(),
         "customer_import_id": customer_imports.create_import(
             filename="people.csv", content=b"name,email\nIda,ida@example.com\n", actor=supervisor
         ).id,
@@ -435,10 +443,15 @@ DISPOSABLE = {
     ),
     "calendar_id": lambda world: CalendarFactory().id,
     "policy_id": lambda world: SlaPolicyFactory().id,
+    "reason_id": lambda world: _break_reason(),
     "token_id": lambda world: accounts.create_api_token(world.people[AGENT_ROLE].id, name="spare")[0].id,
     "view_id": lambda world: str(_saved_view(world.people[AGENT_ROLE]).id),
     "job_id": lambda world: enqueue(fail_always, "for the matrix").id,
 }
+
+
+def _break_reason() -> int:
+    return callcenter.create_break_reason(name=f"Break {next(_names)}", actor=None).id
 
 
 def _saved_view(agent) -> SavedView:

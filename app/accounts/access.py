@@ -50,6 +50,7 @@ class Permission(StrEnum):
     TICKETS_IMPORT = "tickets:import"
     SLA_MANAGE = "sla:manage"
     MACROS_MANAGE = "macros:manage"
+    BREAK_REASONS_MANAGE = "break-reasons:manage"
     AGENTS_MANAGE = "agents:manage"
     FOLLOW_UPS_MANAGE = "follow-ups:manage"
     MAIL_LOG_READ = "mail-log:read"
@@ -80,6 +81,7 @@ _SUPERVISOR = _AGENT | {
     Permission.TICKETS_IMPORT,
     Permission.SLA_MANAGE,
     Permission.MACROS_MANAGE,
+    Permission.BREAK_REASONS_MANAGE,
     Permission.FOLLOW_UPS_MANAGE,
 }
 # The mail log (`MAIL_LOG_READ`) is the admins' alone: its mails carry customers' live tracking and

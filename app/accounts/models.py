@@ -176,6 +176,7 @@ class SettingKind(StrEnum):
     CALENDAR = "calendar"
     SLA_POLICY = "sla_policy"
     CUSTOM_FIELD = "custom_field"
+    BREAK_REASON = "break_reason"
 
 
 class SettingChange(db.Model):
