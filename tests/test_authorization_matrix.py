@@ -140,9 +140,30 @@ ACCESS: dict[str, Access] = {
     # Admins may revoke anyone's token; a supervisor another's not.
     "DELETE /api/v1/auth/tokens/<int:token_id>": SIGNED_IN.own_only(SUPERVISOR_ROLE).removes(),
     # -- people, teams, the settings trail ---------------------------------------------------------
+    # The people page's old address, a redirect to its settings page.
     "GET /admin/agents": ADMIN,
-    "POST /admin/agents": ADMIN,
-    "POST /admin/agents/<int:agent_id>/active": ADMIN,
+    "GET /settings/people": ADMIN,
+    "GET /settings/people/new": ADMIN,
+    "POST /settings/people/new": ADMIN,
+    "GET /settings/people/<int:agent_id>": ADMIN,
+    "POST /settings/people/<int:agent_id>": ADMIN,
+    "GET /settings/people/<int:agent_id>/disable": ADMIN,
+    "POST /settings/people/<int:agent_id>/disable": ADMIN.removes(),
+    "POST /settings/people/<int:agent_id>/enable": ADMIN,
+    "GET /settings/teams": SUPERVISOR,
+    "GET /settings/teams/new": SUPERVISOR,
+    "POST /settings/teams/new": SUPERVISOR,
+    "GET /settings/teams/<int:team_id>": SUPERVISOR,
+    "POST /settings/teams/<int:team_id>": SUPERVISOR,
+    "GET /settings/teams/<int:team_id>/delete": SUPERVISOR,
+    "POST /settings/teams/<int:team_id>/delete": SUPERVISOR.removes(),
+    "GET /settings/break-reasons": SUPERVISOR,
+    "GET /settings/break-reasons/new": SUPERVISOR,
+    "POST /settings/break-reasons/new": SUPERVISOR,
+    "GET /settings/break-reasons/<int:reason_id>": SUPERVISOR,
+    "POST /settings/break-reasons/<int:reason_id>": SUPERVISOR,
+    "GET /settings/break-reasons/<int:reason_id>/delete": SUPERVISOR,
+    "POST /settings/break-reasons/<int:reason_id>/delete": SUPERVISOR.removes(),
     "GET /api/v1/agents": AGENT,
     "POST /api/v1/agents": ADMIN,
     "GET /api/v1/agents/<int:agent_id>": AGENT,
@@ -462,6 +483,7 @@ def path_of(rule, access: Access, world: World, role: str) -> str:
 _names = itertools.count(1)
 # Rows of their own for each caller of a route that `.removes()` (tokens and views are the agent's).
 DISPOSABLE = {
+    "agent_id": lambda world: AgentFactory().id,
     "team_id": lambda world: TeamFactory().id,
     "customer_id": lambda world: CustomerFactory().id,
     "macro_id": lambda world: (
