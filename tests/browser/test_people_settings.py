@@ -21,7 +21,7 @@ def test_an_admin_adds_a_person_with_a_team_a_skill_and_a_time_zone(page, live_a
     page.get_by_label("Name").fill("Pat Newcomer")
     page.get_by_label("E-mail").fill("pat@example.com")
     page.get_by_label("Role").select_option("supervisor")
-    page.get_by_label("Language").select_option("zh")
+    page.get_by_role("combobox", name="Language").select_option("zh")
     page.get_by_label("Time zone").select_option("Asia/Shanghai")
     page.get_by_label("Billing").check()
     page.locator("#skills-0-name").fill("Mandarin")
