@@ -77,6 +77,14 @@ def test_a_skill_level_outside_1_to_5_is_refused_by_the_service_too(app, admin, 
     assert accounts.get_agent(agent.id).skills == []
 
 
+def test_an_unknown_language_is_refused_by_the_service_too(app, admin, agent):
+    with pytest.raises(Invalid) as refused:
+        accounts.update_agent(agent.id, {"language": "fr"}, actor=admin)
+
+    assert "language" in refused.value.errors
+    assert accounts.get_agent(agent.id).language == "en"
+
+
 def test_agent_with_teams_and_skills(as_admin):
     team = TeamFactory(name="Billing")
 

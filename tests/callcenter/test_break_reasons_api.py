@@ -72,6 +72,13 @@ def test_the_service_refuses_a_break_longer_than_a_shift(app, supervisor):
     assert callcenter.get_break_reason(reason.id).max_minutes is None
 
 
+def test_the_service_refuses_a_description_longer_than_the_apis(app, supervisor):
+    with pytest.raises(Invalid) as refused:
+        callcenter.create_break_reason(name="Lunch", description="x" * 2001, actor=supervisor)
+
+    assert "description" in refused.value.errors
+
+
 def test_changes_and_deletion_are_in_the_settings_trail(as_supervisor, as_admin, supervisor):
     reason_id = as_supervisor.post("/api/v1/break-reasons", json={"name": "Training"}).json["id"]
 
