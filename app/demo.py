@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.accounts import services as accounts
 from app.accounts.models import Agent
+from app.callcenter import services as callcenter
 from app.customers import services as customers
 from app.extensions import db
 from app.notifications import services as notifications
@@ -22,6 +23,14 @@ from app.portal.surveys import services as surveys
 from app.tickets import services as tickets
 
 demo_cli = AppGroup("demo", help="Demo data.")
+
+# (name, paid, longest in minutes): what agents pick when they go on break.
+DEMO_BREAK_REASONS = [
+    ("Lunch", False, 45),
+    ("Short break", False, 15),
+    ("Training", True, None),
+    ("Coaching", True, 60),
+]
 
 DEMO_PASSWORD = "switchboard-demo"
 # (e-mail, name, role, teams, skills)
@@ -209,6 +218,8 @@ def load() -> None:
     notifications.deliver_due()
     for name, actions in DEMO_MACROS:
         tickets.create_macro(name=name, actions=actions, actor=admin)
+    for name, paid, max_minutes in DEMO_BREAK_REASONS:
+        callcenter.create_break_reason(name=name, paid=paid, max_minutes=max_minutes, actor=admin)
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for email, _name, role, _teams, _skills in DEMO_PEOPLE:
         click.echo(f"  {role:<10} {email}")

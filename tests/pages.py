@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask, url_for
 
+from app.accounts import services as accounts
 from app.accounts.access import rule_of
+from app.callcenter import services as callcenter
 from app.extensions import db
 from app.portal import links
 from app.portal import services as portal
@@ -47,6 +49,9 @@ class PageRows:
     macro_id: int
     calendar_id: int
     policy_id: int
+    team_id: int
+    agent_id: int
+    reason_id: int
 
 
 # How to fill each path argument: by (endpoint, argument), else by argument.
@@ -57,6 +62,9 @@ ARGUMENTS = {
     "macro_id": lambda rows: rows.macro_id,
     "calendar_id": lambda rows: rows.calendar_id,
     "policy_id": lambda rows: rows.policy_id,
+    "team_id": lambda rows: rows.team_id,
+    "agent_id": lambda rows: rows.agent_id,
+    "reason_id": lambda rows: rows.reason_id,
     # English: a switch to Chinese would carry over to the pages walked after it.
     "code": lambda rows: "en",
     ("portal.track", "token"): lambda rows: rows.tracking_token,
@@ -66,7 +74,8 @@ ARGUMENTS = {
 
 def make_page_rows() -> PageRows:
     """An open web complaint with a public reply and a note (its tracking link), and a solved question
-    of the same customer (its survey link); a queue, a macro, a calendar and an SLA policy using it."""
+    of the same customer (its survey link); a queue, a macro, a calendar and an SLA policy using it; a
+    team with an agent in it, and a break reason."""
     admin = AgentFactory(role="admin", name="Ada Admin", email="ada@example.com")
     complaint, tracking_token = _web_form(
         type="complaint", description="The parcel arrived crushed.", category="delivery"
@@ -85,6 +94,14 @@ def make_page_rows() -> PageRows:
     policy = sla.create_policy(
         name="Billing", queue_id=queue.id, calendar_id=calendar.id, first_response_seconds=3600, actor=admin
     )
+    agent = accounts.create_agent(
+        email="alex@example.com",
+        password="alex's long password",
+        name="Alex Agent",
+        skills=[{"name": "invoices", "level": 4}],
+    )
+    team = accounts.create_team(name="Tier 1", member_ids=[agent.id], actor=admin)
+    reason = callcenter.create_break_reason(name="Lunch", max_minutes=45, actor=admin)
     return PageRows(
         admin.email,
         complaint.customer_id,
@@ -95,6 +112,9 @@ def make_page_rows() -> PageRows:
         macro.id,
         calendar.id,
         policy.id,
+        team.id,
+        agent.id,
+        reason.id,
     )
 
 

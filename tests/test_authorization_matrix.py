@@ -46,6 +46,7 @@ from werkzeug.datastructures import FileStorage
 from app import create_app
 from app.accounts import passwords
 from app.accounts import services as accounts
+from app.callcenter import services as callcenter
 from app.customers.services import imports as customer_imports
 from app.extensions import db
 from app.portal import links
@@ -139,9 +140,30 @@ ACCESS: dict[str, Access] = {
     # Admins may revoke anyone's token; a supervisor another's not.
     "DELETE /api/v1/auth/tokens/<int:token_id>": SIGNED_IN.own_only(SUPERVISOR_ROLE).removes(),
     # -- people, teams, the settings trail ---------------------------------------------------------
+    # The people page's old address, a redirect to its settings page.
     "GET /admin/agents": ADMIN,
-    "POST /admin/agents": ADMIN,
-    "POST /admin/agents/<int:agent_id>/active": ADMIN,
+    "GET /settings/people": ADMIN,
+    "GET /settings/people/new": ADMIN,
+    "POST /settings/people/new": ADMIN,
+    "GET /settings/people/<int:agent_id>": ADMIN,
+    "POST /settings/people/<int:agent_id>": ADMIN,
+    "GET /settings/people/<int:agent_id>/disable": ADMIN,
+    "POST /settings/people/<int:agent_id>/disable": ADMIN.removes(),
+    "POST /settings/people/<int:agent_id>/enable": ADMIN,
+    "GET /settings/teams": SUPERVISOR,
+    "GET /settings/teams/new": SUPERVISOR,
+    "POST /settings/teams/new": SUPERVISOR,
+    "GET /settings/teams/<int:team_id>": SUPERVISOR,
+    "POST /settings/teams/<int:team_id>": SUPERVISOR,
+    "GET /settings/teams/<int:team_id>/delete": SUPERVISOR,
+    "POST /settings/teams/<int:team_id>/delete": SUPERVISOR.removes(),
+    "GET /settings/break-reasons": SUPERVISOR,
+    "GET /settings/break-reasons/new": SUPERVISOR,
+    "POST /settings/break-reasons/new": SUPERVISOR,
+    "GET /settings/break-reasons/<int:reason_id>": SUPERVISOR,
+    "POST /settings/break-reasons/<int:reason_id>": SUPERVISOR,
+    "GET /settings/break-reasons/<int:reason_id>/delete": SUPERVISOR,
+    "POST /settings/break-reasons/<int:reason_id>/delete": SUPERVISOR.removes(),
     "GET /api/v1/agents": AGENT,
     "POST /api/v1/agents": ADMIN,
     "GET /api/v1/agents/<int:agent_id>": AGENT,
@@ -152,6 +174,12 @@ ACCESS: dict[str, Access] = {
     "PATCH /api/v1/teams/<int:team_id>": SUPERVISOR,
     "DELETE /api/v1/teams/<int:team_id>": SUPERVISOR.removes(),
     "GET /api/v1/skills": AGENT,
+    # Every agent reads the break reasons (their console offers them); supervisors set them up.
+    "GET /api/v1/break-reasons": AGENT,
+    "POST /api/v1/break-reasons": SUPERVISOR,
+    "GET /api/v1/break-reasons/<int:reason_id>": AGENT,
+    "PATCH /api/v1/break-reasons/<int:reason_id>": SUPERVISOR,
+    "DELETE /api/v1/break-reasons/<int:reason_id>": SUPERVISOR.removes(),
     # The trail is how admins see what supervisors changed in the setup.
     "GET /admin/settings-changes": ADMIN,
     "GET /api/v1/settings-changes": ADMIN,
@@ -422,6 +450,7 @@ def _build_world(app: Flask) -> World:
         "macro_id": macros.create_macro(name="Urgent", actions={"priority": "high"}, actor=supervisor).id,
         "calendar_id": CalendarFactory().id,
         "policy_id": SlaPolicyFactory().id,
+        "reason_id": _break_reason(),
         "customer_import_id": customer_imports.create_import(
             filename="people.csv", content=b"name,email\nIda,ida@example.com\n", actor=supervisor
         ).id,
@@ -464,6 +493,7 @@ def path_of(rule, access: Access, world: World, role: str) -> str:
 _names = itertools.count(1)
 # Rows of their own for each caller of a route that `.removes()` (tokens and views are the agent's).
 DISPOSABLE = {
+    "agent_id": lambda world: AgentFactory().id,
     "team_id": lambda world: TeamFactory().id,
     "customer_id": lambda world: CustomerFactory().id,
     "macro_id": lambda world: (
@@ -473,10 +503,15 @@ DISPOSABLE = {
     ),
     "calendar_id": lambda world: CalendarFactory().id,
     "policy_id": lambda world: SlaPolicyFactory().id,
+    "reason_id": lambda world: _break_reason(),
     "token_id": lambda world: accounts.create_api_token(world.people[AGENT_ROLE].id, name="spare")[0].id,
     "view_id": lambda world: str(_saved_view(world.people[AGENT_ROLE]).id),
     "job_id": lambda world: enqueue(fail_always, "for the matrix").id,
 }
+
+
+def _break_reason() -> int:
+    return callcenter.create_break_reason(name=f"Break {next(_names)}", actor=None).id
 
 
 def _saved_view(agent) -> SavedView:

@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from app.accounts import services as accounts
 from app.accounts.models import Agent
+from app.callcenter.models import BreakReason
 from app.customers.models import Customer
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
@@ -19,6 +20,7 @@ def test_demo_loads_people_of_every_role_and_prints_their_logins(app):
     assert "admin@example.com" in result.output and DEMO_PASSWORD in result.output
     assert accounts.authenticate("alex@example.com", DEMO_PASSWORD) is not None
     assert db.session.scalar(select(func.count(Queue.id))) >= 3
+    assert db.session.scalar(select(func.count(BreakReason.id))) >= 3
     assert db.session.scalar(select(func.count(Customer.id))) >= 5
     statuses = set(db.session.scalars(select(Ticket.status)))
     assert {"new", "open", "pending", "solved"} <= statuses

@@ -1,6 +1,6 @@
 """Two writers: two supervisors change the same named setting (a team, queue, macro, business-hours
-calendar or SLA policy), the second one from what they read before the first one's change. The second
-change is refused with the setting as it is now, and nothing of it is written: no lost update.
+calendar, SLA policy or break reason), the second one from what they read before the first one's change.
+The second change is refused with the setting as it is now, and nothing of it is written: no lost update.
 
 The rule is the tickets' (tests/tickets/test_tickets_api.py): a change or a deletion names the version
 it read (the body's `version` or the `If-Match` header, as `ETag` sent it); a stale one is a 409 whose
@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Team
+from app.callcenter.models import BreakReason
 from app.tickets.models import Macro, Queue
 from app.tickets.services import queues
 from app.tickets.sla.models import Calendar, SlaPolicy
@@ -74,6 +75,9 @@ KINDS = {
         {"name": "Billing", "priority": "urgent", "first_response_seconds": 600},
         {"first_response_seconds": 300},
         {"first_response_seconds": 900},
+    ),
+    "break_reason": Kind(
+        "/api/v1/break-reasons", BreakReason, {"name": "Lunch"}, {"max_minutes": 30}, {"max_minutes": 45}
     ),
 }
 DELETABLE = [name for name, kind in KINDS.items() if kind.deletable]
@@ -368,6 +372,7 @@ VERSIONED_PATHS = {
     "/api/v1/macros/{macro_id}": ["patch", "delete"],
     "/api/v1/calendars/{calendar_id}": ["patch", "delete"],
     "/api/v1/sla-policies/{policy_id}": ["patch", "delete"],
+    "/api/v1/break-reasons/{reason_id}": ["patch", "delete"],
 }
 
 

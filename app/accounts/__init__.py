@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     from app.accounts.schemas import TeamSchema
     from app.accounts.views import api as api_views
     from app.accounts.views import pages
+    from app.accounts.views import settings as settings_pages
 
     login_manager.login_view = "accounts_pages.login"
     login_manager.session_protection = "basic"
@@ -80,4 +81,7 @@ def init_app(app: Flask) -> None:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(settings_pages.bp)
+    for section in settings_pages.SECTIONS:
+        setting_pages.add_section(app, section)
     app.cli.add_command(accounts_cli)

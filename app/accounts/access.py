@@ -51,6 +51,7 @@ class Permission(StrEnum):
     TICKETS_IMPORT = "tickets:import"
     SLA_MANAGE = "sla:manage"
     MACROS_MANAGE = "macros:manage"
+    BREAK_REASONS_MANAGE = "break-reasons:manage"
     AGENTS_MANAGE = "agents:manage"
     FOLLOW_UPS_MANAGE = "follow-ups:manage"
     MAIL_LOG_READ = "mail-log:read"
@@ -82,6 +83,7 @@ _SUPERVISOR = _AGENT | {
     Permission.TICKETS_IMPORT,
     Permission.SLA_MANAGE,
     Permission.MACROS_MANAGE,
+    Permission.BREAK_REASONS_MANAGE,
     Permission.FOLLOW_UPS_MANAGE,
 }
 # Agents see and work the tickets of their teams' queues (`app.tickets.services.access`); supervisors

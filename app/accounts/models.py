@@ -177,6 +177,7 @@ class SettingKind(StrEnum):
     SLA_POLICY = "sla_policy"
     CUSTOM_FIELD = "custom_field"
     WEB_FORM_ROUTES = "web_form_routes"
+    BREAK_REASON = "break_reason"
 
 
 class SettingChange(db.Model):

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, case, delete, literal, or_, select, update
+from sqlalchemy import bindparam, case, delete, func, literal, or_, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -42,12 +42,15 @@ from app.accounts.signals import account_lockout_staged, agent_disabled, agent_r
 from app.dbtypes import utcnow
 from app.errors import AppError, Conflict, Invalid, NotFound
 from app.extensions import db
+from app.i18n import LANGUAGES, valid_timezone
 from app.named_settings import Action, NamedSettings
 from app.process_cache import cached, watch
 from app.records import get_or_404, is_storable_id
 from app.unit_of_work import unit_of_work
 
 TOKEN_PREFIX = "sb_"
+# `agents.name` is a String(120).
+NAME_MAX = 120
 # Writing `last_used_at` on every request would turn each API read into a write.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 
@@ -83,6 +86,33 @@ def _check_role(role: str) -> str:
             _l("Unknown role."), {"role": [_l("Must be one of: %(choices)s.", choices=", ".join(Role))]}
         )
     return role
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not 1 <= len(name) <= NAME_MAX:
+        raise Invalid(
+            _l("Invalid name."), {"name": [_l("Give a name of 1 to %(max)s characters.", max=NAME_MAX)]}
+        )
+    return name
+
+
+def _check_language(language: str) -> str:
+    if language not in LANGUAGES:
+        codes = ", ".join(LANGUAGES)
+        raise Invalid(_l("Unknown language."), {"language": [_l("Must be one of: %(codes)s.", codes=codes)]})
+    return language
+
+
+def _check_timezone(timezone: str) -> str:
+    # Dates on pages and in mails are shown in this zone: a name the tz database does not know would
+    # fail every page the person opens.
+    if not valid_timezone(timezone):
+        raise Invalid(
+            _l("Unknown time zone."),
+            {"timezone": [_l("Give a time zone name such as Europe/Berlin or Asia/Shanghai.")]},
+        )
+    return timezone
 
 
 # -- people ------------------------------------------------------------------------------------------
@@ -130,11 +160,11 @@ def create_agent(
         raise Conflict(_l("An account with this e-mail already exists."), {"email": [_l("Already in use.")]})
     agent = Agent(
         email=email,
-        name=name.strip(),
+        name=_check_name(name),
         role=_check_role(role),
         password_hash=passwords.hash_password(password),
-        language=language,
-        timezone=timezone,
+        language=_check_language(language),
+        timezone=_check_timezone(timezone),
         skills=_agent_skills(skills),
     )
     _set_teams(agent, _teams(team_ids))
@@ -167,9 +197,12 @@ def update_agent(agent_id: int, changes: dict[str, Any], *, actor: Agent) -> Age
     if "password" in changes:
         _check_password(changes["password"])
         agent.password_hash = passwords.hash_password(changes["password"])
-    for field in ("name", "language", "timezone"):
-        if field in changes:
-            setattr(agent, field, changes[field])
+    if "name" in changes:
+        agent.name = _check_name(changes["name"])
+    if "language" in changes:
+        agent.language = _check_language(changes["language"])
+    if "timezone" in changes:
+        agent.timezone = _check_timezone(changes["timezone"])
     if "team_ids" in changes:
         _set_teams(agent, _teams(changes["team_ids"]))
     if "skills" in changes:
@@ -213,6 +246,33 @@ def _end_sessions_and_tokens(agent: Agent) -> SignedOut:
     return SignedOut(sessions, tokens)
 
 
+def open_access(agent_id: int) -> SignedOut:
+    """What disabling the agent would end now: their open sign-in sessions and their API tokens still
+    in force (what `update_agent` ends when it disables them), for the confirmation a page asks for."""
+    agent = get_agent(agent_id)
+    now = utcnow()
+    idle_since = now - current_app.config["REMEMBER_COOKIE_DURATION"]
+    sessions = db.session.scalar(
+        select(func.count())
+        .select_from(SignInSession)
+        .where(
+            SignInSession.agent_id == agent.id,
+            SignInSession.ended_at.is_(None),
+            SignInSession.last_seen_at > idle_since,
+        )
+    )
+    tokens = db.session.scalar(
+        select(func.count())
+        .select_from(ApiToken)
+        .where(
+            ApiToken.agent_id == agent.id,
+            ApiToken.revoked_at.is_(None),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+        )
+    )
+    return SignedOut(sessions or 0, tokens or 0)
+
+
 def _teams(team_ids: Iterable[int]) -> list[Team]:
     ids = sorted(set(team_ids))
     teams = list(db.session.scalars(select(Team).where(Team.id.in_(ids)))) if ids else []
@@ -244,9 +304,20 @@ def _commit_with_teams() -> None:
         ) from lost_race
 
 
+SKILL_NAME_MAX = 60  # `skills.name` is a String(60)
+SKILL_LEVELS = range(1, 6)
+
+
 def _agent_skills(skills: Iterable[dict[str, Any]]) -> list[AgentSkill]:
     """Skills by name with a level 1-5; unknown skill names are created, as admins type them."""
     levels = {entry["name"].strip().lower(): entry.get("level", 3) for entry in skills}
+    if any(not 1 <= len(name) <= SKILL_NAME_MAX for name in levels):
+        raise Invalid(
+            _l("Invalid skill."),
+            {"skills": [_l("Name each skill with 1 to %(max)s characters.", max=SKILL_NAME_MAX)]},
+        )
+    if any(level not in SKILL_LEVELS for level in levels.values()):
+        raise Invalid(_l("Invalid skill level."), {"skills": [_l("Give each skill a level from 1 to 5.")]})
     return [AgentSkill(skill=skill, level=levels[skill.name]) for skill in skills_named(levels)]
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from app.accounts import services as accounts
-from app.errors import Conflict
+from app.errors import Conflict, Invalid
 from app.extensions import db
 from tests.factories import PASSWORD, AgentFactory, TeamFactory
 from tests.helpers import nothing_pending, undocumented_nulls
@@ -46,6 +46,9 @@ def test_duplicate_email_gets_409(as_admin, agent):
         ("role", "superuser"),
         ("name", "x" * 121),
         ("language", "klingon"),
+        # Dates on their pages are shown in this zone: an unknown one is refused by the service.
+        ("timezone", "Mars/Olympus_Mons"),
+        ("name", "   "),
     ],
 )
 def test_bad_fields_get_422_and_create_nothing(as_admin, field, value):
@@ -62,6 +65,24 @@ def test_unknown_team_rolls_back_the_whole_account(as_admin):
     assert response.status_code == 422
     assert "team_ids" in response.json["errors"]
     assert all(a["email"] != "new.person@example.com" for a in as_admin.get("/api/v1/agents").json)
+
+
+@pytest.mark.parametrize("level", [0, 6])
+def test_a_skill_level_outside_1_to_5_is_refused_by_the_service_too(app, admin, agent, level):
+    """Pages call the service without the API's schema: the rule holds there as well."""
+    with pytest.raises(Invalid) as refused:
+        accounts.update_agent(agent.id, {"skills": [{"name": "billing", "level": level}]}, actor=admin)
+
+    assert "skills" in refused.value.errors
+    assert accounts.get_agent(agent.id).skills == []
+
+
+def test_an_unknown_language_is_refused_by_the_service_too(app, admin, agent):
+    with pytest.raises(Invalid) as refused:
+        accounts.update_agent(agent.id, {"language": "fr"}, actor=admin)
+
+    assert "language" in refused.value.errors
+    assert accounts.get_agent(agent.id).language == "en"
 
 
 def test_agent_with_teams_and_skills(as_admin):

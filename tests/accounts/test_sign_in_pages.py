@@ -1,7 +1,7 @@
 """Signing in through the browser: sessions, their end, and the admins' people page."""
 
 from app.extensions import db
-from tests.factories import PASSWORD, AgentFactory
+from tests.factories import PASSWORD
 from tests.helpers import csrf_token_from, sign_in
 
 
@@ -73,36 +73,6 @@ def test_session_with_csrf_header_may_post_to_the_api(client, admin):
     response = client.post("/api/v1/teams", json={"name": "Legit"}, headers={"X-CSRFToken": token})
 
     assert response.status_code == 201
-
-
-def test_admin_adds_and_disables_people_on_the_people_page(client, admin):
-    sign_in(client, admin.email, PASSWORD)
-    page = client.get("/admin/agents")
-    token = csrf_token_from(page.get_data(as_text=True))
-
-    created = client.post(
-        "/admin/agents",
-        data={
-            "name": "Pat",
-            "email": "pat@example.com",
-            "role": "agent",
-            "password": "pat's password",
-            "csrf_token": token,
-        },
-        follow_redirects=True,
-    )
-    assert "pat@example.com" in created.get_data(as_text=True)
-
-    pat = db.session.execute(db.select(db.text("id FROM agents WHERE email = 'pat@example.com'"))).scalar()
-    client.post(f"/admin/agents/{pat}/active", data={"active": "0", "csrf_token": token})
-    assert "Enable Pat" in client.get("/admin/agents").get_data(as_text=True)
-
-
-def test_people_page_is_for_admins_only(client, app):
-    agent = AgentFactory()
-    sign_in(client, agent.email, PASSWORD)
-
-    assert client.get("/admin/agents").status_code == 403
 
 
 def test_supervisors_find_follow_ups_in_the_menu_and_admins_the_mail_log(client, supervisor, admin):

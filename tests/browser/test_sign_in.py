@@ -36,7 +36,9 @@ def test_admin_adds_a_person_who_can_then_sign_in(page, live_app):
     admin = AgentFactory(role="admin", email="admin@example.com")
     sign_in(page, admin.email)
 
+    page.get_by_role("link", name="Settings").click()
     page.get_by_role("link", name="People").click()
+    page.get_by_role("link", name="New person").click()
     page.get_by_label("Name").fill("Pat Newcomer")
     page.get_by_label("E-mail").fill("pat@example.com")
     page.get_by_label("Role").select_option("supervisor")

@@ -18,7 +18,7 @@ settings_changes_bp = ApiBlueprint(
     __name__,
     url_prefix="/api/v1/settings-changes",
     description="The settings trail: who created, changed or deleted a team, queue, macro, business-hours "
-    "calendar, SLA policy or custom field, when, and each field's old and new value (admins).",
+    "calendar, SLA policy, custom field or break reason, when, and each field's old and new value (admins).",
 )
 
 blueprints = (auth_bp, agents_bp, teams_bp, skills_bp, settings_changes_bp)

@@ -14,10 +14,9 @@ from flask_login import current_user, login_user, logout_user
 
 from app.accounts import services, setting_words
 from app.accounts.access import Permission, current_agent, has_permission, public, requires, signed_in
-from app.accounts.forms import AgentForm, LoginForm
+from app.accounts.forms import LoginForm
 from app.accounts.models import SettingKind
 from app.accounts.views import login_rate_limit
-from app.errors import AppError
 from app.extensions import db, limiter
 from app.i18n import LANGUAGES, remember_language, safe_local_path
 from app.named_settings import Action
@@ -39,6 +38,7 @@ KIND_LABELS = {
     SettingKind.SLA_POLICY: _l("SLA policy"),
     SettingKind.CUSTOM_FIELD: _l("Custom field"),
     SettingKind.WEB_FORM_ROUTES: _l("Web form routes"),
+    SettingKind.BREAK_REASON: _l("Break reason"),
 }
 # The fields the trail records, in the reader's language (the API keeps their names).
 FIELD_LABELS = {
@@ -65,6 +65,8 @@ FIELD_LABELS = {
     "type": _l("Type"),
     "choices": _l("Choices"),
     "required": _l("Required"),
+    "paid": _l("Paid"),
+    "max_minutes": _l("Longest break (minutes)"),
 }
 ACTION_LABELS = {
     Action.CREATED: _l("Created"),
@@ -160,41 +162,11 @@ def sign_out_everywhere():
     return redirect(url_for("accounts_pages.login"))
 
 
-@bp.route("/admin/agents", methods=["GET", "POST"])
+@bp.get("/admin/agents")
 @requires(Permission.AGENTS_MANAGE)
 def agents():
-    form = AgentForm()
-    if form.validate_on_submit():
-        try:
-            agent = services.create_agent(
-                email=form.email.data, password=form.password.data, name=form.name.data, role=form.role.data
-            )
-        except AppError as error:
-            for field, messages in error.errors.items():
-                getattr(form, field).errors.extend(messages)
-        else:
-            flash(_("%(name)s can now sign in as %(email)s.", name=agent.name, email=agent.email), "success")
-            return redirect(url_for("accounts_pages.agents"))
-    people = services.all_agents()
-    return render_template("accounts/agents.html", form=form, agents=people)
-
-
-@bp.post("/admin/agents/<int:agent_id>/active")
-@requires(Permission.AGENTS_MANAGE)
-def set_active(agent_id):
-    active = request.form.get("active") == "1"
-    try:
-        agent = services.update_agent(agent_id, {"active": active}, actor=current_agent())
-    except AppError as error:
-        if error.status == 404:
-            abort(404)
-        flash(error.message, "error")
-    else:
-        if agent.active:
-            flash(_("%(name)s is now active.", name=agent.name), "success")
-        else:
-            flash(_("%(name)s is now disabled.", name=agent.name), "success")
-    return redirect(url_for("accounts_pages.agents"))
+    """The people page's old address, kept for bookmarks: people are a section of the settings now."""
+    return redirect(url_for("accounts_settings.people"))
 
 
 def visible_sections() -> list[Section]:

@@ -1,0 +1,1 @@
+"""Adapters of the call center: its API and its settings pages."""
