@@ -1,7 +1,7 @@
 """name the holidays of business-hours calendars
 
 Revision ID: a6b0c1d2e3f4
-Revises: f6d7e5c3b2a4
+Revises: d9e3f4a5b6c7
 Create Date: 2026-12-07 20:40:00.000000
 
 `holiday_names` says what each closed day is (`{"2026-12-25": "Christmas Day"}`), for the people who

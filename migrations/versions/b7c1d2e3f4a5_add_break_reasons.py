@@ -1,7 +1,7 @@
 """add break reasons, the codes an agent picks when going on break
 
 Revision ID: b7c1d2e3f4a5
-Revises: f6d7e5c3b2a4
+Revises: a6b0c1d2e3f4
 Create Date: 2026-12-07 20:00:00.000000
 
 A named setting of the call center ("Lunch", "Training", "Coaching"), versioned like the others, its

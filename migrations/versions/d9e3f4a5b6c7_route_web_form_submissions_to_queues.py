@@ -1,7 +1,7 @@
 """route web form submissions to queues
 
 Revision ID: d9e3f4a5b6c7
-Revises: f6d7e5c3b2a4
+Revises: c8d2e3f4a5b6
 Create Date: 2026-12-07 20:30:00.000000
 
 The desk's one map of web form routes (`web_form_routing`, created with its row: reading and changing
