@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a6b0c1d2e3f4'
-down_revision = 'f6d7e5c3b2a4'
+down_revision = 'd9e3f4a5b6c7'
 branch_labels = None
 depends_on = None
 

@@ -15,7 +15,7 @@ import app.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'b7c1d2e3f4a5'
-down_revision = 'f6d7e5c3b2a4'
+down_revision = 'a6b0c1d2e3f4'
 branch_labels = None
 depends_on = None
 

@@ -16,7 +16,7 @@ import app.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'd9e3f4a5b6c7'
-down_revision = 'f6d7e5c3b2a4'
+down_revision = 'c8d2e3f4a5b6'
 branch_labels = None
 depends_on = None
 
