@@ -185,7 +185,7 @@ def set_active(agent_id):
     except AppError as error:
         if error.status == 404:
             abort(404)
-        flash(error.message, "error")
+        flash(str(error.message), "error")
     else:
         if agent.active:
             flash(_("%(name)s is now active.", name=agent.name), "success")
