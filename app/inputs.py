@@ -142,7 +142,7 @@ class InputParser(FlaskParser):
             return read_json(body.decode("utf-8"))
         except ValueError:  # not JSON, not UTF-8, or an integer too long to convert
             error = BadRequest()
-            error.data = {"messages": {"json": ["Invalid JSON body."]}}
+            error.data = {"messages": {"json": [_l("Invalid JSON body.")]}}
             raise error from None
 
 

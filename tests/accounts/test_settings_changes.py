@@ -289,5 +289,5 @@ def test_the_page_speaks_chinese_to_a_chinese_speaking_admin(client, as_supervis
 
     assert "设置变更" in page
     assert "SLA 策略" in page and "已创建" in page
-    assert "首次响应（秒）" in page and "first_response_seconds" not in page  # noqa: RUF001 (Chinese punctuation); fields in their words too
+    assert "首次响应时限" in page and "first_response_seconds" not in page  # fields in their words too
     assert "Settings changes" not in page

@@ -65,7 +65,7 @@ def new():
             customer = services.create_customer(**form.profile_fields(), actor=current_agent())
         except AppError as error:
             if not form.show_errors(error.errors):
-                flash(error.message, "error")
+                flash(str(error.message), "error")
         else:
             flash(_("%(name)s was added.", name=customer.name), "success")
             return redirect(url_for("customers_pages.profile", customer_id=customer.id))
@@ -82,7 +82,7 @@ def edit(customer_id):
             services.update_customer(customer_id, form.profile_fields(), actor=current_agent())
         except AppError as error:
             if not form.show_errors(error.errors):
-                flash(error.message, "error")
+                flash(str(error.message), "error")
         else:
             flash(_("The profile was saved."), "success")
             return redirect(url_for("customers_pages.profile", customer_id=customer_id))
