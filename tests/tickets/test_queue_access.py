@@ -262,6 +262,28 @@ def test_posting_to_a_read_only_ticket_page_is_refused_and_changes_nothing(app, 
     assert (ticket.assignee_id, ticket.public_reply_count) == (None, 0)
 
 
+def test_a_ticket_opened_for_a_queue_closed_to_its_opener_is_handed_over_not_shown(app, desk):
+    people, queues = desk
+    as_fred = signed_in(app.test_client(), people["fred"])
+    token = csrf_token_from(as_fred.get("/tickets/new").get_data(as_text=True))
+
+    opened = as_fred.post(
+        "/tickets/new",
+        data={
+            "csrf_token": token,
+            "subject": "Wants to dispute a charge",
+            "type": "question",
+            "priority": "normal",
+            "channel": "phone",
+            "queue_id": str(queues["disputes"]),
+            "customer_name": "Olivia Bennett",
+            "customer_email": "olivia@example.com",
+        },
+    )
+
+    assert (opened.status_code, opened.headers["Location"]) == (302, "/tickets")
+
+
 # -- the queue's setting -----------------------------------------------------------------------------
 
 

@@ -586,7 +586,9 @@ def _assign(change: Change, assignee_id: int | None, *, actor, actor_kind, at) -
         return
     if assignee_id is not None:
         check_assignee(assignee_id)
-        _check_works_queue(ticket, assignee_id)
+        if actor_kind != "import":
+            # Another desk's history says who had the ticket there, whatever our teams are now.
+            _check_works_queue(ticket, assignee_id)
     previous = ticket.assignee_id
     ticket.assignee_id = assignee_id
     change.assigned_from = previous
