@@ -19,6 +19,7 @@ from app.extensions import db
 from app.portal import links
 from app.portal import services as portal
 from app.tickets import services as tickets
+from app.tickets.sla import services as sla
 from tests.factories import AgentFactory
 
 ADMIN = "admin"
@@ -42,12 +43,20 @@ class PageRows:
     ticket_id: int
     tracking_token: str
     survey_token: str
+    queue_id: int
+    macro_id: int
+    calendar_id: int
+    policy_id: int
 
 
 # How to fill each path argument: by (endpoint, argument), else by argument.
 ARGUMENTS = {
     "customer_id": lambda rows: rows.customer_id,
     "ticket_id": lambda rows: rows.ticket_id,
+    "queue_id": lambda rows: rows.queue_id,
+    "macro_id": lambda rows: rows.macro_id,
+    "calendar_id": lambda rows: rows.calendar_id,
+    "policy_id": lambda rows: rows.policy_id,
     # English: a switch to Chinese would carry over to the pages walked after it.
     "code": lambda rows: "en",
     ("portal.track", "token"): lambda rows: rows.tracking_token,
@@ -57,7 +66,7 @@ ARGUMENTS = {
 
 def make_page_rows() -> PageRows:
     """An open web complaint with a public reply and a note (its tracking link), and a solved question
-    of the same customer (its survey link)."""
+    of the same customer (its survey link); a queue, a macro, a calendar and an SLA policy using it."""
     admin = AgentFactory(role="admin", name="Ada Admin", email="ada@example.com")
     complaint, tracking_token = _web_form(
         type="complaint", description="The parcel arrived crushed.", category="delivery"
@@ -68,7 +77,25 @@ def make_page_rows() -> PageRows:
     tickets.add_comment(question.id, body="It is attached to your account.", status="solved", actor=admin)
     survey_token = urlsplit(links.survey_link(question.id)).path.rsplit("/", 1)[1]
     db.session.commit()
-    return PageRows(admin.email, complaint.customer_id, complaint.id, tracking_token, survey_token)
+    queue = tickets.create_queue(name="Billing", skills=["invoices"], actor=admin)
+    macro = tickets.create_macro(name="Thanks", actions={"add_tags": ["thanked"]}, actor=admin)
+    calendar = sla.create_calendar(
+        name="Office", timezone="Europe/London", weekly_hours={"mon": [["09:00", "17:00"]]}, actor=admin
+    )
+    policy = sla.create_policy(
+        name="Billing", queue_id=queue.id, calendar_id=calendar.id, first_response_seconds=3600, actor=admin
+    )
+    return PageRows(
+        admin.email,
+        complaint.customer_id,
+        complaint.id,
+        tracking_token,
+        survey_token,
+        queue.id,
+        macro.id,
+        calendar.id,
+        policy.id,
+    )
 
 
 def _web_form(**fields):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app import versions
+from app import setting_pages, versions
 from app.errors import error_response
 from app.extensions import api, csrf, login_manager
 
@@ -62,6 +63,17 @@ def init_app(app: Flask) -> None:
     def _may(permission: str) -> bool:
         """Whether the signed-in person holds a permission: pages show only the links that would work."""
         return current_user.is_authenticated and has_permission(current_agent(), Permission[permission])
+
+    app.add_template_global(pages.visible_sections, "setting_sections")
+    setting_pages.add_section(
+        app,
+        setting_pages.Section(
+            "accounts_pages.settings_changes",
+            _l("Settings changes"),
+            _l("Who created, changed or deleted which setting, with the values before and after."),
+            Permission.SETTINGS_CHANGES_READ,
+        ),
+    )
 
     for blueprint in api_views.blueprints:
         # The API's CSRF check depends on how the caller signed in; access.enforce_access_rule does it.

@@ -4,7 +4,7 @@ import of another helpdesk's tickets), `search` (filters, full text, saved views
 
 from flask import Flask
 
-from app import imports, queue, versions
+from app import imports, queue, setting_pages, versions
 from app.extensions import api, csrf
 
 
@@ -19,10 +19,12 @@ def init_app(app: Flask) -> None:
     from app.tickets.search import api as search_api
     from app.tickets.sla import api as sla_api
     from app.tickets.sla import jobs as sla_jobs
+    from app.tickets.sla import pages as sla_pages
     from app.tickets.sla.models import Calendar, SlaPolicy
     from app.tickets.sla.schemas import CalendarSchema, SlaPolicySchema
     from app.tickets.views import api as api_views
     from app.tickets.views import pages
+    from app.tickets.views import settings as settings_pages
 
     for blueprint in (
         *api_views.blueprints,
@@ -34,6 +36,10 @@ def init_app(app: Flask) -> None:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(settings_pages.bp)
+    app.register_blueprint(sla_pages.bp)
+    for section in (*settings_pages.SECTIONS, *sla_pages.SECTIONS):
+        setting_pages.add_section(app, section)
 
     # A stale change's 409 carries the row as it is now, dumped as the API answers it.
     versions.dump_current_with(

@@ -14,7 +14,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from app.accounts import services
-from app.accounts.access import Permission, current_agent, public, requires, signed_in
+from app.accounts.access import Permission, current_agent, has_permission, public, requires, signed_in
 from app.accounts.forms import AgentForm, LoginForm
 from app.accounts.models import SettingKind
 from app.accounts.views import login_rate_limit
@@ -23,6 +23,7 @@ from app.extensions import db, limiter
 from app.i18n import LANGUAGES, remember_language, safe_local_path
 from app.named_settings import Action
 from app.pagination import page_number
+from app.setting_pages import Section, sections
 
 bp = Blueprint("accounts_pages", __name__, template_folder="../templates")
 
@@ -51,6 +52,7 @@ FIELD_LABELS = {
     "timezone": _l("Time zone"),
     "weekly_hours": _l("Weekly hours"),
     "holidays": _l("Holidays"),
+    "holiday_names": _l("Holiday names"),
     "queue_id": _l("Queue"),
     "priority": _l("Priority"),
     "ticket_type": _l("Ticket type"),
@@ -194,6 +196,21 @@ def set_active(agent_id):
         else:
             flash(_("%(name)s is now disabled.", name=agent.name), "success")
     return redirect(url_for("accounts_pages.agents"))
+
+
+def visible_sections() -> list[Section]:
+    """The sections of the settings index the signed-in person may open."""
+    if not current_user.is_authenticated:
+        return []
+    agent = current_agent()
+    return [section for section in sections() if has_permission(agent, section.permission)]
+
+
+@bp.get("/settings")
+@signed_in
+def settings():
+    """The desk's setup: every section the signed-in person may manage (none for agents)."""
+    return render_template("settings/index.html", sections=visible_sections())
 
 
 @bp.get("/admin/settings-changes")

@@ -26,6 +26,9 @@ class Calendar(Versioned, db.Model):
     timezone: Mapped[str] = mapped_column(String(64))
     weekly_hours: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"mon": [["09:00", "17:00"]], ...}
     holidays: Mapped[list[str]] = mapped_column(JSON, default=list)  # ["2026-12-25", ...]
+    # What each holiday is, for the people who read the calendar: {"2026-12-25": "Christmas"}. The clocks
+    # need only the dates.
+    holiday_names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -14,6 +14,7 @@ from app.named_settings import NAME_MAX
 from app.tickets.models import Priority, TicketType
 from app.tickets.sla.services import (
     DEFAULT_WARNING_SECONDS,
+    HOLIDAY_NAME_MAX,
     MAX_HOLIDAYS,
     MAX_TARGET_SECONDS,
     MAX_WARNING_SECONDS,
@@ -33,6 +34,11 @@ _WEEKLY_HOURS_HELP = (
     '"24:00" ends a day, a missing or empty day is closed. Example: `{"mon": [["09:00", "17:00"]]}`.'
 )
 _HOLIDAYS_HELP = 'Local dates the calendar is closed all day, as "YYYY-MM-DD".'
+_HOLIDAY_NAMES_HELP = (
+    "A name for any of the holidays, by date: what the closed day is, for people reading the calendar. "
+    "A date must be one of `holidays`; an empty name removes it. Without it, a change of `holidays` drops "
+    "the names of the dates taken out."
+)
 _TIMEZONE_HELP = "IANA time zone the hours are in, e.g. `Europe/London`."
 _WEEKLY_HOURS_EXAMPLE = {
     "mon": [["09:00", "17:00"]],
@@ -48,6 +54,15 @@ def _weekly_hours(**kwargs) -> fields.Dict:
         keys=fields.Str(),
         values=fields.Raw(),
         metadata={"description": _WEEKLY_HOURS_HELP, "example": _WEEKLY_HOURS_EXAMPLE},
+        **kwargs,
+    )
+
+
+def _holiday_names(**kwargs) -> fields.Dict:
+    return fields.Dict(
+        keys=fields.Str(),
+        values=fields.Str(validate=validate.Length(max=HOLIDAY_NAME_MAX)),
+        metadata={"description": _HOLIDAY_NAMES_HELP, "example": {"2026-12-25": "Christmas Day"}},
         **kwargs,
     )
 
@@ -74,6 +89,9 @@ class CalendarSchema(Schema):
         metadata={"description": "Every weekday, `mon` to `sun`; closed days are `[]`."},
     )
     holidays = fields.List(fields.Str(), metadata={"description": _HOLIDAYS_HELP})
+    holiday_names = fields.Dict(
+        keys=fields.Str(), values=fields.Str(), metadata={"description": "A name for any of the holidays."}
+    )
     version = fields.Int()
     created_at = fields.DateTime()
 
@@ -83,6 +101,7 @@ class CalendarCreateSchema(Schema):
     timezone = fields.Str(required=True, validate=_TIMEZONE, metadata={"description": _TIMEZONE_HELP})
     weekly_hours = _weekly_hours(required=True)
     holidays = _holidays(load_default=list)
+    holiday_names = _holiday_names(load_default=dict)
 
 
 class CalendarUpdateSchema(Schema):
@@ -91,6 +110,7 @@ class CalendarUpdateSchema(Schema):
     timezone = fields.Str(validate=_TIMEZONE, metadata={"description": _TIMEZONE_HELP})
     weekly_hours = _weekly_hours()
     holidays = _holidays()
+    holiday_names = _holiday_names()
 
 
 # -- policies ---------------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -84,6 +84,7 @@ MAX_WARNING_SECONDS = 365 * DAY
 DEFAULT_WARNING_SECONDS = 3600
 MAX_HOLIDAYS = 1000
 MAX_INTERVALS_PER_DAY = 48
+HOLIDAY_NAME_MAX = 80
 # Rows per query in the sweeps below: enough to amortise round trips, small enough to keep memory flat.
 BATCH_SIZE = 500
 
@@ -658,11 +659,18 @@ def create_calendar(
     timezone: str,
     weekly_hours: Mapping[str, Any],
     holidays: Sequence[str] = (),
+    holiday_names: Mapping[str, str] | None = None,
     actor: Agent | None,
 ) -> Calendar:
-    """Create a business-hours calendar; its hours and holidays are stored in their normalised form.
-    Recorded in the settings trail."""
-    values = {"name": name, "timezone": timezone, "weekly_hours": weekly_hours, "holidays": holidays}
+    """Create a business-hours calendar; its hours and holidays are stored in their normalised form,
+    with a name for any of the holidays. Recorded in the settings trail."""
+    values = {
+        "name": name,
+        "timezone": timezone,
+        "weekly_hours": weekly_hours,
+        "holidays": holidays,
+        "holiday_names": holiday_names or {},
+    }
     return CALENDARS.create(values, actor=actor)
 
 
@@ -692,6 +700,7 @@ def _apply_calendar(calendar: Calendar, values: Mapping[str, Any]) -> None:
         "holidays": values.get("holidays", calendar.holidays),
     }
     _set_hours(calendar, hours)
+    _set_holiday_names(calendar, values)
 
 
 def _calendar_values(calendar: Calendar) -> dict[str, Any]:
@@ -700,7 +709,37 @@ def _calendar_values(calendar: Calendar) -> dict[str, Any]:
         "timezone": calendar.timezone,
         "weekly_hours": calendar.weekly_hours,
         "holidays": calendar.holidays,
+        "holiday_names": calendar.holiday_names,
     }
+
+
+def _set_holiday_names(calendar: Calendar, values: Mapping[str, Any]) -> None:
+    """Names given are checked against the holidays; without names given, a holiday taken out of the
+    calendar takes its name with it."""
+    holidays = set(calendar.holidays)
+    if "holiday_names" not in values:
+        kept = {day: name for day, name in (calendar.holiday_names or {}).items() if day in holidays}
+        if kept != (calendar.holiday_names or {}):
+            calendar.holiday_names = kept
+        return
+    names: dict[str, str] = {}
+    problems: list[str] = []
+    for day, name in (values["holiday_names"] or {}).items():
+        try:
+            day = date.fromisoformat(str(day)).isoformat()
+        except ValueError:
+            problems.append(f'{day!r}: expected a date as "YYYY-MM-DD".')
+            continue
+        name = str(name).strip()
+        if day not in holidays:
+            problems.append(f"{day} is not one of the holidays.")
+        elif len(name) > HOLIDAY_NAME_MAX:
+            problems.append(f"{day}: a name of at most {HOLIDAY_NAME_MAX} characters.")
+        elif name:
+            names[day] = name
+    if problems:
+        raise Invalid("Invalid business calendar.", {"holiday_names": problems})
+    calendar.holiday_names = dict(sorted(names.items()))
 
 
 def _retime_calendar_targets(calendar: Calendar, changes: Mapping[str, Any]) -> None:

@@ -282,3 +282,36 @@ def test_the_api_documentation_describes_the_sla_endpoints_and_their_errors(clie
     assert {"403", "404", "409"} <= set(calendar["delete"]["responses"])
     assert {"403", "404", "409", "422"} <= set(policy["patch"]["responses"])
     assert {"403", "409", "422"} <= set(paths["/api/v1/sla-policies"]["post"]["responses"])
+
+
+# -- holiday names ----------------------------------------------------------------------------------
+
+
+def test_holidays_may_be_named(as_supervisor):
+    names = {"2026-12-25": "Christmas Day", "2026-12-26": " Boxing Day "}
+
+    response = as_supervisor.post("/api/v1/calendars", json=OFFICE | {"holiday_names": names})
+
+    assert response.status_code == 201
+    assert response.json["holiday_names"] == {"2026-12-25": "Christmas Day", "2026-12-26": "Boxing Day"}
+
+
+def test_a_name_for_a_day_that_is_no_holiday_is_refused(as_supervisor):
+    response = as_supervisor.post(
+        "/api/v1/calendars", json=OFFICE | {"holiday_names": {"2026-12-24": "Christmas Eve"}}
+    )
+
+    assert response.status_code == 422
+    assert response.json["errors"]["holiday_names"] == ["2026-12-24 is not one of the holidays."]
+    assert as_supervisor.get("/api/v1/calendars").json == []
+
+
+def test_a_holiday_taken_out_takes_its_name_with_it(as_supervisor):
+    names = {"2026-12-25": "Christmas Day", "2026-12-26": "Boxing Day"}
+    calendar_id = as_supervisor.post("/api/v1/calendars", json=OFFICE | {"holiday_names": names}).json["id"]
+
+    response = as_supervisor.patch(
+        f"/api/v1/calendars/{calendar_id}", json={"holidays": ["2026-12-25"], "version": 1}
+    )
+
+    assert response.json["holiday_names"] == {"2026-12-25": "Christmas Day"}
