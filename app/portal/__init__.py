@@ -8,7 +8,7 @@ token), never an agent's session.
 
 from flask import Flask
 
-from app import versions
+from app import setting_pages, versions
 from app.extensions import api, csrf
 
 
@@ -34,6 +34,8 @@ def init_app(app: Flask) -> None:
     csrf.exempt(routing_api.bp)
     api.register_blueprint(routing_api.bp)
     app.register_blueprint(routing_pages.bp)
+    for section in routing_pages.SECTIONS:
+        setting_pages.add_section(app, section)
     versions.dump_current_with(app, {WebFormRouting: WebFormRoutingSchema()})
     app.cli.add_command(surveys_cli)
     receivers.connect()

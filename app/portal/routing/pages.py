@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.accounts.access import Permission, current_agent, requires
 from app.errors import AppError
@@ -12,9 +13,20 @@ from app.portal.routing import services
 from app.portal.routing.forms import RoutesForm, form_label
 from app.portal.routing.models import FORMS, REQUEST_FORM
 from app.portal.routing.services import PRIORITY_OF_SEVERITY, StaleRouting
+from app.setting_pages import Section
 from app.tickets.services import list_queues
 
 bp = Blueprint("web_form_routes_pages", __name__, template_folder="templates")
+
+# The page's entry in the settings index.
+SECTIONS = (
+    Section(
+        "web_form_routes_pages.edit",
+        _l("Web form routes"),
+        _l("The queue each complaint category of the public web form, and the support form, sends to."),
+        Permission.QUEUES_MANAGE,
+    ),
+)
 
 
 @bp.route("/settings/web-form-routes", methods=["GET", "POST"])

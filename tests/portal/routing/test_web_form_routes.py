@@ -400,3 +400,9 @@ def test_a_reply_on_the_tracking_page_opens_a_follow_up_on_the_web_channel(app, 
     follow_up = newest_ticket()
     assert follow_up.follow_up_of_id == mailed.id
     assert (follow_up.channel, tickets.get_ticket(mailed.id).channel) == ("web", "email")
+
+
+def test_the_settings_index_leads_supervisors_to_the_page(app, supervisor):
+    index = signed_in(app.test_client(), supervisor).get("/settings").get_data(as_text=True)
+
+    assert 'href="/settings/web-form-routes"' in index and "Web form routes" in index
