@@ -1,7 +1,7 @@
 """route web form submissions to queues
 
 Revision ID: d9e3f4a5b6c7
-Revises: f6d7e5c3b2a4
+Revises: a6b0c1d2e3f4
 Create Date: 2026-12-07 20:30:00.000000
 
 The desk's one map of web form routes (`web_form_routing`, created with its row: reading and changing
@@ -16,7 +16,7 @@ import app.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'd9e3f4a5b6c7'
-down_revision = 'f6d7e5c3b2a4'
+down_revision = 'a6b0c1d2e3f4'
 branch_labels = None
 depends_on = None
 
