@@ -24,7 +24,7 @@ def create(email: str, password: str, role: str, name: str) -> None:
     try:
         agent = services.create_agent(email=email, password=password, name=name, role=role)
     except AppError as error:
-        details = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in error.errors.items())
+        details = "; ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in error.errors.items())
         raise click.ClickException(f"{error.message} {details}".strip()) from error
     click.echo(f"Created {agent.role} {agent.name} <{agent.email}> (id {agent.id}).")
 

@@ -39,7 +39,9 @@ def import_csv(path: Path) -> None:
         try:
             report = services.import_customers_csv(text, actor=None, on_progress=progress)
         except AppError as error:
-            details = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in error.errors.items())
+            details = "; ".join(
+                f"{field}: {' '.join(map(str, msgs))}" for field, msgs in error.errors.items()
+            )
             raise click.ClickException(f"{error.message} {details}".strip()) from error
     click.echo(
         f"{report.rows} rows: {report.created} created, {report.updated} updated, "

@@ -108,7 +108,11 @@ class CustomerForm(FlaskForm):
                 continue
             if isinstance(messages, dict):
                 messages = [
-                    _("Item %(number)d: %(messages)s", number=int(i) + 1, messages=" ".join(m))
+                    _(
+                        "Item %(number)d: %(messages)s",
+                        number=int(i) + 1,
+                        messages=" ".join(str(text) for text in m),
+                    )
                     for i, m in messages.items()
                 ]
             field.errors = [*field.errors, *messages]
