@@ -36,7 +36,7 @@ def contributions():
     """A stand-in for a higher room (tickets) answering `timeline_requested`."""
     calls = []
 
-    def tickets(customer_id, *, before, limit, customer_ids):
+    def tickets(customer_id, *, before, limit, customer_ids, viewer):
         calls.append(
             {"customer_id": customer_id, "before": before, "limit": limit, "customer_ids": customer_ids}
         )

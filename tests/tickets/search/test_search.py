@@ -93,7 +93,7 @@ def test_priority_type_and_channel_filters(as_agent):
 
 def test_queue_filter_takes_ids_none_and_the_queues_of_my_teams(as_agent, agent):
     mine = QueueFactory(team=TeamFactory(members=[agent]))
-    theirs = QueueFactory(team=TeamFactory())
+    theirs = QueueFactory(team=TeamFactory(), outsider_access="read")
     in_mine = open_ticket(as_agent, queue_id=mine.id)["id"]
     in_theirs = open_ticket(as_agent, queue_id=theirs.id)["id"]
     nowhere = open_ticket(as_agent)["id"]

@@ -260,7 +260,8 @@ BEFORE_CJK_SEARCH = "a28e2d69c14f"
 
 def _agent_of_then() -> Agent:
     """An agent written into the schema of that revision, whose `agents.session_nonce` (NOT NULL) today's
-    model no longer has."""
+    model no longer has. A supervisor, who searches every queue: the rule for agents reads a queue's
+    `outsider_access`, a column of a later revision."""
     agents_then = table(
         "agents",
         *(column(name) for name in ("email", "name", "role", "password_hash", "active", "session_nonce")),
@@ -271,7 +272,7 @@ def _agent_of_then() -> Agent:
         insert(agents_then).values(
             email="then@example.com",
             name="Agent of then",
-            role="agent",
+            role="supervisor",
             password_hash="not used",
             active=True,
             session_nonce="0",
