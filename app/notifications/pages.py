@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, render_template
 
 from app.accounts.access import Permission, requires
 from app.notifications import mail
+from app.sanitize import linked_text
 
 bp = Blueprint("notifications_pages", __name__, template_folder="templates")
 
@@ -19,4 +20,5 @@ def mail_log():
         "notifications/mail_log.html",
         mails=mail.latest_logged(MAILS_SHOWN),
         smtp=bool(current_app.config.get("MAIL_SERVER")),
+        linked_text=linked_text,
     )
