@@ -170,6 +170,30 @@ def text_to_html(text: str) -> str:
     )
 
 
+# A web address in plain text: up to the first space or character that cannot be in a URL unquoted.
+_TEXT_URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+# Punctuation that ends a sentence more often than a URL ("see https://x.test/a.").
+_URL_TAIL = ".,;:!?)]}"
+
+
+def linked_text(text: str) -> str:
+    """Plain text as safe HTML with its `http(s)` addresses as links, line breaks left as they are (for a
+    `<pre>`): everything is escaped, and only absolute web addresses become links, which open without
+    telling the target who sent the visitor (`rel="noopener noreferrer"`)."""
+    parts: list[str] = []
+    position = 0
+    for match in _TEXT_URL.finditer(text or ""):
+        url = match.group().rstrip(_URL_TAIL)
+        if not _ABSOLUTE_URL.match(url):
+            continue
+        parts.append(html.escape(text[position : match.start()]))
+        escaped = html.escape(url)
+        parts.append(f'<a href="{escaped}" rel="noopener noreferrer">{escaped}</a>')
+        position = match.start() + len(url)
+    parts.append(html.escape((text or "")[position:]))
+    return "".join(parts)
+
+
 def mentioned_agent_ids(clean: str) -> list[int]:
     """The agent ids of the mentions in cleaned HTML, in order of first appearance, each once."""
     finder = _MentionFinder()

@@ -203,6 +203,7 @@ ACCESS: dict[str, Access] = {
     "POST /customers/<int:customer_id>/erase": SUPERVISOR,
     "GET /customers/<int:customer_id>/accesses": SUPERVISOR,
     "GET /customers/<int:customer_id>/edit": AGENT,
+    "POST /customers/<int:customer_id>/merge": SUPERVISOR,
     "POST /customers/<int:customer_id>/edit": AGENT,
     "GET /api/v1/customers": AGENT,
     "POST /api/v1/customers": AGENT,

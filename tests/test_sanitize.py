@@ -12,6 +12,7 @@ from app.sanitize import (
     ALLOWED_TAGS,
     clean_html,
     html_to_text,
+    linked_text,
     mentioned_agent_ids,
     text_to_html,
 )
@@ -285,3 +286,38 @@ def test_html_to_text_of_plain_text_conversion_round_trips():
     text = "Hello,\nsecond line\n\nBye <3"
 
     assert html_to_text(clean_html(text)) == text
+
+
+# -- web addresses in plain text (the mail log) -------------------------------------------------------
+
+
+def test_web_addresses_in_plain_text_become_links_and_the_rest_stays_text():
+    text = "Track it at https://help.example.com/track/a?b=1&c=2.\nOr write <b>to us</b>."
+
+    assert linked_text(text) == (
+        'Track it at <a href="https://help.example.com/track/a?b=1&amp;c=2" rel="noopener noreferrer">'
+        "https://help.example.com/track/a?b=1&amp;c=2</a>.\nOr write &lt;b&gt;to us&lt;/b&gt;."
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "mailto:someone@example.com",
+        "ftp://files.example.com/x",
+        "https:///no-host",
+        "//example.com/relative",
+    ],
+)
+def test_only_absolute_web_addresses_become_links(text):
+    assert "<a " not in linked_text(text)
+    assert "<script" not in linked_text(text)
+
+
+def test_an_address_cannot_break_out_of_its_link():
+    linked = linked_text('https://example.com/"onmouseover="alert(1)')
+
+    assert linked.startswith('<a href="https://example.com/" rel="noopener noreferrer">')
+    assert '"onmouseover' not in linked

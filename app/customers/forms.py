@@ -7,12 +7,21 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SearchField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.customers.models import Channel, Customer
 from app.i18n import LANGUAGES, normalize_language, timezone_names
+from app.inputs import MAX_ID
 
 
 class CustomerSearchForm(FlaskForm):
@@ -117,3 +126,11 @@ class CustomerForm(FlaskForm):
                 ]
             field.errors = [*field.errors, *messages]
         return shown
+
+
+class MergeForm(FlaskForm):
+    """A supervisor's confirmation that the duplicate `source_id` goes into the profile on the page."""
+
+    source_id = IntegerField(
+        widget=HiddenField.widget, validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)]
+    )

@@ -29,6 +29,11 @@ Receivers run in the sender's process. Connect them in the receiving room's `ini
   when `text` is given (it is then `text` read in English). Returning None contributes nothing. The
   customers service merges every receiver's entries with its own events, newest first.
 
+- `profile_sections_requested(customer, viewer)`: the agent's profile page asks rooms above for sections
+  of their own (the tickets room lists the customer's tickets). The sender is the `Customer` shown;
+  `viewer` is the signed-in `Agent`, whose access rules the receiver applies. A receiver answers with a
+  list of rendered HTML sections (`markupsafe.Markup`, each a `<section class="card">`), or None.
+
 Personal data (`customers.privacy`), for data subjects' requests:
 
 - `personal_data_requested(customer_id, customer_ids)`: a question, sent while exporting one person's
@@ -49,5 +54,6 @@ _signals = Namespace()
 customer_merge_staged = _signals.signal("customer-merge-staged")
 customers_merged = _signals.signal("customers-merged")
 timeline_requested = _signals.signal("customer-timeline-requested")
+profile_sections_requested = _signals.signal("customer-profile-sections-requested")
 personal_data_requested = _signals.signal("customer-personal-data-requested")
 customer_erase_staged = _signals.signal("customer-erase-staged")

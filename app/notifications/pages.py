@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, render_template
 from app.accounts.access import Permission, current_agent, requires
 from app.extensions import db
 from app.notifications import mail, services
+from app.sanitize import linked_text
 from app.tickets import services as tickets
 
 bp = Blueprint("notifications_pages", __name__, template_folder="templates")
@@ -22,6 +23,7 @@ def mail_log():
         "notifications/mail_log.html",
         mails=mail.latest_logged(MAILS_SHOWN),
         smtp=bool(current_app.config.get("MAIL_SERVER")),
+        linked_text=linked_text,
     )
 
 

@@ -25,10 +25,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.forms import ServiceErrorsMixin, flat_messages
+from app.inputs import MAX_ID
 from app.tickets.models import (
     ComplaintCategory,
     ComplaintStage,
@@ -199,8 +200,11 @@ class NewTicketForm(_ServiceErrors, FlaskForm):
     priority = SelectField(_l("Priority"), choices=_choices(Priority), default=Priority.NORMAL.value)
     queue_id = SelectField(_l("Queue"), coerce=optional_id, validate_choice=False)
     channel = SelectField(_l("Channel"), choices=_choices(TicketChannel), default=TicketChannel.PHONE.value)
+    # A customer on file, picked by number (the page's search fills it in as the agent types a name)...
+    customer_id = IntegerField(_l("Customer number"), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
+    # ... or a new one, created with the ticket under the customer form's rules (the service's).
     customer_name = StringField(_l("Customer name"), validators=[Optional(), Length(max=200)])
-    customer_email = StringField(_l("Customer e-mail"), validators=[Optional(), Email(), Length(max=254)])
+    customer_email = StringField(_l("Customer e-mail"), validators=[Optional(), Length(max=254)])
     customer_phone = StringField(_l("Customer phone"), validators=[Optional(), Length(max=40)])
     complaint_category = SelectField(
         _l("Complaint category"), choices=_choices(ComplaintCategory, _l("Choose a category")), default=""
@@ -234,12 +238,30 @@ class NewTicketForm(_ServiceErrors, FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if not (self.customer_email.data or self.customer_phone.data):
-            self.customer_email.errors = [
-                *self.customer_email.errors,
-                _("Give the customer's e-mail or phone."),
+        describes_new = any(f.data for f in (self.customer_name, self.customer_email, self.customer_phone))
+        if self.customer_id.data is not None or self.customer_id.errors:
+            if describes_new:
+                self.customer_id.errors = [
+                    *self.customer_id.errors,
+                    _("Pick a customer on file or describe a new one, not both."),
+                ]
+                valid = False
+        elif not describes_new:
+            self.customer_id.errors = [
+                *self.customer_id.errors,
+                _("Pick a customer on file, or give a new customer's name and e-mail or phone."),
             ]
             valid = False
+        else:
+            if not (self.customer_name.data or "").strip():
+                self.customer_name.errors = [*self.customer_name.errors, _("Give the new customer's name.")]
+                valid = False
+            if not (self.customer_email.data or self.customer_phone.data):
+                self.customer_email.errors = [
+                    *self.customer_email.errors,
+                    _("Give the customer's e-mail or phone."),
+                ]
+                valid = False
         if self.type.data == TicketType.COMPLAINT and not self.complaint_category.data:
             self.complaint_category.errors = [
                 *self.complaint_category.errors,
@@ -257,12 +279,15 @@ class NewTicketForm(_ServiceErrors, FlaskForm):
             "priority": self.priority.data,
             "channel": self.channel.data,
             "queue_id": self.queue_id.data,
-            "customer": {
-                "name": self.customer_name.data or None,
-                "email": self.customer_email.data or None,
-                "phone": self.customer_phone.data or None,
-            },
         }
+        if self.customer_id.data is not None:
+            fields["customer_id"] = self.customer_id.data
+        else:
+            fields["new_customer"] = {
+                "name": self.customer_name.data,
+                "emails": [self.customer_email.data] if self.customer_email.data else [],
+                "phones": [self.customer_phone.data] if self.customer_phone.data else [],
+            }
         if self.type.data == TicketType.COMPLAINT:
             fields["complaint"] = {
                 "category": self.complaint_category.data,

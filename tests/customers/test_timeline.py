@@ -137,7 +137,12 @@ def test_a_merged_customers_history_shows_on_the_survivor(as_supervisor):
 
     kinds = [(i["kind"], i["ref"]["id"]) for i in response.json["items"]]
     assert ("created", source.id) in kinds
-    assert ("merged", target.id) in kinds and ("merged_into", source.id) in kinds
+    # The merge is told once, by the survivor: the absorbed profile's own record of it is left out.
+    assert ("merged", target.id) in kinds and ("merged_into", source.id) not in kinds
+    [merged] = [i for i in response.json["items"] if i["kind"] == "merged"]
+    assert merged["title"] == (
+        f"{source.name} (customer {source.id}) was merged into {target.name} (customer {target.id})"
+    )
 
 
 def test_timeline_of_a_deleted_customer_is_404(as_agent):

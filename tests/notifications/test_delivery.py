@@ -4,6 +4,7 @@ otherwise; in the recipient's language and time zone."""
 from __future__ import annotations
 
 import email
+import re
 import socket
 from datetime import UTC, datetime
 from email import policy
@@ -86,6 +87,17 @@ def test_without_a_mail_server_mail_goes_to_the_mail_log_shown_to_admins(custome
     page = client.get("/admin/mail").get_data(as_text=True)
     assert f"We received your request [{ticket.reference}]" in page
     assert "To olivia@example.com" in page
+
+
+def test_the_mail_log_shows_a_mails_web_addresses_as_links(customer, mail_log, client, admin):
+    services.open_ticket(subject="Lamp broken", channel="web", customer_id=customer.id, actor=None)
+    [logged] = mail_log()
+    [address] = re.findall(r"https://help\.example\.com/\S+", logged["text"])
+
+    sign_in(client, admin.email, PASSWORD)
+    page = client.get("/admin/mail").get_data(as_text=True)
+
+    assert f'<a href="{address}" rel="noopener noreferrer">{address}</a>' in page
 
 
 def test_supervisors_may_not_read_the_mail_log_and_its_live_links(customer, client, supervisor):

@@ -75,11 +75,45 @@ def test_the_page_shows_reference_status_stage_and_public_replies_only(client, c
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert ticket.reference in html
-    assert 'id="status">In progress<' in html or 'id="status">Received<' in html
+    assert 'id="status">In progress<' in html  # an agent answered
     assert 'id="stage">Received<' in html
     assert "a refund is on its way" in html and "The parcel arrived crushed." in html
     assert "Courier blamed" not in html
     assert agent.name not in html
+
+
+def test_a_new_complaint_says_received_once_not_as_status_and_stage(client, complaint):
+    _ticket, token = complaint
+
+    html = client.get(f"/track/{token}").get_data(as_text=True)
+
+    assert 'id="status">Received<' in html
+    assert 'id="stage"' not in html
+
+
+def test_the_stage_shows_once_it_says_more_than_the_status(client, complaint, agent):
+    ticket, token = complaint
+    services.update_ticket(
+        ticket.id,
+        {"complaint": {"stage": "acknowledged"}},
+        expected_version=services.get_ticket(ticket.id).version,
+        actor=agent,
+    )
+
+    html = client.get(f"/track/{token}").get_data(as_text=True)
+
+    assert 'id="stage">Acknowledged<' in html
+
+
+def test_messages_are_labelled_you_and_support(client, complaint, agent):
+    ticket, token = complaint
+    services.add_comment(ticket.id, body="We are sorry.", public=True, actor=agent)
+    services.add_customer_message(ticket.id, body="Thank you.")
+
+    html = client.get(f"/track/{token}").get_data(as_text=True)
+
+    labels = re.findall(r"<header>\s*<strong>([^<]*)</strong>", html)
+    assert labels == ["You", "Support", "You"]
 
 
 def test_tracking_pages_are_neither_cached_nor_leaked_by_referer(client, case):

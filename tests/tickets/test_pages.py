@@ -479,6 +479,7 @@ def test_service_refusal_lands_next_to_the_customer_fields(browser):
             "type": "question",
             "priority": "normal",
             "channel": "phone",
+            "customer_name": "Sam Caller",
             "customer_phone": "not a phone",
         },
     )

@@ -24,6 +24,7 @@ from app.customers.services.profiles import (
     get_customer,
     lookup_customer,
     search_customers,
+    stage_customer,
     update_customer,
 )
 from app.customers.services.timeline import customer_timeline
@@ -49,5 +50,6 @@ __all__ = [
     "normalize_phone",
     "run_import",
     "search_customers",
+    "stage_customer",
     "update_customer",
 ]

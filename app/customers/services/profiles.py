@@ -318,6 +318,15 @@ def create_customer(*, actor: Agent | None, **fields: Any) -> Customer:
     Accepts the fields of `EDITABLE`: `emails`/`phones` as strings or `{value, label, is_primary}`,
     `organization` as a name (found regardless of case, or created), `consent` as `{email, sms, ...}`.
     """
+    customer = stage_customer(actor=actor, **fields)
+    db.session.commit()
+    return customer
+
+
+def stage_customer(*, actor: Agent | None, **fields: Any) -> Customer:
+    """`create_customer`'s profile, flushed but not committed: for a use case of a room above that
+    creates the customer with its own rows (a ticket opened for a new customer), all or nothing. The
+    caller commits, or rolls back when it refuses (`app.unit_of_work`)."""
     cleaned = clean_profile(fields, creating=True)
     _refuse_taken_contacts(cleaned)
     customer = Customer(custom_fields={})
@@ -326,7 +335,6 @@ def create_customer(*, actor: Agent | None, **fields: Any) -> Customer:
     db.session.add(customer)
     db.session.flush()
     record_event(customer, "created", {}, actor)
-    db.session.commit()
     return customer
 
 

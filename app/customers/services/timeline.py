@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.customers.models import Customer, CustomerEvent
 from app.customers.services.profiles import get_customer
@@ -37,19 +37,27 @@ def customer_timeline(
     """
     before = _utc(before)
     customer = get_customer(customer_id, viewer=viewer)
-    ids = [
-        customer.id,
-        *db.session.scalars(select(Customer.id).where(Customer.merged_into_id == customer.id)),
-    ]
+    absorbed = dict(
+        db.session.execute(
+            select(Customer.id, Customer.name).where(Customer.merged_into_id == customer.id)
+        ).all()
+    )
+    ids = [customer.id, *absorbed]
     query = (
         select(CustomerEvent)
-        .where(CustomerEvent.customer_id.in_(ids))
+        .where(
+            CustomerEvent.customer_id.in_(ids),
+            # A merge is told once, by the survivor's "merged" event; the absorbed profile's own
+            # "merged_into" record would say the same again.
+            or_(CustomerEvent.customer_id == customer.id, CustomerEvent.kind != "merged_into"),
+        )
         .order_by(CustomerEvent.occurred_at.desc(), CustomerEvent.id.desc())
         .limit(limit + 1)
     )
     if before is not None:
         query = query.where(CustomerEvent.occurred_at < before)
-    entries = [_event_entry(event) for event in db.session.scalars(query)]
+    names = {customer.id: customer.name, **absorbed}
+    entries = [_event_entry(event, names) for event in db.session.scalars(query)]
     maybe_more = len(entries) > limit
     for _receiver, contributed in timeline_requested.send(
         customer.id, before=before, limit=limit, customer_ids=ids, viewer=viewer
@@ -116,8 +124,8 @@ def in_english(text: Any) -> str:
         return str(text)
 
 
-def _event_entry(event: CustomerEvent) -> dict[str, Any]:
-    text = event_text(event)
+def _event_entry(event: CustomerEvent, names: dict[int, str]) -> dict[str, Any]:
+    text = event_text(event, names)
     return {
         "occurred_at": event.occurred_at,
         "kind": event.kind,
@@ -129,8 +137,9 @@ def _event_entry(event: CustomerEvent) -> dict[str, Any]:
     }
 
 
-def event_text(event: CustomerEvent) -> Any:
-    """What a profile event says, as a lazy text in the language it is shown in."""
+def event_text(event: CustomerEvent, names: dict[int, str] | None = None) -> Any:
+    """What a profile event says, as a lazy text in the language it is shown in; `names` are the
+    customers' names by id, for a merge to say who was merged into whom."""
     data = event.data or {}
     if event.kind == "created":
         return _l("Profile created")
@@ -143,7 +152,16 @@ def event_text(event: CustomerEvent) -> Any:
     if event.kind == "erased":
         return _l("Personal data erased on request")
     if event.kind == "merged":
-        return _l("Customer %(source)s merged into this profile", source=data.get("source_id"))
+        source_id = data.get("source_id")
+        if names and source_id in names:
+            return _l(
+                "%(source)s (customer %(source_id)s) was merged into %(target)s (customer %(target_id)s)",
+                source=names[source_id],
+                source_id=source_id,
+                target=names.get(event.customer_id, ""),
+                target_id=event.customer_id,
+            )
+        return _l("Customer %(source)s merged into this profile", source=source_id)
     if event.kind == "merged_into":
         return _l("Merged into customer %(target)s", target=data.get("target_id"))
     if event.kind == "imported":

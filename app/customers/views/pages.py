@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 
 from app.accounts.access import Permission, current_agent, requires
 from app.customers import services
-from app.customers.forms import CustomerForm, CustomerSearchForm
+from app.customers.forms import CustomerForm, CustomerSearchForm, MergeForm
 from app.customers.privacy import services as privacy
 from app.customers.privacy.models import AccessChannel
+from app.customers.signals import profile_sections_requested
 from app.errors import AppError
 from app.extensions import db
 from app.pagination import page_number
@@ -41,19 +42,56 @@ def index():
 @bp.get("/customers/<int:customer_id>")
 @requires(Permission.CUSTOMERS_READ)
 def profile(customer_id):
-    viewer = current_agent()
     try:
-        customer = privacy.open_profile(customer_id, viewer=viewer, via=AccessChannel.PAGE)
+        return _render_profile(customer_id, merging=request.args.get("merge", type=int))
     except services.CustomerMerged as merged:
         flash(_("That customer was merged into this one."), "info")
         return redirect(url_for("customers_pages.profile", customer_id=merged.target_id))
+
+
+@bp.post("/customers/<int:customer_id>/merge")
+@requires(Permission.CUSTOMERS_MERGE)
+def merge(customer_id):
+    form = MergeForm()
+    if not form.validate_on_submit():
+        return _render_profile(customer_id, problem=_("Choose the duplicate to merge."), status=422)
+    source_id = form.source_id.data
+    try:
+        services.merge_customers(source_id, customer_id, actor=current_agent())
+    except AppError as error:
+        return _render_profile(customer_id, merging=source_id, problem=error.message, status=error.status)
+    flash(_("Customer %(id)s was merged into this profile.", id=source_id), "success")
+    return redirect(url_for("customers_pages.profile", customer_id=customer_id))
+
+
+def _render_profile(customer_id: int, *, merging: int | None = None, problem: str | None = None, status=200):
+    """The profile, its timeline, what rooms above add (the tickets), and its likely duplicates; with
+    `merging`, the confirmation of merging that duplicate into this profile."""
+    viewer = current_agent()
+    customer = privacy.open_profile(customer_id, viewer=viewer, via=AccessChannel.PAGE)
     timeline = services.customer_timeline(customer_id, viewer=viewer)
     labels = {d.key: d.label for d in services.list_field_definitions()}
     # Only a deleted profile can have been erased: live ones spare the query.
     erased_at = privacy.erased_at(customer.id) if customer.deleted_at is not None else None
+    duplicates = services.find_duplicates(customer.id) if customer.deleted_at is None else []
+    merge_source = next((d for d in duplicates if d.id == merging), None)
+    sections = [
+        section
+        for _receiver, answer in profile_sections_requested.send(customer, viewer=viewer)
+        for section in answer or ()
+    ]
     return render_template(
-        "customers/profile.html", customer=customer, timeline=timeline, labels=labels, erased_at=erased_at
-    )
+        "customers/profile.html",
+        customer=customer,
+        timeline=timeline,
+        labels=labels,
+        erased_at=erased_at,
+        duplicates=duplicates,
+        merge_source=merge_source,
+        merge_form=MergeForm(formdata=None, data={"source_id": merge_source.id} if merge_source else None),
+        sections=sections,
+        problem=problem,
+    ), status
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])

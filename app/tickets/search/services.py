@@ -93,6 +93,18 @@ def search_tickets(filters: Mapping[str, Any], *, actor: Agent) -> Select:
     )
 
 
+def customer_tickets(customer_id: int, *, actor: Agent) -> Select:
+    """A customer's tickets as their profile lists them: unsolved ones first, then the latest changed.
+
+    Built on `search_tickets`, so whatever it keeps from the actor keeps from this list too."""
+    unsolved_first = case((Ticket.status.in_(UNSOLVED_STATUSES), 0), else_=1)
+    return (
+        search_tickets({"customer_id": [customer_id]}, actor=actor)
+        .order_by(None)
+        .order_by(unsolved_first, Ticket.updated_at.desc(), Ticket.id.desc())
+    )
+
+
 def _values(filters: Mapping[str, Any], name: str) -> list[Any]:
     """A list filter's values; a lone value counts as a list of one (hand-written saved filters)."""
     value = filters.get(name)

@@ -172,6 +172,7 @@ def stage_ticket(
     channel: str = "api",
     customer_id: int | None = None,
     customer: Mapping[str, Any] | None = None,
+    new_customer: Mapping[str, Any] | None = None,
     queue_id: int | None = None,
     assignee_id: int | None = None,
     tags: Iterable[str] = (),
@@ -188,11 +189,13 @@ def stage_ticket(
     `customer` is `{name, email, phone, language, verified}` (found by e-mail or phone, else created;
     `language` is the one they wrote in, kept when their profile names none; `verified=False`, for
     details nobody checked, never adds contact points to a found profile);
-    or give `customer_id`. A complaint needs `complaint.category`. `reference` and `at` are for the
+    or give `customer_id`; or `new_customer`, the fields of a profile to create (as `create_customer`
+    takes them, with its rules: a contact point someone already owns is a 409), created with the
+    ticket or not at all. A complaint needs `complaint.category`. `reference` and `at` are for the
     history import (its own references and timestamps).
     """
     at = at or utcnow()
-    owner = customer_for(customer_id, customer, actor)
+    owner = customer_for(customer_id, customer, actor, new_customer=new_customer)
     if queue_id is not None:
         check_queue(queue_id)
     if assignee_id is not None:
@@ -252,9 +255,23 @@ def stage_ticket(
     return ticket
 
 
-def customer_for(customer_id: int | None, details: Mapping[str, Any] | None, actor: Agent | None):
-    """The ticket's customer: by id, else found or created from `{name, email, phone}` (flushed, not
-    committed); problems come back as a 422 under `customer_id` or `customer`."""
+def customer_for(
+    customer_id: int | None,
+    details: Mapping[str, Any] | None,
+    actor: Agent | None,
+    *,
+    new_customer: Mapping[str, Any] | None = None,
+):
+    """The ticket's customer: by id, else found or created from `{name, email, phone}`, else created
+    from `new_customer`'s profile fields (flushed, not committed); problems come back under
+    `customer_id` or `customer` (a 422, or the 409 of a contact point someone owns)."""
+    if new_customer is not None:
+        try:
+            return customers.stage_customer(**new_customer, actor=actor)
+        except Conflict as taken:
+            raise Conflict(taken.message, {"customer": taken.errors}) from taken
+        except Invalid as error:
+            raise _customer_error(error) from error
     if customer_id is not None:
         try:
             return customers.get_customer(customer_id)

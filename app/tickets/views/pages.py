@@ -337,14 +337,15 @@ def bulk():
 @bp.route("/tickets/new", methods=["GET", "POST"])
 @requires(Permission.TICKETS_WRITE)
 def new():
-    form = NewTicketForm()
-    problem = None
+    # "New ticket for this customer" on a profile links here with the customer's number.
+    form = NewTicketForm(data={"customer_id": request.args.get("customer_id", type=int)})
+    problem, status = None, 200
     if form.validate_on_submit():
         try:
             ticket = services.open_ticket(**form.ticket_fields(), actor=current_agent())
         except AppError as error:
             form.show_errors(error.errors)
-            problem = error.message
+            problem, status = error.message, error.status
         else:
             flash(_("Ticket %(reference)s was opened.", reference=ticket.reference), "success")
             if not services.may_see(current_agent(), ticket):
@@ -352,9 +353,21 @@ def new():
                 return redirect(url_for("tickets_pages.index"))
             return redirect(url_for("tickets_pages.show", ticket_id=ticket.id))
     elif form.errors:
-        problem = _("Check the fields marked below.")
+        problem, status = _("Check the fields marked below."), 422
     form.set_queues(db.session.scalars(services.list_queues()))
-    return render_template("tickets/new.html", form=form, problem=problem), 422 if problem else 200
+    return render_template(
+        "tickets/new.html", form=form, problem=problem, picked=_picked_customer(form)
+    ), status
+
+
+def _picked_customer(form: NewTicketForm) -> Any:
+    """The customer on file the form names, to show who the ticket is for; None if it names nobody."""
+    if form.customer_id.data is None or form.customer_id.errors:
+        return None
+    try:
+        return customers.get_customer(form.customer_id.data, viewer=current_agent())
+    except AppError:
+        return None
 
 
 # -- the ticket page --------------------------------------------------------------------------------
