@@ -17,6 +17,7 @@ from app.accounts import services as accounts
 from app.extensions import db
 from app.tickets import services as tickets
 from app.tickets.attachments import services as attachments
+from app.tickets.models import Ticket
 from tests.factories import AgentFactory, TeamFactory
 from tests.helpers import ApiClient, csrf_token_from, signed_in
 from tests.tickets.workflow import CUSTOMER
@@ -126,6 +127,20 @@ def test_a_ticket_goes_only_to_an_agent_of_the_team_that_works_its_queue(app, de
     assert refused.status_code == 422
     assert refused.json["errors"] == {"assignee_id": ["Not in the queue's team."]}
     assert given.status_code == 200
+
+
+def test_a_new_ticket_goes_only_to_an_agent_of_the_team_that_works_its_queue(app, desk):
+    people, queues = desk
+    as_sam = _api(app, people["sam"])
+    ticket = {"subject": "Refund for order 1182", "customer": CUSTOMER, "queue_id": queues["billing"]}
+
+    refused = as_sam.post("/api/v1/tickets", json={**ticket, "assignee_id": people["fred"].id})
+    given = as_sam.post("/api/v1/tickets", json={**ticket, "assignee_id": people["bea"].id})
+
+    assert refused.status_code == 422
+    assert refused.json["errors"] == {"assignee_id": ["Not in the queue's team."]}
+    assert given.status_code == 201
+    assert [ticket.assignee_id for ticket in db.session.scalars(db.select(Ticket))] == [people["bea"].id]
 
 
 def test_a_ticket_moved_into_a_closed_queue_disappears_for_outsiders(app, desk):

@@ -226,6 +226,9 @@ def stage_ticket(
         pauses=[],
         complaint=None,
     )
+    if assignee_id is not None and actor_kind != IMPORTED:
+        # As an assignment would: a new ticket goes only to someone who may work its queue.
+        _check_works_queue(ticket, assignee_id)
     if type == TicketType.COMPLAINT:
         ticket.complaint = _new_complaint(complaint or {})
     elif complaint:
@@ -603,7 +606,7 @@ def _assign(change: Change, assignee_id: int | None, *, actor, actor_kind, at) -
         return
     if assignee_id is not None:
         check_assignee(assignee_id)
-        if actor_kind != "import":
+        if actor_kind != IMPORTED:
             # Another desk's history says who had the ticket there, whatever our teams are now.
             _check_works_queue(ticket, assignee_id)
     previous = ticket.assignee_id
