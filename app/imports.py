@@ -34,13 +34,15 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, ClassVar
 
+import click
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
@@ -457,3 +459,57 @@ class ImportRecordSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
     started_at = fields.DateTime(dump_only=True, allow_none=True)
     finished_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+# -- from the command line ----------------------------------------------------------------------------
+
+# A run of a JSON Lines import: the file's lines (line endings cut off), a progress callback
+# `(lines done, total)` and the total, giving its report.
+JsonLinesRun = Callable[[Iterator[str], Callable[[int, int | None], None], int], ImportReport]
+
+
+def import_json_lines_file(path: Path, *, label: str, run: JsonLinesRun) -> None:
+    """`flask ... import FILE.jsonl`: `run` over the file's lines behind a progress bar, then its report;
+    exits with 1 if any line failed. The file is UTF-8 (a byte-order mark is skipped)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as file:
+            # A first pass for the progress bar's length: cheap next to importing.
+            total = sum(1 for line in file if line.strip())
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{path} is not UTF-8 text.") from error
+    with ExitStack() as stack:
+        file = stack.enter_context(path.open(encoding="utf-8-sig", newline=""))
+        bar = stack.enter_context(click.progressbar(length=total, label=label))
+
+        def progress(done: int, _total: int | None) -> None:
+            bar.update(done - bar.pos)
+
+        # newline="" keeps "\r\n" endings whole; JSON cannot hold a raw "\r", so nothing else splits.
+        lines = (line.rstrip("\r\n") for line in file)
+        try:
+            report = run(lines, progress, total)
+        except UnicodeDecodeError as error:
+            raise click.ClickException(f"{path} is not UTF-8 text.") from error
+    click.echo(
+        f"{report.lines} lines: {report.created} created, {report.unchanged} unchanged, "
+        f"{report.failed} failed."
+    )
+    for failure in report.errors:
+        click.echo(f"  line {failure['line']}{_reference(failure)}: {_messages(failure['errors'])}", err=True)
+    if report.failed > len(report.errors):
+        click.echo(f"  ... and {report.failed - len(report.errors)} more failed lines.", err=True)
+    if report.failed:
+        raise SystemExit(1)
+
+
+def _reference(failure: dict[str, Any]) -> str:
+    return f" ({failure['reference']})" if failure.get("reference") else ""
+
+
+def _messages(errors: Any, prefix: str = "") -> str:
+    """`{"events": {"2": {"to": ["..."]}}}` as `events.2.to: ...`, one field after the other."""
+    if not isinstance(errors, dict):
+        return f"{prefix}: {' '.join(map(str, errors))}" if prefix else " ".join(map(str, errors))
+    return "; ".join(
+        _messages(value, f"{prefix}.{key}" if prefix else str(key)) for key, value in errors.items()
+    )

@@ -859,7 +859,7 @@ def test_a_batch_is_copied_into_postgresql_and_flushed_into_sqlite(setup, backen
         report = _import(_file(*_history("B-")))
     inserts = [statement.split("(")[0].strip() for statement in statements]
 
-    assert report.created == 6
+    assert report.created == 7
     written_by_insert = {"INSERT INTO tickets", "INSERT INTO ticket_events", "INSERT INTO ticket_comments"}
     if backend == "postgresql":
         assert not written_by_insert & set(inserts)
