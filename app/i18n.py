@@ -58,6 +58,7 @@ from flask_babel import (
     format_timedelta,
     get_locale,
 )
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from app import moments
@@ -280,6 +281,13 @@ def _template_context() -> dict[str, Any]:
     return {"current_language": code, "html_lang": HTML_LANG[code]}
 
 
+def _text_of_lazy_strings(value: Any) -> Any:
+    """A lazy text (a service's message, a form's label) as plain text, so autoescaping escapes it:
+    flask-babel's `LazyString` says it is HTML already (`__html__`), and a message naming what someone
+    typed (`_l("Unknown tag %(tag)s.", tag=...)`) would otherwise reach the page unescaped."""
+    return str(value) if isinstance(value, LazyString) else value
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(
         app,
@@ -288,6 +296,7 @@ def init_app(app: Flask) -> None:
     )
     # Templates and extraction both trim whitespace inside {% trans %} blocks (see babel.cfg).
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.jinja_env.finalize = _text_of_lazy_strings
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES, language_choices=language_choices, zone_name=moments.zone_name

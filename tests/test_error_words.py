@@ -150,3 +150,16 @@ def test_the_settings_trail_shows_names_durations_and_hours(client):
         assert shown in page, shown
     for stored in ("3600", "[[", "member_ids", "→ urgent<"):
         assert stored not in page, stored
+
+
+def test_a_message_naming_what_someone_typed_is_escaped_on_the_page(app):
+    # flask-babel's lazy texts say they are HTML already; the page must still escape what they carry.
+    from flask import render_template_string
+    from flask_babel import lazy_gettext
+
+    message = lazy_gettext("%(what)s %(id)s not found.", what="<script>alert(1)</script>", id=7)
+
+    with app.test_request_context("/"):
+        shown = render_template_string("<p>{{ message }}</p>", message=message)
+
+    assert shown == "<p>&lt;script&gt;alert(1)&lt;/script&gt; 7 not found.</p>"

@@ -232,7 +232,7 @@ def test_the_ticket_page_and_the_list_show_one_moment_alike_for_the_agent(client
     signed_in(client, agent)
 
     ticket_page = client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
-    row = client.get("/tickets").get_data(as_text=True).split(ticket.reference)[1].split("</tr>")[0]
+    row = client.get("/tickets").get_data(as_text=True).split(ticket.reference, 1)[1].split("</tr>")[0]
 
     # 16:30 UTC is half past midnight the next day in Shanghai.
     assert '<time datetime="2026-01-05T16:30:00+00:00">2026年1月6日 00:30 UTC+8</time>' in ticket_page

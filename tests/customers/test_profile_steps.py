@@ -139,7 +139,9 @@ def test_a_refused_merge_is_explained_on_the_profile(client, supervisor, olivia)
 
     assert response.status_code == 409
     page = response.get_data(as_text=True)
-    assert 'role="alert"><p>The two customers&#39; revenue is in different currencies.</p>' in page
+    assert 'role="alert"><p>The two customers&#39; revenue is in different currencies.</p>' in page, page[
+        page.find('role="alert"') - 50 : page.find('role="alert"') + 300
+    ]
     assert "Merge O. Bennett into this profile?" in page  # the confirmation stays, to try again later
     db.session.expire_all()
     assert db.session.get(Customer, duplicate.id).merged_into_id is None

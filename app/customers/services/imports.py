@@ -38,7 +38,7 @@ from app.customers.services.profiles import (
     record_event,
 )
 from app.dbtypes import utcnow
-from app.errors import AppError, Invalid
+from app.errors import AppError, Invalid, in_english
 from app.extensions import db
 from app.imports import BackgroundImport, ImportReport
 
@@ -297,7 +297,8 @@ def _by_column(errors: Mapping[str, Any]) -> dict[str, Any]:
         elif key in _COLUMN_OF and isinstance(messages, Mapping):
             # Per-item messages: "email": ["2: not valid ..."] reads better in a spreadsheet's terms.
             result[_COLUMN_OF[key]] = [
-                f"Item {int(index) + 1}: {' '.join(texts)}" for index, texts in messages.items()
+                f"Item {int(index) + 1}: {' '.join(map(str, in_english(texts)))}"
+                for index, texts in messages.items()
             ]
         else:
             result[_COLUMN_OF.get(key, key)] = messages

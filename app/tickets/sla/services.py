@@ -733,13 +733,15 @@ def _set_holiday_names(calendar: Calendar, values: Mapping[str, Any]) -> None:
             continue
         name = str(name).strip()
         if day not in holidays:
-            problems.append(f"{day} is not one of the holidays.")
+            problems.append(_l("%(day)s is not one of the holidays.", day=day))
         elif len(name) > HOLIDAY_NAME_MAX:
-            problems.append(f"{day}: a name of at most {HOLIDAY_NAME_MAX} characters.")
+            problems.append(
+                _l("%(day)s: a name of at most %(max)s characters.", day=day, max=HOLIDAY_NAME_MAX)
+            )
         elif name:
             names[day] = name
     if problems:
-        raise Invalid("Invalid business calendar.", {"holiday_names": problems})
+        raise Invalid(_l("Invalid business calendar."), {"holiday_names": problems})
     calendar.holiday_names = dict(sorted(names.items()))
 
 
