@@ -1048,7 +1048,7 @@ def test_a_large_file_is_shared_out_among_workers_and_lands_as_in_one_process(
     assert [len(share) for share in shared[0]] == [5, 5]
     assert seen == [(n, 10) for n in range(1, 11)]
     assert (parallel.created, parallel.unchanged, parallel.failed) == (one.created, one.unchanged, one.failed)
-    assert (parallel.created, parallel.unchanged, parallel.failed) == (6, 1, 2)
+    assert (parallel.created, parallel.unchanged, parallel.failed) == (7, 1, 2)
     assert [(e["line"], e["errors"]) for e in parallel.errors] == [
         (e["line"], e["errors"]) for e in one.errors
     ]
