@@ -49,6 +49,19 @@ def csrf_token_from(html: str) -> str:
     return match.group(1)
 
 
+def post_form(client: FlaskClient, path: str, **fields):
+    """POST `fields` to the form page at `path`, with the CSRF token its GET hands out."""
+    token = csrf_token_from(client.get(path).get_data(as_text=True))
+    return client.post(path, data={"csrf_token": token, **fields})
+
+
+def version_shown(html: str) -> int:
+    """The version a settings page's form carries in its hidden field."""
+    match = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', html)
+    assert match, "no version field"
+    return int(match.group(1))
+
+
 def sign_in(client: FlaskClient, email: str, password: str):
     page = client.get("/login")
     token = csrf_token_from(page.get_data(as_text=True))

@@ -3,15 +3,13 @@ rules, versions and trail."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from app.accounts import services as accounts
 from app.accounts.models import SettingChange, Team
 from app.extensions import db
 from tests.factories import AgentFactory, TeamFactory
-from tests.helpers import csrf_token_from, signed_in
+from tests.helpers import csrf_token_from, post_form, signed_in, version_shown
 
 
 @pytest.fixture
@@ -23,24 +21,13 @@ def _text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def _post(client, path: str, **fields):
-    token = csrf_token_from(_text(client.get(path)))
-    return client.post(path, data={"csrf_token": token, **fields})
-
-
-def _version_shown(html: str) -> int:
-    match = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', html)
-    assert match, "no version field"
-    return int(match.group(1))
-
-
 def _team(name: str) -> Team | None:
     db.session.expire_all()
     return db.session.scalar(db.select(Team).where(Team.name == name))
 
 
 def test_a_supervisor_creates_a_team_with_its_members(browser, supervisor, agent):
-    answer = _post(
+    answer = post_form(
         browser, "/settings/teams/new", name=" Billing ", description="Invoices", member_ids=str(agent.id)
     )
 
@@ -64,7 +51,7 @@ def test_disabled_people_stay_members_when_a_team_is_saved(browser, supervisor, 
         path,
         data={
             "csrf_token": csrf_token_from(page),
-            "version": _version_shown(page),
+            "version": version_shown(page),
             "name": "Billing",
             "description": "Now described",
             "member_ids": str(agent.id),
@@ -78,7 +65,7 @@ def test_disabled_people_stay_members_when_a_team_is_saved(browser, supervisor, 
 def test_a_name_in_use_is_refused_beside_the_name(browser):
     TeamFactory(name="Billing")
 
-    answer = _post(browser, "/settings/teams/new", name="billing")
+    answer = post_form(browser, "/settings/teams/new", name="billing")
 
     assert answer.status_code == 409
     assert 'id="name-errors"' in _text(answer)
@@ -88,7 +75,7 @@ def test_a_stale_edit_shows_the_team_as_it_is_now_and_keeps_what_was_typed(brows
     team = accounts.create_team(name="Billing", description="Old words", actor=supervisor)
     path = f"/settings/teams/{team.id}"
     page = _text(browser.get(path))
-    token, read = csrf_token_from(page), _version_shown(page)
+    token, read = csrf_token_from(page), version_shown(page)
     # An admin puts an agent in the team from the agent's side: a new version of the team.
     accounts.update_agent(agent.id, {"team_ids": [team.id]}, actor=AgentFactory(role="admin"))
 
@@ -99,7 +86,7 @@ def test_a_stale_edit_shows_the_team_as_it_is_now_and_keeps_what_was_typed(brows
     page = _text(answer)
     assert answer.status_code == 409
     assert "Someone changed this meanwhile" in page and agent.name in page
-    assert _version_shown(page) == read + 1
+    assert version_shown(page) == read + 1
     assert [member.id for member in _team("Billing").members] == [agent.id]
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from app.callcenter import services as callcenter
 from app.callcenter.models import BreakReason
 from app.extensions import db
-from tests.helpers import csrf_token_from, signed_in
+from tests.helpers import csrf_token_from, post_form, signed_in, version_shown
 
 
 @pytest.fixture
@@ -21,24 +19,13 @@ def _text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def _post(client, path: str, **fields):
-    token = csrf_token_from(_text(client.get(path)))
-    return client.post(path, data={"csrf_token": token, **fields})
-
-
-def _version_shown(html: str) -> int:
-    match = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', html)
-    assert match, "no version field"
-    return int(match.group(1))
-
-
 def _reason(name: str) -> BreakReason | None:
     db.session.expire_all()
     return db.session.scalar(db.select(BreakReason).where(BreakReason.name == name))
 
 
 def test_a_supervisor_sets_up_a_break_reason(browser):
-    answer = _post(browser, "/settings/break-reasons/new", name="Training", paid="y", max_minutes="60")
+    answer = post_form(browser, "/settings/break-reasons/new", name="Training", paid="y", max_minutes="60")
 
     assert answer.status_code == 302 and answer.headers["Location"] == "/settings/break-reasons"
     reason = _reason("Training")
@@ -48,7 +35,9 @@ def test_a_supervisor_sets_up_a_break_reason(browser):
 
 
 def test_a_break_longer_than_a_shift_is_refused_with_the_apis_message(browser):
-    answer = _post(browser, "/settings/break-reasons/new", name="Nap", max_minutes="481", description="Kept")
+    answer = post_form(
+        browser, "/settings/break-reasons/new", name="Nap", max_minutes="481", description="Kept"
+    )
 
     page = _text(answer)
     assert answer.status_code == 422
@@ -60,7 +49,7 @@ def test_a_stale_edit_is_refused_with_the_break_reason_as_it_is_now(browser, sup
     reason = callcenter.create_break_reason(name="Lunch", actor=supervisor)
     path = f"/settings/break-reasons/{reason.id}"
     page = _text(browser.get(path))
-    token, read = csrf_token_from(page), _version_shown(page)
+    token, read = csrf_token_from(page), version_shown(page)
     callcenter.update_break_reason(reason.id, {"max_minutes": 30}, actor=supervisor)
 
     answer = browser.post(

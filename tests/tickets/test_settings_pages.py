@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from app.accounts.models import SettingChange
@@ -11,7 +9,7 @@ from app.extensions import db
 from app.tickets import services
 from app.tickets.models import Macro, Queue
 from tests.factories import AgentFactory, TeamFactory
-from tests.helpers import csrf_token_from, signed_in
+from tests.helpers import csrf_token_from, post_form, signed_in, version_shown
 from tests.ticket_factories import QueueFactory
 
 
@@ -22,17 +20,6 @@ def browser(client, supervisor):
 
 def _text(response) -> str:
     return response.get_data(as_text=True)
-
-
-def _post(client, path: str, **fields):
-    token = csrf_token_from(_text(client.get(path)))
-    return client.post(path, data={"csrf_token": token, **fields})
-
-
-def _version_shown(html: str) -> int:
-    match = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', html)
-    assert match, "no version field"
-    return int(match.group(1))
 
 
 def _queue(name: str) -> Queue | None:
@@ -46,7 +33,7 @@ def _queue(name: str) -> Queue | None:
 def test_a_supervisor_creates_a_queue_with_its_team_and_skills(browser, supervisor):
     team = TeamFactory(name="Billing team")
 
-    answer = _post(
+    answer = post_form(
         browser,
         "/settings/queues/new",
         name="  Billing ",
@@ -66,13 +53,13 @@ def test_a_supervisor_creates_a_queue_with_its_team_and_skills(browser, supervis
 
 def test_a_supervisor_says_whether_agents_outside_the_team_read_the_queues_tickets(browser):
     team = TeamFactory(name="Billing team")
-    created = _post(browser, "/settings/queues/new", name="Billing", team_id=str(team.id), skills="")
+    created = post_form(browser, "/settings/queues/new", name="Billing", team_id=str(team.id), skills="")
     assert created.status_code == 302
     queue = _queue("Billing")
     assert queue.outsider_access == "none"  # the default: outsiders do not see its tickets
 
     page = f"/settings/queues/{queue.id}"
-    changed = _post(
+    changed = post_form(
         browser,
         page,
         name="Billing",
@@ -85,7 +72,7 @@ def test_a_supervisor_says_whether_agents_outside_the_team_read_the_queues_ticke
     assert changed.status_code == 302
     assert _queue("Billing").outsider_access == "read"
     assert "Read its tickets, without changing them" in _text(browser.get("/settings/queues"))
-    refused = _post(
+    refused = post_form(
         browser,
         page,
         name="Billing",
@@ -97,7 +84,7 @@ def test_a_supervisor_says_whether_agents_outside_the_team_read_the_queues_ticke
 
 
 def test_a_queue_without_a_name_comes_back_with_the_apis_message_and_nothing_is_stored(browser):
-    answer = _post(browser, "/settings/queues/new", name="", description="Kept as typed")
+    answer = post_form(browser, "/settings/queues/new", name="", description="Kept as typed")
 
     page = _text(answer)
     assert answer.status_code == 422
@@ -108,14 +95,14 @@ def test_a_queue_without_a_name_comes_back_with_the_apis_message_and_nothing_is_
 def test_a_name_in_use_is_refused_beside_the_name(browser):
     QueueFactory(name="Billing")
 
-    answer = _post(browser, "/settings/queues/new", name="billing")
+    answer = post_form(browser, "/settings/queues/new", name="billing")
 
     assert answer.status_code == 409
     assert 'id="name-errors"' in _text(answer)
 
 
 def test_an_unknown_team_is_the_services_refusal_not_a_500(browser):
-    answer = _post(browser, "/settings/queues/new", name="Billing", team_id="999999")
+    answer = post_form(browser, "/settings/queues/new", name="Billing", team_id="999999")
 
     assert answer.status_code == 422
     assert 'id="team_id-errors"' in _text(answer)
@@ -126,7 +113,7 @@ def test_a_stale_edit_shows_the_queue_as_it_is_now_and_keeps_what_was_typed(brow
     queue = QueueFactory(name="Billing", description="Old words")
     path = f"/settings/queues/{queue.id}"
     page = _text(browser.get(path))
-    token, read = csrf_token_from(page), _version_shown(page)
+    token, read = csrf_token_from(page), version_shown(page)
     services.update_queue(queue.id, {"description": "Someone else's words"}, actor=supervisor)
 
     answer = browser.post(
@@ -137,7 +124,7 @@ def test_a_stale_edit_shows_the_queue_as_it_is_now_and_keeps_what_was_typed(brow
     assert answer.status_code == 409
     assert "Someone changed this meanwhile" in page
     assert "Someone else&#39;s words" in page and "My words" in page
-    assert _version_shown(page) == read + 1
+    assert version_shown(page) == read + 1
     assert _queue("Billing").description == "Someone else's words"
 
     again = browser.post(
@@ -151,7 +138,7 @@ def test_an_edit_without_a_version_changes_nothing(browser):
     queue = QueueFactory(name="Billing")
     path = f"/settings/queues/{queue.id}"
 
-    answer = _post(browser, path, name="Renamed")
+    answer = post_form(browser, path, name="Renamed")
 
     assert answer.status_code == 422
     assert _queue("Billing") is not None
@@ -179,7 +166,7 @@ def test_a_macros_actions_are_edited_as_rows(browser):
     queue = QueueFactory(name="Billing")
     assignee = AgentFactory(name="Bea")
 
-    answer = _post(
+    answer = post_form(
         browser,
         "/settings/macros/new",
         name="Refund sent",
@@ -204,7 +191,7 @@ def test_a_macros_actions_are_edited_as_rows(browser):
 
 
 def test_a_macro_that_does_nothing_is_refused_with_the_services_message(browser):
-    answer = _post(browser, "/settings/macros/new", name="Idle")
+    answer = post_form(browser, "/settings/macros/new", name="Idle")
 
     assert answer.status_code == 422
     assert "Set a field, change tags or add a reply." in _text(answer)

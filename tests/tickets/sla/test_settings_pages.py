@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from app.extensions import db
 from app.tickets.sla import services
 from app.tickets.sla.models import Calendar, SlaPolicy
-from tests.helpers import csrf_token_from, signed_in
+from tests.helpers import csrf_token_from, post_form, signed_in, version_shown
 from tests.ticket_factories import CalendarFactory, QueueFactory, SlaPolicyFactory
 
 
@@ -20,17 +18,6 @@ def browser(client, supervisor):
 
 def _text(response) -> str:
     return response.get_data(as_text=True)
-
-
-def _post(client, path: str, **fields):
-    token = csrf_token_from(_text(client.get(path)))
-    return client.post(path, data={"csrf_token": token, **fields})
-
-
-def _version_shown(html: str) -> int:
-    match = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', html)
-    assert match, "no version field"
-    return int(match.group(1))
 
 
 def _calendar(name: str) -> Calendar | None:
@@ -47,7 +34,7 @@ def _policy(name: str) -> SlaPolicy | None:
 
 
 def test_weekly_hours_are_rows_of_opening_and_closing_times_per_weekday(browser):
-    answer = _post(
+    answer = post_form(
         browser,
         "/settings/calendars/new",
         name="Shanghai office",
@@ -95,7 +82,7 @@ def test_a_holiday_taken_out_on_the_page_takes_its_name_with_it(browser, supervi
         path,
         data={
             "csrf_token": csrf_token_from(page),
-            "version": _version_shown(page),
+            "version": version_shown(page),
             "name": "Office",
             "timezone": "UTC",
             "mon-0-opens": "09:00",
@@ -111,7 +98,7 @@ def test_a_holiday_taken_out_on_the_page_takes_its_name_with_it(browser, supervi
 
 
 def test_hours_the_engine_refuses_come_back_with_its_message_and_the_rows_as_typed(browser):
-    answer = _post(
+    answer = post_form(
         browser,
         "/settings/calendars/new",
         name="Backwards",
@@ -132,7 +119,7 @@ def test_a_calendar_in_use_cannot_be_deleted_and_the_page_says_why(browser):
     page = _text(browser.get(path))
     assert "cannot be deleted" in page
 
-    answer = browser.post(path, data={"csrf_token": csrf_token_from(page), "version": _version_shown(page)})
+    answer = browser.post(path, data={"csrf_token": csrf_token_from(page), "version": version_shown(page)})
 
     assert answer.status_code == 409
     assert "The calendar is used by SLA policies: Gold." in _text(answer)
@@ -144,7 +131,7 @@ def test_an_unused_calendar_is_deleted_after_the_confirmation(browser):
     path = f"/settings/calendars/{calendar.id}/delete"
     page = _text(browser.get(path))
 
-    answer = browser.post(path, data={"csrf_token": csrf_token_from(page), "version": _version_shown(page)})
+    answer = browser.post(path, data={"csrf_token": csrf_token_from(page), "version": version_shown(page)})
 
     assert answer.status_code == 302
     assert _calendar("Office") is None
@@ -160,7 +147,7 @@ def test_a_stale_calendar_edit_shows_the_stored_hours_beside_the_typed_ones(brow
         path,
         data={
             "csrf_token": csrf_token_from(page),
-            "version": _version_shown(page),
+            "version": version_shown(page),
             "name": "Office",
             "timezone": "Europe/London",
             "mon-0-opens": "08:00",
@@ -182,7 +169,7 @@ def test_a_policy_is_set_up_in_minutes_and_stored_in_seconds(browser):
     queue = QueueFactory(name="Billing")
     calendar = CalendarFactory(name="Office")
 
-    answer = _post(
+    answer = post_form(
         browser,
         "/settings/sla-policies/new",
         name="Billing urgent",
@@ -204,7 +191,7 @@ def test_a_policy_is_set_up_in_minutes_and_stored_in_seconds(browser):
 
 
 def test_a_policy_without_any_target_is_refused_with_the_apis_message(browser):
-    answer = _post(browser, "/settings/sla-policies/new", name="Empty")
+    answer = post_form(browser, "/settings/sla-policies/new", name="Empty")
 
     assert answer.status_code == 422
     assert "Set at least one target" in _text(answer)
@@ -214,7 +201,9 @@ def test_a_policy_without_any_target_is_refused_with_the_apis_message(browser):
 def test_two_policies_for_the_same_tickets_are_refused(browser):
     SlaPolicyFactory(name="Everyone", first_response_seconds=3600)
 
-    answer = _post(browser, "/settings/sla-policies/new", name="Also everyone", first_response_minutes="5")
+    answer = post_form(
+        browser, "/settings/sla-policies/new", name="Also everyone", first_response_minutes="5"
+    )
 
     assert answer.status_code == 409
     assert "Same criteria as" in _text(answer)
@@ -226,7 +215,7 @@ def test_deleting_a_policy_says_where_its_tickets_go(browser):
     page = _text(browser.get(path))
     assert "move to the next policy" in page
 
-    answer = browser.post(path, data={"csrf_token": csrf_token_from(page), "version": _version_shown(page)})
+    answer = browser.post(path, data={"csrf_token": csrf_token_from(page), "version": version_shown(page)})
 
     assert answer.status_code == 302
     assert _policy("Gold") is None
