@@ -12,6 +12,8 @@ const copies = [
     to: "swagger-ui",
     files: ["swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png", "LICENSE"],
   },
+  // The Socket.IO client of the agent console and the wallboard (the server is python-socketio 5: protocol v5).
+  { from: "socket.io-client/dist", to: "socket.io", files: ["socket.io.min.js", "socket.io.min.js.map"] },
 ];
 
 rmSync(vendor, { recursive: true, force: true });

@@ -42,9 +42,10 @@ FEATURES = {
     "customers": {"privacy"},
     "tickets": {"sla", "history", "search", "attachments"},
     "portal": {"surveys", "routing"},
+    "callcenter": {"presence", "routing", "calls", "console", "wallboard"},
 }
 # Steps of a room's core that its packages build on: the tickets' audit trail, the portal's links.
-CORE_STEPS = {"tickets": {"audit"}, "portal": {"links"}}
+CORE_STEPS = {"tickets": {"audit"}, "portal": {"links"}, "callcenter": {"live"}}
 
 
 def _room_of(module: str) -> str | None:

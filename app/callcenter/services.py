@@ -1,9 +1,9 @@
 """Use cases of the call center: the break reason codes, and the names under which consoles are reached
 in real time.
 
-Emitting to an agent, from any process (a request, a job, a receiver):
+Sending news to an agent's consoles, from any process (a request, a job, a receiver), after the commit:
 
-    socketio.emit("offer", payload, to=agent_room(agent.id), namespace=AGENTS_NAMESPACE)
+    live.publish("offer", payload, rooms=[agent_room(agent.id)])
 """
 
 from __future__ import annotations
@@ -16,18 +16,17 @@ from sqlalchemy import select
 
 from app.accounts import services as accounts
 from app.accounts.models import Agent, SettingKind
+from app.callcenter import live
+from app.callcenter.live import AGENTS_NAMESPACE  # noqa: F401  (re-exported: where consoles are)
 from app.callcenter.models import DESCRIPTION_MAX, MAX_BREAK_MINUTES, BreakReason
 from app.errors import Invalid
 from app.named_settings import NamedSettings
-
-# The Socket.IO namespace of the agent consoles.
-AGENTS_NAMESPACE = "/agents"
 
 
 def agent_room(agent_id: int) -> str:
     """The room of one agent's connections in `AGENTS_NAMESPACE` (every tab, on every web process):
     `agent:<id>`. Only the server puts a connection there, after authenticating it as that agent."""
-    return f"agent:{int(agent_id)}"
+    return live.room("agent", agent_id)
 
 
 # -- break reasons -----------------------------------------------------------------------------------
