@@ -16,12 +16,12 @@ export TEST_DATABASE_URL TEST_REDIS_URL
 # Test processes side by side (pytest-xdist), a test file each at a time; each has its own databases.
 TEST_WORKERS ?= 2
 
-.PHONY: run test fuzz install assets catalogs translations browser lint format bench bench-tickets bench-import bench-portal clean
+.PHONY: run test fuzz install assets catalogs translations browser front lint format bench bench-tickets bench-import bench-portal bench-live bench-capacity bench-serving clean
 
-run: install assets catalogs
+run: install assets catalogs front
 	$(BIN)/python -m scripts.serve
 
-test: install assets catalogs browser
+test: install assets catalogs browser front
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
@@ -69,6 +69,11 @@ translations: install
 browser:
 	@sh scripts/ensure-package.sh chromium chromium || \
 		echo "chromium is not installed and cannot be installed here: browser tests will be skipped." >&2
+
+# Debian's nginx, the front of production mode (scripts/serve.py; the live tests start it too).
+front:
+	@sh scripts/ensure-package.sh nginx nginx || \
+		echo "nginx is not installed and cannot be installed here: production mode serves from one process." >&2
 
 lint:
 	$(BIN)/ruff check .
