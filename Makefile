@@ -94,6 +94,20 @@ bench-tickets: install
 	@sh scripts/ensure-package.sh wrk wrk || { echo "wrk is needed and cannot be installed here." >&2; exit 1; }
 	$(BIN)/python bench/post_tickets.py
 
+# Ticket creation served as `make run` served it before the front (one gthread process of 32 threads)
+# and as it serves now (nginx, the web workers, the real-time process), side by side: see bench/post_tickets.py.
+bench-serving: install front
+	@sh scripts/ensure-package.sh wrk wrk || { echo "wrk is needed and cannot be installed here." >&2; exit 1; }
+	$(BIN)/python bench/post_tickets.py --shapes single front --rounds 3
+
+# Socket.IO delivery from another process to consoles through the front: 200 consoles at 10 events/s
+# each, then consoles stepped up at 5,000 deliveries/s in all (see bench/live_sockets.py).
+bench-live: install front
+	$(BIN)/python bench/live_sockets.py --consoles 200 --rate 10
+
+bench-capacity: install front
+	$(BIN)/python bench/live_sockets.py --consoles 250 500 1000 1500 2000 --total-rate 5000 --agents 100
+
 bench-import: install
 	$(BIN)/python bench/import_history.py
 

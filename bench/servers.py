@@ -21,6 +21,8 @@ from databases import recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+from scripts import serve  # noqa: E402  (the processes of `make run`)
 
 
 def flask(env: dict, *args: str) -> str:
@@ -88,6 +90,23 @@ def gunicorn(env: dict, *, ready_path: str) -> Iterator[None]:
         server.wait()
 
 
+@contextmanager
+def serving(env: dict, *, ready_path: str, with_worker: bool = False) -> Iterator[list[serve.Service]]:
+    """What `make run` serves with `env` (scripts/serve.py: in production mode nginx in front of the web
+    workers and the real-time process), from the moment `ready_path` answers 200 through the front
+    until the block ends. `worker.py` too when `with_worker`."""
+    planned = [s for s in serve.services(env) if with_worker or s.name != "worker"]
+    children = [(service, serve.start(service)) for service in planned]
+    try:
+        _wait_for(int(env["PORT"]), ready_path)
+        yield planned
+    finally:
+        for service, child in children:
+            child.send_signal(service.stop_signal)
+        for _, child in children:
+            child.wait()
+
+
 def _wait_for(port: int, path: str, deadline: float = 30) -> None:
     end = time.monotonic() + deadline
     while time.monotonic() < end:
@@ -97,7 +116,8 @@ def _wait_for(port: int, path: str, deadline: float = 30) -> None:
             if conn.getresponse().status == 200:
                 return
         except OSError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     raise SystemExit("server did not start")
 
 
