@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 # bench/ is on the path when this runs as a script
-from servers import ROOT, fresh_server_env, server_arguments, serving, settings_line
+from servers import ROOT, cpu_seconds, fresh_server_env, server_arguments, serving, settings_line
 
 HERE = Path(__file__)
 EVENT = "bench"
@@ -68,8 +68,11 @@ with app.app_context():
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def step(env: dict, args: argparse.Namespace, agents: list[dict], consoles: int, per_console: float) -> dict:
-    """One measurement: `consoles` connected consoles, each receiving `per_console` events/s."""
+def step(
+    env: dict, args: argparse.Namespace, agents: list[dict], consoles: int, per_console: float, realtime: int
+) -> dict:
+    """One measurement: `consoles` connected consoles, each receiving `per_console` events/s; `realtime`
+    is the real-time process's group, whose CPU time is measured while the publisher runs."""
     per_room = consoles / len(agents)  # consoles per agent room (on average)
     rooms_rate = per_console * len(agents)  # emits/s in all, over every agent's room
     shards = [list(range(i, consoles, args.client_processes)) for i in range(args.client_processes)]
@@ -93,6 +96,7 @@ def step(env: dict, args: argparse.Namespace, agents: list[dict], consoles: int,
             raise SystemExit(f"a console process failed: {line!r}")
     connect_seconds = time.perf_counter() - connect_began
     load_before = os.getloadavg()[0]
+    cpu_before, began = cpu_seconds([realtime]), time.perf_counter()
     publisher = subprocess.run(
         [
             sys.executable,
@@ -114,8 +118,10 @@ def step(env: dict, args: argparse.Namespace, agents: list[dict], consoles: int,
         check=True,
     )
     sent = json.loads(publisher.stdout.strip().splitlines()[-1])
+    time.sleep(0.5)  # the last events' way through
+    cpu, elapsed = cpu_seconds([realtime]) - cpu_before, time.perf_counter() - began
     window_from, window_to = sent["window"]
-    time.sleep(1.0)  # the last events' way through
+    time.sleep(0.5)
     latencies: list[float] = []
     received_in_window = 0
     for child in clients:
@@ -143,6 +149,10 @@ def step(env: dict, args: argparse.Namespace, agents: list[dict], consoles: int,
         "lost": max(expected - received_in_window, 0),
         "load_1min": round(load_before, 2),
         "publisher_late_ms_p99": sent["late_p99_ms"],
+        # The real-time process's CPU while the publisher ran (its start-up included): per 1,000
+        # deliveries, and as a share of one core.
+        "realtime_cpu_ms_per_1000": round(cpu * 1000 / max(sent["sent"] * per_room, 1) * 1000, 1),
+        "realtime_cpu_percent": round(100 * cpu / elapsed),
     }
 
 
@@ -161,11 +171,12 @@ def main() -> None:
     run_dir = str(ROOT / "instance" / "bench-live")
     env = fresh_server_env(args, ACCESS_LOG="off", RUN_DIR=run_dir, SOCKETIO_CHANNEL="switchboard-bench-live")
     agents = make_agents(env, args.agents or max(args.consoles))
-    with serving(env, ready_path="/socket.io/?EIO=4&transport=polling"):
+    with serving(env, ready_path="/socket.io/?EIO=4&transport=polling") as groups:
         print(settings_line(args.workers, args.threads, ", nginx + 1 gevent real-time process"), flush=True)
         for consoles in args.consoles:
             per_console = args.total_rate / consoles if args.total_rate else args.rate
-            print(json.dumps(step(env, args, agents, consoles, per_console)), flush=True)
+            figures = step(env, args, agents, consoles, per_console, groups["realtime"])
+            print(json.dumps(figures), flush=True)
 
 
 # --- a console process: `live_sockets.py consoles URL`, tokens on standard input ------------------------
@@ -238,7 +249,12 @@ def publish(rate: float, warmup: float, seconds: float, rooms: list[int]) -> Non
         n += 1
     lateness.sort()
     late_p99 = lateness[max(int(len(lateness) * 0.99) - 1, 0)] * 1000 if lateness else 0.0
-    summary = {"window": [window_from, window_to], "in_window": in_window, "late_p99_ms": round(late_p99, 1)}
+    summary = {
+        "window": [window_from, window_to],
+        "in_window": in_window,
+        "sent": n,
+        "late_p99_ms": round(late_p99, 1),
+    }
     print(json.dumps(summary))
 
 

@@ -11,7 +11,9 @@ serves them one at a time under its GIL while the other idles (measured: 2026-11
     make bench-serving            # the serving shapes side by side: --shapes single front --rounds 3
 
 `--shapes` picks what serves, each started in turn on the same database, `--rounds` times in alternating
-order (so neither always runs on the fuller database): `direct` is gunicorn alone with `--workers` x
+order (so neither always runs on the fuller database), each line with the CPU milliseconds its serving
+processes spent per request (`server_cpu_ms`, PostgreSQL's left out: steadier than requests/s on a
+shared machine): `direct` is gunicorn alone with `--workers` x
 `--threads` (the default, this benchmark's history); `single` and `front` are what `make run` starts in
 production mode (scripts/serve.py), `single` the shape before the front came (one gthread process of 32
 threads serving HTTP and Socket.IO: `FRONT=none`), `front` nginx in front of `--workers` x `--threads`
@@ -33,11 +35,14 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 # bench/ is on the path when this runs as a script
 from servers import (
     ROOT,
+    cpu_seconds,
     flask,
     fresh_server_env,
     gunicorn,
@@ -141,24 +146,32 @@ def main() -> None:
             return wrk_run(args.port, token, requests, concurrency)
         return timed_run(requests, concurrency, lambda: client(args.port, token))
 
-    def server(shape: str):
+    @contextmanager
+    def server(shape: str) -> Iterator[list[int]]:
         if shape == "direct":
-            return gunicorn(env, ready_path="/api/v1/openapi.json")
+            with gunicorn(env, ready_path="/api/v1/openapi.json") as groups:
+                yield groups
+            return
         shaped = {**env, "RUN_DIR": str(ROOT / "instance" / "bench-tickets")}
         if shape == "single":
             shaped.update(FRONT="none", WEB_WORKERS="1", WEB_THREADS="32")
-        return serving(shaped, ready_path="/api/v1/openapi.json")
+        with serving(shaped, ready_path="/api/v1/openapi.json") as groups:
+            yield list(groups.values())
 
     for round_number in range(args.rounds):
         shapes = args.shapes if round_number % 2 == 0 else list(reversed(args.shapes))
         for shape in shapes:
-            with server(shape):
+            with server(shape) as groups:
                 run(100, 4)  # warm-up: imports, connection pools, caches
                 workers, threads = (1, 32) if shape == "single" else (args.workers, args.threads)
                 note = f", load from {args.client}, shape {shape}"
                 print(settings_line(workers, threads, note), flush=True)
                 for concurrency in args.concurrency:
-                    print(json.dumps({"shape": shape, **run(args.requests, concurrency)}), flush=True)
+                    before = cpu_seconds(groups)
+                    figures = run(args.requests, concurrency)
+                    # The serving processes' CPU per request (every process of the shape, nginx's too).
+                    cpu = (cpu_seconds(groups) - before) * 1000 / figures["requests"]
+                    print(json.dumps({"shape": shape, **figures, "server_cpu_ms": round(cpu, 2)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -180,7 +180,9 @@ def main() -> int:
         for note in service.notes:
             print(f"  {service.name}: {note}", flush=True)
 
-    return supervise([(service, start(service)) for service in planned])
+    # Groups of their own: Ctrl-C reaches this process only, which gives each child its one stop signal
+    # (a second one would turn RQ's warm shutdown into a cold one).
+    return supervise([(service, start(service, process_group=0)) for service in planned])
 
 
 def supervise(children: list[tuple[Service, subprocess.Popen]]) -> int:
