@@ -127,7 +127,7 @@ def cpu_seconds(groups: list[int]) -> float:
     return total / tick
 
 
-def _wait_for(port: int, path: str, deadline: float = 30) -> None:
+def _wait_for(port: int, path: str, deadline: float = 120) -> None:
     end = time.monotonic() + deadline
     while time.monotonic() < end:
         try:
