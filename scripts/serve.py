@@ -149,7 +149,7 @@ def write_nginx_config(run_dir: Path, env: Mapping[str, str], *, web_port: int, 
         # Two descriptors per proxied connection (the client's and the upstream's), and some to spare.
         files=2 * connections + 64,
         access_log="off" if env.get("ACCESS_LOG") == "off" else "/dev/stdout",
-        listen=f"{env['HOST']}:{env['PORT']}",
+        listen=f"[{env['HOST']}]:{env['PORT']}" if ":" in env["HOST"] else f"{env['HOST']}:{env['PORT']}",
         web=f"127.0.0.1:{web_port}",
         realtime=f"127.0.0.1:{realtime_port}",
     )
