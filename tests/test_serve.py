@@ -74,7 +74,12 @@ def test_the_front_sends_socket_io_to_the_real_time_process_unbuffered_with_webs
     assert "proxy_set_header Upgrade $http_upgrade;" in sockets
     assert "proxy_set_header Connection $connection_upgrade;" in sockets
     assert "proxy_buffering off;" in sockets
-    assert "proxy_pass http://web;" in location(config, "/")
+    pages = location(config, "/")
+    assert "proxy_pass http://web;" in pages
+    assert 'proxy_set_header Connection "";' in pages  # keep-alive to the web workers
+    for block in (sockets, pages):  # a location's own headers replace every inherited one
+        assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in block
+        assert "proxy_set_header Host $http_host;" in block
     assert "daemon off;" in config
     assert str(tmp_path / "run") in config  # pid and temporary files: nothing outside RUN_DIR
 
