@@ -16,12 +16,12 @@ export TEST_DATABASE_URL TEST_REDIS_URL
 # Test processes side by side (pytest-xdist), a test file each at a time; each has its own databases.
 TEST_WORKERS ?= 2
 
-.PHONY: run test fuzz install assets catalogs translations browser lint format bench bench-tickets bench-import bench-portal clean
+.PHONY: run test fuzz install assets catalogs translations browser front lint format bench bench-tickets bench-import bench-portal bench-live bench-capacity bench-serving clean
 
-run: install assets catalogs
+run: install assets catalogs front
 	$(BIN)/python -m scripts.serve
 
-test: install assets catalogs browser
+test: install assets catalogs browser front
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
@@ -70,6 +70,11 @@ browser:
 	@sh scripts/ensure-package.sh chromium chromium || \
 		echo "chromium is not installed and cannot be installed here: browser tests will be skipped." >&2
 
+# Debian's nginx, the front of production mode (scripts/serve.py; the live tests start it too).
+front:
+	@sh scripts/ensure-package.sh nginx nginx || \
+		echo "nginx is not installed and cannot be installed here: production mode serves from one process." >&2
+
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -88,6 +93,20 @@ bench: bench-tickets bench-import bench-portal
 bench-tickets: install
 	@sh scripts/ensure-package.sh wrk wrk || { echo "wrk is needed and cannot be installed here." >&2; exit 1; }
 	$(BIN)/python bench/post_tickets.py
+
+# Ticket creation served as `make run` served it before the front (one gthread process of 32 threads)
+# and as it serves now (nginx, the web workers, the real-time process), side by side: see bench/post_tickets.py.
+bench-serving: install front
+	@sh scripts/ensure-package.sh wrk wrk || { echo "wrk is needed and cannot be installed here." >&2; exit 1; }
+	$(BIN)/python bench/post_tickets.py --shapes single front --rounds 3
+
+# Socket.IO delivery from another process to consoles through the front: 200 consoles at 10 events/s
+# each, then consoles stepped up at 5,000 deliveries/s in all (see bench/live_sockets.py).
+bench-live: install front
+	$(BIN)/python bench/live_sockets.py --consoles 200 --rate 10
+
+bench-capacity: install front
+	$(BIN)/python bench/live_sockets.py --consoles 250 500 1000 1500 2000 --total-rate 5000 --agents 100
 
 bench-import: install
 	$(BIN)/python bench/import_history.py

@@ -1,14 +1,16 @@
-"""gunicorn settings for `make run`: one process of threads serving HTTP and Socket.IO.
+"""gunicorn settings of the web process of `make run` (scripts/serve.py), gthread workers.
 
-Flask-SocketIO in threading mode needs one worker process per server (sticky sessions across several);
-scale out by running more of these behind a load balancer, not by raising `workers`.
+Embedded mode (and production without a front): one worker of WEB_THREADS threads serving HTTP and
+Socket.IO, as long-polling needs every request of a session in one process. Production mode behind the
+front: WEB_WORKERS workers serving pages and the API only (scripts/serve.py sets them; the front sends
+`/socket.io/` to the real-time process of gunicorn_realtime.conf.py).
 """
 
 import gc
 import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
-# More than one worker needs sticky sessions for Socket.IO's long-polling transport.
+# More than one only behind the front, which keeps Socket.IO's long-polling off these workers.
 workers = int(os.environ.get("WEB_WORKERS", "1"))
 worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "32"))

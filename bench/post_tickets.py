@@ -8,6 +8,16 @@ threads: with two, four keep-alive connections often split three to one, and the
 serves them one at a time under its GIL while the other idles (measured: 2026-11-30 in RESULTS.md).
 
     make bench-tickets            # or: .venv/bin/python bench/post_tickets.py --requests 2000
+    make bench-serving            # the serving shapes side by side: --shapes single front --rounds 3
+
+`--shapes` picks what serves, each started in turn on the same database, `--rounds` times in alternating
+order (so neither always runs on the fuller database), each line with the CPU milliseconds its serving
+processes spent per request (`server_cpu_ms`, PostgreSQL's left out: steadier than requests/s on a
+shared machine): `direct` is gunicorn alone with `--workers` x
+`--threads` (the default, this benchmark's history); `single` and `front` are what `make run` starts in
+production mode (scripts/serve.py), `single` the shape before the front came (one gthread process of 32
+threads serving HTTP and Socket.IO: `FRONT=none`), `front` nginx in front of `--workers` x `--threads`
+web workers, with the real-time process beside them. Each run's line names its shape.
 
 The load comes from `wrk` (C, Debian's package) rather than from Python: the server, PostgreSQL and the
 client share the machine's cores, and a Python client spends about as much CPU per request as
@@ -25,10 +35,22 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 # bench/ is on the path when this runs as a script
-from servers import flask, fresh_server_env, gunicorn, server_arguments, settings_line, timed_run
+from servers import (
+    ROOT,
+    cpu_seconds,
+    flask,
+    fresh_server_env,
+    gunicorn,
+    server_arguments,
+    serving,
+    settings_line,
+    timed_run,
+)
 
 WRK_SCRIPT = Path(__file__).with_name("post_tickets.lua")
 
@@ -108,6 +130,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[4, 32])
     parser.add_argument("--client", choices=["wrk", "python"], default="wrk", help="what sends the requests")
+    parser.add_argument("--shapes", nargs="+", choices=["direct", "single", "front"], default=["direct"])
+    parser.add_argument("--rounds", type=int, default=1, help="times each shape runs, in alternating order")
     args = parser.parse_args()
     if args.client == "wrk" and shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `make bench-tickets` installs Debian's package.")
@@ -122,11 +146,32 @@ def main() -> None:
             return wrk_run(args.port, token, requests, concurrency)
         return timed_run(requests, concurrency, lambda: client(args.port, token))
 
-    with gunicorn(env, ready_path="/api/v1/openapi.json"):
-        run(100, 4)  # warm-up: imports, connection pools, caches
-        print(settings_line(args.workers, args.threads, f", load from {args.client}"))
-        for concurrency in args.concurrency:
-            print(json.dumps(run(args.requests, concurrency)))
+    @contextmanager
+    def server(shape: str) -> Iterator[list[int]]:
+        if shape == "direct":
+            with gunicorn(env, ready_path="/api/v1/openapi.json") as groups:
+                yield groups
+            return
+        shaped = {**env, "RUN_DIR": str(ROOT / "instance" / "bench-tickets")}
+        if shape == "single":
+            shaped.update(FRONT="none", WEB_WORKERS="1", WEB_THREADS="32")
+        with serving(shaped, ready_path="/api/v1/openapi.json") as groups:
+            yield list(groups.values())
+
+    for round_number in range(args.rounds):
+        shapes = args.shapes if round_number % 2 == 0 else list(reversed(args.shapes))
+        for shape in shapes:
+            with server(shape) as groups:
+                run(100, 4)  # warm-up: imports, connection pools, caches
+                workers, threads = (1, 32) if shape == "single" else (args.workers, args.threads)
+                note = f", load from {args.client}, shape {shape}"
+                print(settings_line(workers, threads, note), flush=True)
+                for concurrency in args.concurrency:
+                    before = cpu_seconds(groups)
+                    figures = run(args.requests, concurrency)
+                    # The serving processes' CPU per request (every process of the shape, nginx's too).
+                    cpu = (cpu_seconds(groups) - before) * 1000 / figures["requests"]
+                    print(json.dumps({"shape": shape, **figures, "server_cpu_ms": round(cpu, 2)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ from databases import recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+from scripts import serve  # noqa: E402  (the processes of `make run`)
 
 
 def flask(env: dict, *args: str) -> str:
@@ -77,18 +79,55 @@ def server_env(*, database_url: str, redis_url: str, port: int, workers: int, th
 
 
 @contextmanager
-def gunicorn(env: dict, *, ready_path: str) -> Iterator[None]:
-    """gunicorn with the project's settings, from the moment `ready_path` answers 200 until the block ends."""
-    server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], cwd=ROOT, env=env)
+def gunicorn(env: dict, *, ready_path: str) -> Iterator[list[int]]:
+    """gunicorn with the project's settings, from the moment `ready_path` answers 200 until the block ends.
+    Yields its process group (see `cpu_seconds`)."""
+    command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, process_group=0)
     try:
         _wait_for(int(env["PORT"]), ready_path)
-        yield
+        yield [server.pid]
     finally:
         server.terminate()
         server.wait()
 
 
-def _wait_for(port: int, path: str, deadline: float = 30) -> None:
+@contextmanager
+def serving(env: dict, *, ready_path: str, with_worker: bool = False) -> Iterator[dict[str, int]]:
+    """What `make run` serves with `env` (scripts/serve.py: in production mode nginx in front of the web
+    workers and the real-time process), from the moment `ready_path` answers 200 through the front
+    until the block ends. `worker.py` too when `with_worker`. Yields each service's process group, by
+    name."""
+    planned = [s for s in serve.services(env) if with_worker or s.name != "worker"]
+    # Process groups of their own, gunicorn's and nginx's workers in them: see `cpu_seconds`.
+    children = [(service, serve.start(service, process_group=0)) for service in planned]
+    try:
+        _wait_for(int(env["PORT"]), ready_path)
+        yield {service.name: child.pid for service, child in children}
+    finally:
+        for service, child in children:
+            child.send_signal(service.stop_signal)
+        for _, child in children:
+            child.wait()
+
+
+def cpu_seconds(groups: list[int]) -> float:
+    """CPU time (user and system) spent so far by the live processes of these process groups: a server's
+    cost per request, steadier than wall-clock figures on a shared machine (PostgreSQL's is left out)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        # After the command: state, ppid, pgrp, ..., utime (12th) and stime (13th).
+        if int(fields[2]) in groups:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def _wait_for(port: int, path: str, deadline: float = 120) -> None:
     end = time.monotonic() + deadline
     while time.monotonic() < end:
         try:
@@ -97,7 +136,8 @@ def _wait_for(port: int, path: str, deadline: float = 30) -> None:
             if conn.getresponse().status == 200:
                 return
         except OSError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     raise SystemExit("server did not start")
 
 

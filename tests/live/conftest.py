@@ -3,11 +3,12 @@
 Each test module gets a PostgreSQL database of its own (a copy of one that `flask db upgrade` built at
 the start of the run: a fresh, migrated schema), this test process's Redis database emptied (see
 `tests/backends.py` for the names each pytest-xdist worker uses), and the processes it starts through
-`Stack`: the web server (gunicorn with `gunicorn.conf.py`, on a free port) and `worker.py`, both in
-production mode (`DATABASE_URL`, `REDIS_URL`). Tests talk to them over HTTP and Socket.IO and read the
-outcome with plain SQL, as an operator would; no use case runs in the test process. Like the rest of
-the real-server layer, a missing PostgreSQL or Redis skips these tests with the reason, and fails them
-under `CI=true`.
+`Stack`: the processes of `make run` in production mode (`DATABASE_URL`, `REDIS_URL`), from the same
+list (`scripts.serve.services`): the web server (nginx in front, gunicorn's web workers and the
+real-time process behind it, on free ports) and `worker.py`. Tests talk to them over HTTP and
+Socket.IO and read the outcome with plain SQL, as an operator would; no use case runs in the test
+process. Like the rest of the real-server layer, a missing PostgreSQL or Redis skips these tests with
+the reason, and fails them under `CI=true`.
 
 A failing test's report carries the output of every process still running (gunicorn's access log
 included); a process that does not come up fails with its output.
@@ -38,6 +39,7 @@ from rq import Worker
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
+from scripts import serve
 from tests import backends
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,36 +120,65 @@ class LiveProcess:
             self.popen.wait()
 
 
-class WebServer(LiveProcess):
-    """`gunicorn -c gunicorn.conf.py`, the web process of `make run`, on a port of its own."""
+class WebServer:
+    """What serves HTTP and Socket.IO in production mode, as `make run` starts it (`scripts.serve.services`):
+    nginx in front on a port of its own, the web workers behind it, and the real-time process for
+    `/socket.io/`; each part a process of its own (one process when the front falls back, see
+    scripts/serve.py)."""
 
-    def __init__(self, name: str, env: dict[str, str], log_path: Path, port: int):
+    def __init__(self, name: str, parts: list[LiveProcess], port: int):
+        self.name = name
+        self.parts = parts
         self.url = f"http://127.0.0.1:{port}"
-        # SIGINT: gunicorn's quick shutdown (SIGTERM would wait for open Socket.IO connections).
-        super().__init__(
-            name, [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], env, log_path, signal.SIGINT
-        )
+
+    def part(self, name: str) -> LiveProcess:
+        return next(part for part in self.parts if part.name.endswith(f"-{name}"))
+
+    def running(self) -> bool:
+        return all(part.running() for part in self.parts)
+
+    def output(self, limit: int = 20_000) -> str:
+        return "\n".join(f"--- {part.name}\n{part.output(limit)}" for part in self.parts)
+
+    def expect_running(self) -> None:
+        for part in self.parts:
+            part.expect_running()
+
+    def signal_stop(self) -> None:
+        for part in self.parts:
+            part.signal_stop()
+
+    def stop(self) -> None:
+        for part in self.parts:
+            part.stop()
 
     def wait_ready(self) -> WebServer:
+        """Once a page and a Socket.IO handshake answer through the front."""
         deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            self.expect_running()
-            try:
-                if requests.get(f"{self.url}/login", timeout=2).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        pytest.fail(f"{self.name} did not answer within {START_SECONDS:g} s:\n{self.output()}", pytrace=False)
+        for path in ("/login", "/socket.io/?EIO=4&transport=polling"):
+            while True:
+                self.expect_running()
+                try:
+                    if requests.get(self.url + path, timeout=2).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        f"{self.name} did not answer {path} within {START_SECONDS:g} s:\n{self.output()}",
+                        pytrace=False,
+                    )
+                time.sleep(0.1)
+        return self
 
 
 class JobWorker(LiveProcess):
     """`python worker.py`: an RQ worker (with RQ's scheduler) inside the app."""
 
-    def __init__(self, name: str, env: dict[str, str], log_path: Path, redis_url: str):
+    def __init__(self, name: str, service: serve.Service, log_path: Path, redis_url: str):
         self.redis_url = redis_url
         # SIGTERM: RQ's warm shutdown, which also stops the scheduler and gives its locks back.
-        super().__init__(name, [sys.executable, "worker.py"], env, log_path, signal.SIGTERM)
+        super().__init__(name, service.args, service.env, log_path, signal.SIGTERM)
 
     def wait_ready(self) -> JobWorker:
         connection = redis.Redis.from_url(self.redis_url)
@@ -188,7 +219,7 @@ class Stack:
         self.directory = directory
         self.mail_log = directory / "mail.log"
         self.engine: Engine = create_engine(database_url, pool_size=2)
-        self.processes: list[LiveProcess] = []
+        self.processes: list[LiveProcess | WebServer] = []
         # What every process of the module gets; a module's fixture adds its own with `configure`.
         self.settings: dict[str, str] = {
             "DATABASE_URL": database_url,
@@ -214,17 +245,43 @@ class Stack:
         inherited = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "TEST_"))}
         return {**inherited, **self.settings, **{name: str(value) for name, value in settings.items()}}
 
+    def services(self, **settings: Any) -> dict[str, serve.Service]:
+        """The processes `make run` would start with this module's settings, by name."""
+        return {service.name: service for service in serve.services(self.environment(**settings))}
+
     def start_web(self, name: str = "web", *, wait: bool = True, **settings: Any) -> WebServer:
+        """Everything `make run` starts but `worker.py`, each part on a free port, its front's files in a
+        folder of its own."""
         port = free_port()
         # As `make run`: links in mails (written by the worker) lead to the first server started.
         self.settings.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
-        env = self.environment(HOST="127.0.0.1", PORT=port, **settings)
-        server = WebServer(name, env, self.directory / f"{name}.log", port)
+        planned = self.services(
+            HOST="127.0.0.1",
+            PORT=port,
+            WEB_PORT=free_port(),
+            REALTIME_PORT=free_port(),
+            RUN_DIR=self.directory / f"{name}-run",
+            **settings,
+        )
+        parts = [
+            LiveProcess(
+                f"{name}-{part}",
+                service.args,
+                service.env,
+                self.directory / f"{name}-{part}.log",
+                # SIGINT: gunicorn's quick shutdown (SIGTERM would wait for open Socket.IO connections).
+                signal.SIGINT if service.args[0].endswith("gunicorn") else service.stop_signal,
+            )
+            for part, service in planned.items()
+            if part != "worker"
+        ]
+        server = WebServer(name, parts, port)
         self.processes.append(server)
         return server.wait_ready() if wait else server
 
     def start_worker(self, name: str = "worker", *, wait: bool = True, **settings: Any) -> JobWorker:
-        worker = JobWorker(name, self.environment(**settings), self.directory / f"{name}.log", self.redis_url)
+        service = self.services(**settings)["worker"]
+        worker = JobWorker(name, service, self.directory / f"{name}.log", self.redis_url)
         self.processes.append(worker)
         return worker.wait_ready() if wait else worker
 

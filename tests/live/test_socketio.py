@@ -1,6 +1,9 @@
 """Socket.IO over a real socket: consoles connect to `/agents` on the production web server, and what
 another process emits through Redis reaches the right agent's consoles.
 
+The server is the production shape of `make run`: nginx in front routes `/socket.io/` to the real-time
+process (gunicorn, one gevent worker) and everything else to the web workers.
+
 The emitting process is `worker.py` running a job (`tests.sample_jobs.emit_to_agent`), the path the
 console's offers and updates will take. The client is python-socketio's, as a browser's would be: it
 starts with long-polling and upgrades to a WebSocket.
@@ -114,6 +117,21 @@ def test_a_console_with_an_api_token_receives_what_a_worker_job_emits_to_its_age
     console.wait_for(nonce)
     assert console.received == [(EVENT, {"nonce": nonce})]
     assert console.client.transport() == "websocket"  # upgraded from long-polling, as a browser's
+
+
+def test_consoles_are_served_by_the_real_time_process_and_pages_by_the_web_workers(desk, consoles):
+    realtime, web = desk.web.part("realtime"), desk.web.part("web")
+    handshakes = realtime.output().count("GET /socket.io/")
+
+    console = consoles(desk.web.url, auth={"token": desk.alex.token})
+    nonce = emit_from_worker(desk, desk.alex.id)
+    console.wait_for(nonce)
+
+    # Its long-polling handshake is in the real-time process's access log; none is in the web's.
+    logged = lambda: realtime.output().count("GET /socket.io/") > handshakes  # noqa: E731
+    eventually(logged, what="the handshake's log line")
+    assert "/socket.io/" not in web.output()
+    assert "GET /login" in web.output()
 
 
 def test_a_console_hears_nothing_from_an_install_on_another_channel_of_the_same_redis(desk, consoles):
