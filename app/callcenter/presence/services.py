@@ -184,7 +184,7 @@ def _known_state(state: Any) -> str:
 
 
 def _break_reason(state: str, reason_id: int | None, reason: int | str | None) -> BreakReason | None:
-    field, given = ("reason_id", reason_id) if reason_id is not None else ("reason", reason)
+    field, given = ("reason", reason) if reason is not None else ("reason_id", reason_id)
     if state != PresenceState.BREAK:
         if given is not None:
             raise Invalid(_l("Only a break has a reason."), {field: [_l("Give a reason for a break only.")]})
