@@ -18,12 +18,19 @@ def console(app, agent, **kwargs):
     """A console of `agent` on `/agents`, connected with a new API token of theirs (or as `kwargs` say)."""
     if "auth" not in kwargs and "flask_test_client" not in kwargs:
         kwargs["auth"] = {"token": accounts.create_api_token(agent.id, name="console")[1]}
-    return socketio.test_client(app, namespace=AGENTS_NAMESPACE, **kwargs)
+    # In an app context of its own, as a connection is on a server: the test's own would hand the
+    # connection the agent Flask-Login found for an earlier one (it keeps them in `g`).
+    with app.app_context():
+        return socketio.test_client(app, namespace=AGENTS_NAMESPACE, **kwargs)
 
 
 def received(client, event: str) -> list[dict]:
-    """The payloads of `event` the console received since last asked."""
-    return [item["args"][0] for item in client.get_received(AGENTS_NAMESPACE) if item["name"] == event]
+    """The payloads of `event` the console received (also once it was disconnected)."""
+    return [item["args"][0] for item in client.queue if item["name"] == event]
+
+
+def connected(client) -> bool:
+    return client.is_connected(AGENTS_NAMESPACE)
 
 
 def booked(function: str) -> list[Job]:

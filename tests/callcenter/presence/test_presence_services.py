@@ -257,7 +257,8 @@ def test_a_change_waits_for_one_in_progress_so_the_history_never_overlaps(app, a
 
 def _wait_until_a_session_waits_for_a_lock(timeout: float = 30.0) -> None:
     waiting = text(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
     )
     deadline = time.monotonic() + timeout
     with db.engine.connect() as connection:
