@@ -1,11 +1,13 @@
 """Socket.IO adapters of agent presence on `/agents`: the `presence.set` event, and the steps that
-record each console connecting and closing (what keeps an agent's presence alive)."""
+record each console connecting and closing (what keeps an agent's presence alive). A console joins the
+rooms of its agent's teams, where teammates hear of each other's presence (`presence.changed`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_socketio import join_room
 from marshmallow import ValidationError
 
 from app.accounts.models import Agent
@@ -27,6 +29,8 @@ def set_presence(agent: Agent, data: Any) -> dict[str, Any]:
 
 
 def console_connected(agent: Agent, sid: str) -> None:
+    for room in services.team_rooms(agent):
+        join_room(room, sid=sid)
     services.console_opened(agent, sid)
 
 

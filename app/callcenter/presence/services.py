@@ -272,7 +272,7 @@ def _announce(agent: Agent, change: _Change, actor: Agent | None) -> None:
     row = change.row
     names = _reason_names([row.reason_id] if row.reason_id is not None else [])
     presence = _presence(agent, row, names)
-    rooms = [agent_room(agent.id), *(live.room("team", team.id) for team in agent.teams)]
+    rooms = [agent_room(agent.id), *team_rooms(agent)]
     live.publish("presence.changed", presence_payload(presence), rooms=rooms)
     presence_changed.send(
         row,
@@ -285,6 +285,11 @@ def _announce(agent: Agent, change: _Change, actor: Agent | None) -> None:
     if row.state == PresenceState.WRAP_UP:
         delay = timedelta(seconds=int(current_app.config["WRAP_UP_MAX_SECONDS"]))
         _book(f"{_JOBS}.end_wrap_up", agent.id, change.period.id, delay=delay)
+
+
+def team_rooms(agent: Agent) -> list[str]:
+    """The rooms of the agent's teams, where their teammates' consoles hear of their presence."""
+    return [live.room("team", team.id) for team in agent.teams]
 
 
 def presence_payload(presence: Presence) -> dict[str, Any]:

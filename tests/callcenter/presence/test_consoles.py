@@ -13,6 +13,7 @@ from app.callcenter.live import AGENTS_NAMESPACE
 from app.callcenter.presence import connections, services
 from app.queue import get_queue
 from tests.callcenter.presence.presence_helpers import booked, connected, console, periods, received, run
+from tests.factories import AgentFactory, TeamFactory
 
 
 def state_of(agent) -> str:
@@ -156,3 +157,17 @@ def test_a_closed_console_is_not_written_back_by_the_next_beat(app, agent):
 
     assert not connections.connected(agent.id)
     assert connected(console(app, agent))
+
+
+def test_a_console_hears_of_its_teammates_presence_and_not_of_others(app, agent):
+    teammate, stranger = AgentFactory(name="Tea Mate"), AgentFactory()
+    TeamFactory(members=[agent, teammate])
+    TeamFactory(members=[stranger])
+    listening = console(app, agent)
+
+    console(app, teammate).emit("presence.set", {"state": "available"}, namespace=AGENTS_NAMESPACE)
+    console(app, stranger).emit("presence.set", {"state": "available"}, namespace=AGENTS_NAMESPACE)
+
+    assert [(news["name"], news["state"]) for news in received(listening, "presence.changed")] == [
+        ("Tea Mate", "available")
+    ]
