@@ -30,6 +30,7 @@ def get_presence(agent_id):
 @bp.arguments(schemas.PresenceSetSchema)
 @bp.response(200, schemas.PresenceSchema)
 @bp.alt_response(403, description="Another agent's presence, and you are no supervisor.")
+@bp.alt_response(409, description="The agent is disabled: they can only be offline.")
 def set_presence(data, agent_id):
     """Set the agent's state: your own, or anyone's as a supervisor or admin. A break names its break
     reason (`reason`: its id or name). Every change is recorded with its start and end."""

@@ -16,6 +16,11 @@ from tests.callcenter.presence.presence_helpers import booked, connected, consol
 from tests.factories import AgentFactory, TeamFactory
 
 
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "PRESENCE_GRACE_SECONDS": 7}
+
+
 def state_of(agent) -> str:
     return services.current_presence(agent.id).state
 
@@ -86,11 +91,6 @@ def test_when_the_last_console_closes_the_agent_goes_offline_after_the_grace_per
         ("available", agent.id),
         ("offline", None),
     ]
-
-
-@pytest.fixture
-def app_config(app_config):
-    return {**app_config, "PRESENCE_GRACE_SECONDS": 7}
 
 
 def test_the_grace_period_is_the_configured_one(app, agent):
