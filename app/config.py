@@ -213,6 +213,14 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_HEARTBEAT_SECONDS": 10,
     "IMPORT_SWEEP_INTERVAL_SECONDS": 60,
     "IMPORT_MAX_ATTEMPTS": 3,
+    # Agent presence (README, "Agent presence"): wrap-up ends by itself after WRAP_UP_MAX_SECONDS; an
+    # agent whose last console closed goes offline after PRESENCE_GRACE_SECONDS unless one reconnects.
+    # Each web process holding consoles says it is alive every PRESENCE_HEARTBEAT_SECONDS (three missed
+    # beats: its consoles count as gone); the presence sweep runs every PRESENCE_SWEEP_INTERVAL_SECONDS.
+    "WRAP_UP_MAX_SECONDS": 120,
+    "PRESENCE_GRACE_SECONDS": 30,
+    "PRESENCE_HEARTBEAT_SECONDS": 10,
+    "PRESENCE_SWEEP_INTERVAL_SECONDS": 30,
     # Languages and time zones: see app/i18n.py. WTForms' own messages follow the page's language.
     "BABEL_DEFAULT_LOCALE": "en",
     "BABEL_DEFAULT_TIMEZONE": "UTC",

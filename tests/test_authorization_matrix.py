@@ -180,6 +180,13 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/break-reasons/<int:reason_id>": AGENT,
     "PATCH /api/v1/break-reasons/<int:reason_id>": SUPERVISOR,
     "DELETE /api/v1/break-reasons/<int:reason_id>": SUPERVISOR.removes(),
+    # Presence: everyone reads anyone's state now (teammates see it live anyway). An agent sets their
+    # own and reads their own history; supervisors anyone's. The table's agent id is someone else's: an
+    # agent's PUT is refused for its empty body before the 403 another's would get, the history's GET
+    # answers it (tests/callcenter/presence/test_presence_api.py checks both refusals).
+    "GET /api/v1/callcenter/agents/<int:agent_id>/presence": AGENT,
+    "PUT /api/v1/callcenter/agents/<int:agent_id>/presence": AGENT,
+    "GET /api/v1/callcenter/agents/<int:agent_id>/presence/history": SUPERVISOR,
     # The trail is how admins see what supervisors changed in the setup.
     "GET /admin/settings-changes": ADMIN,
     "GET /api/v1/settings-changes": ADMIN,

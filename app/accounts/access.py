@@ -52,6 +52,7 @@ class Permission(StrEnum):
     SLA_MANAGE = "sla:manage"
     MACROS_MANAGE = "macros:manage"
     BREAK_REASONS_MANAGE = "break-reasons:manage"
+    PRESENCE_MANAGE = "presence:manage"
     AGENTS_MANAGE = "agents:manage"
     FOLLOW_UPS_MANAGE = "follow-ups:manage"
     MAIL_LOG_READ = "mail-log:read"
@@ -84,6 +85,7 @@ _SUPERVISOR = _AGENT | {
     Permission.SLA_MANAGE,
     Permission.MACROS_MANAGE,
     Permission.BREAK_REASONS_MANAGE,
+    Permission.PRESENCE_MANAGE,
     Permission.FOLLOW_UPS_MANAGE,
 }
 # Agents see and work the tickets of their teams' queues (`app.tickets.services.access`); supervisors
@@ -92,6 +94,8 @@ _SUPERVISOR = _AGENT | {
 # survey links, and supervisors must not answer the surveys about their own teams. So is the settings
 # trail (`SETTINGS_CHANGES_READ`): it is how admins see what supervisors changed in the setup. So are
 # failed jobs (`JOBS_MANAGE`): their arguments name any record, and running one again is an operator's call.
+# An agent sets their own presence and reads their own presence history; supervisors and admins
+# (`PRESENCE_MANAGE`) anyone's, as they run the floor.
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.AGENT: frozenset(_AGENT),
     Role.SUPERVISOR: frozenset(_SUPERVISOR),

@@ -38,7 +38,7 @@ from app.accounts.models import (
     Skill,
     Team,
 )
-from app.accounts.signals import account_lockout_staged, agent_disabled, agent_role_changed
+from app.accounts.signals import account_lockout_staged, agent_disabled, agent_role_changed, sessions_ended
 from app.dbtypes import utcnow
 from app.errors import AppError, Conflict, Invalid, NotFound
 from app.extensions import db
@@ -212,6 +212,8 @@ def update_agent(agent_id: int, changes: dict[str, Any], *, actor: Agent) -> Age
     _commit_with_teams()
     if was_active and not agent.active:
         agent_disabled.send(agent, actor=actor)
+    elif "password" in changes:
+        sessions_ended.send(agent, actor=actor, session_key=None)
     if agent.role != old_role:
         agent_role_changed.send(agent, actor=actor, old_role=old_role)
     return agent
@@ -226,6 +228,7 @@ def change_own_password(agent_id: int, *, current_password: str, new_password: s
     # Other browsers and tokens go; the caller signs in again with the new password.
     _end_sessions_and_tokens(agent)
     db.session.commit()
+    sessions_ended.send(agent, actor=agent, session_key=None)
     return agent
 
 
@@ -530,12 +533,12 @@ def end_session(session_key: str | None) -> None:
     remember cookie opens anything any more. Ending an ended session (or none) does nothing."""
     if session_key is None:
         return
-    db.session.execute(
-        update(SignInSession)
-        .where(SignInSession.key_hash == _digest(session_key), SignInSession.ended_at.is_(None))
-        .values(ended_at=utcnow())
-    )
+    this_session = (SignInSession.key_hash == _digest(session_key), SignInSession.ended_at.is_(None))
+    agent = db.session.scalar(select(Agent).join(SignInSession).where(*this_session))
+    db.session.execute(update(SignInSession).where(*this_session).values(ended_at=utcnow()))
     db.session.commit()
+    if agent is not None:
+        sessions_ended.send(agent, actor=agent, session_key=session_key)
 
 
 class SignedOut(NamedTuple):
@@ -547,6 +550,7 @@ def sign_out_everywhere(*, actor: Agent) -> SignedOut:
     """End every session of the actor's, in every browser, and revoke every API token of theirs."""
     signed_out = _end_sessions_and_tokens(actor)
     db.session.commit()
+    sessions_ended.send(actor, actor=actor, session_key=None)
     return signed_out
 
 

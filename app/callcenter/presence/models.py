@@ -7,8 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.callcenter.models import BreakReason
 from app.dbtypes import UTCDateTime, utcnow
 from app.extensions import db
 
@@ -51,3 +52,6 @@ class PresencePeriod(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Who set the state: the agent, a supervisor, or None for the desk (a call event, a timeout, a sweep).
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+
+    # A period's reason never changes once written: read along with it (history lists show its name).
+    reason: Mapped[BreakReason | None] = relationship(BreakReason, lazy="joined", viewonly=True)
