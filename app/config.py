@@ -47,6 +47,10 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Settings counted in whole numbers that the environment may set: seconds, tries, routing capacities.
+_COUNTED = ("SECONDS", "ATTEMPTS", "CAPACITY")
+
+
 def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
     redis_url = os.environ.get("REDIS_URL", "")
     db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'switchboard.db'}"
@@ -98,7 +102,7 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
         # Processes sharing a large `flask tickets import` on PostgreSQL; 0: one per CPU, at most two.
         "TICKET_IMPORT_WORKERS": int(os.environ.get("TICKET_IMPORT_WORKERS") or 0),
         # Settings of DEFAULTS counted in seconds or tries (SLA checks, mail retries), when set here.
-        **{k: int(v) for k, v in os.environ.items() if k in DEFAULTS and k.endswith(("SECONDS", "ATTEMPTS", "CAPACITY"))},
+        **{k: int(v) for k, v in os.environ.items() if k in DEFAULTS and k.endswith(_COUNTED)},
     }
 
 

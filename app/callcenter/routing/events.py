@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from app.accounts.models import Agent
@@ -18,7 +19,7 @@ def _offer_id(data: Any) -> int:
     try:
         return _ANSWER.load(data if isinstance(data, dict) else {})["offer_id"]
     except ValidationError as error:
-        raise Invalid("Invalid offer.", error.messages) from error
+        raise Invalid(_l("Invalid offer."), error.messages) from error
 
 
 def accept(agent: Agent, data: Any) -> dict[str, Any]:

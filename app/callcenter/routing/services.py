@@ -50,6 +50,7 @@ from app.dbtypes import utcnow
 from app.errors import AppError, Conflict, Invalid, NotFound
 from app.extensions import db
 from app.queue import enqueue, redis_connection
+from app.records import get_or_404
 from app.tickets import services as tickets
 from app.tickets.models import Queue, Ticket, queue_skills
 from app.tickets.models.vocabulary import UNSOLVED
@@ -583,16 +584,19 @@ def _queues_with_waiting_work(now: datetime) -> list[int]:
 def _own_offer(offer_id: int, actor: Agent) -> tuple[Offer, WorkItem]:
     """The actor's offer and its work, both locked (the work first, as every writer of both locks
     them); someone else's offer is a 404 like one that does not exist."""
-    offer = db.session.get(Offer, offer_id)
-    if offer is None or offer.agent_id != actor.id:
-        raise NotFound(_l("Offer %(offer_id)s not found.", offer_id=offer_id))
+    offer = get_or_404(Offer, offer_id, what=_l("Offer"))
+    if offer.agent_id != actor.id:
+        raise NotFound(_l("%(what)s %(id)s not found.", what=_l("Offer"), id=offer_id))
     item = _locked_item(offer)
     return _locked_offer(offer_id), item
 
 
 def _locked_offer(offer_id: int) -> Offer | None:
     return db.session.scalars(
-        select(Offer).where(Offer.id == offer_id).with_for_update(of=Offer).execution_options(populate_existing=True)
+        select(Offer)
+        .where(Offer.id == offer_id)
+        .with_for_update(of=Offer)
+        .execution_options(populate_existing=True)
     ).one_or_none()
 
 
@@ -717,7 +721,7 @@ def list_offers(*, viewer: Agent, agent_id: int | None = None, outcome: str | No
     query = select(Offer).order_by(Offer.offered_at.desc(), Offer.id.desc())
     if not has_permission(viewer, Permission.TICKETS_EVERY_QUEUE):
         if agent_id is not None and agent_id != viewer.id:
-            raise NotFound(_l("Agent %(agent_id)s not found.", agent_id=agent_id))
+            raise NotFound(_l("%(what)s %(id)s not found.", what=_l("Agent"), id=agent_id))
         agent_id = viewer.id
     if agent_id is not None:
         query = query.where(Offer.agent_id == agent_id)

@@ -39,7 +39,9 @@ def queue_for(*members, skills: tuple[str, ...] = (), **rules):
     return queue
 
 
-def ready_agent(*, idle_minutes: float = 0, skills: tuple[str, ...] = (), state=PresenceState.AVAILABLE, **capacity):
+def ready_agent(
+    *, idle_minutes: float = 0, skills: tuple[str, ...] = (), state=PresenceState.AVAILABLE, **capacity
+):
     """An agent who is available, idle for `idle_minutes`, with `skills`."""
     agent = AgentFactory()
     for name in skills:
@@ -69,7 +71,9 @@ def open_ticket(queue, *, priority: str = "normal", subject: str = "My parcel is
 
 def stage_call(call_id: int, queue, *, priority: int = 0, waiting_since: datetime | None = None):
     """A call in the queue, as the calls package hands it over."""
-    routing.stage_work(WorkKind.CALL, call_id, queue_id=queue.id, priority=priority, waiting_since=waiting_since)
+    routing.stage_work(
+        WorkKind.CALL, call_id, queue_id=queue.id, priority=priority, waiting_since=waiting_since
+    )
     db.session.commit()
     routing.announce()
 
@@ -84,7 +88,8 @@ def offers(*, outcome: OfferOutcome | None = None) -> list[Offer]:
 
 def pending() -> list[tuple[int, str, int]]:
     """The pending offers as (agent id, kind, subject id)."""
-    return [(o.agent_id, o.work_item.kind, o.work_item.subject_id) for o in offers(outcome=OfferOutcome.PENDING)]
+    waiting_for_an_answer = offers(outcome=OfferOutcome.PENDING)
+    return [(o.agent_id, o.work_item.kind, o.work_item.subject_id) for o in waiting_for_an_answer]
 
 
 def work(kind: WorkKind, subject_id: int) -> WorkItem:

@@ -125,7 +125,7 @@ def test_higher_priority_then_longer_waiting_work_is_offered_first(app):
     stage_call(1, queue, priority=0, waiting_since=now - timedelta(minutes=30))
     stage_call(2, queue, priority=2, waiting_since=now - timedelta(minutes=1))
     stage_call(3, queue, priority=2, waiting_since=now - timedelta(minutes=5))
-    first, second, third = ready_agent(idle_minutes=30), ready_agent(idle_minutes=20), ready_agent(idle_minutes=10)
+    first, second, third = (ready_agent(idle_minutes=minutes) for minutes in (30, 20, 10))
     queue.team.members.extend([first, second, third])
     db.session.commit()
 
@@ -351,7 +351,8 @@ def test_a_ticket_moved_to_another_queue_waits_there(app, supervisor):
     first, second = queue_for(), queue_for()
     ticket = open_ticket(first)
 
-    tickets.update_ticket(ticket.id, {"queue_id": second.id}, expected_version=ticket.version, actor=supervisor)
+    moved = {"queue_id": second.id}
+    tickets.update_ticket(ticket.id, moved, expected_version=ticket.version, actor=supervisor)
 
     assert work(WorkKind.TICKET, ticket.id).queue_id == second.id
 
@@ -401,6 +402,10 @@ def test_the_offered_agents_console_gets_the_offer_with_the_customer_to_pop_up(a
     assert payload["customer"]["tickets"] == 1
 
 
+def _emit(console, event: str, data):
+    return console.emit(event, data, namespace=live.AGENTS_NAMESPACE, callback=True)
+
+
 def test_a_console_accepts_and_declines_by_socket_event(app):
     first = ready_agent(idle_minutes=30)
     second = ready_agent(idle_minutes=10)
@@ -408,11 +413,11 @@ def test_a_console_accepts_and_declines_by_socket_event(app):
     ticket = open_ticket(queue)
     console = socketio.test_client(app, namespace=live.AGENTS_NAMESPACE, auth={"token": _token(first)})
 
-    answer = console.emit("offer.decline", {"offer_id": offers()[0].id}, namespace=live.AGENTS_NAMESPACE, callback=True)
+    answer = _emit(console, "offer.decline", {"offer_id": offers()[0].id})
     assert answer["ok"] is True and answer["offer"]["outcome"] == "declined"
 
-    refused = console.emit("offer.accept", {"offer_id": offers()[1].id}, namespace=live.AGENTS_NAMESPACE, callback=True)
+    refused = _emit(console, "offer.accept", {"offer_id": offers()[1].id})
     assert (refused["ok"], refused["status"]) == (False, 404)
-    bad = console.emit("offer.accept", {"offer_id": "x"}, namespace=live.AGENTS_NAMESPACE, callback=True)
+    bad = _emit(console, "offer.accept", {"offer_id": "x"})
     assert (bad["ok"], bad["status"]) == (False, 422)
     assert pending() == [(second.id, "ticket", ticket.id)]
