@@ -69,6 +69,7 @@ def test_a_worker_books_the_periodic_jobs_again_when_redis_comes_back_empty(app)
 
     booked = ScheduledJobRegistry("default", connection=connection).get_job_ids()
     assert sorted(job_id.rsplit("-", 1)[0] for job_id in booked) == [
+        "callcenter-routing-sweep",
         "imports-sweep",
         "tickets-outbox-sweep",
         "tickets-sla-check",
