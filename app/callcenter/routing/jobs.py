@@ -39,6 +39,11 @@ def route_for_agent(agent_id: int) -> None:
     services.route_for_agent(agent_id)
 
 
+def withdraw_offers_of(agent_id: int) -> None:
+    """An agent went on break or offline: withdraw their pending offer."""
+    services.withdraw_offers_of(agent_id)
+
+
 def run_periodic_sweep() -> None:
     """One link of the periodic chain: book the next run, then sweep."""
     schedule_sweep()

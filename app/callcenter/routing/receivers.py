@@ -3,7 +3,8 @@
 Receivers only enqueue (the documented shape): each change of a ticket enqueues `follow_ticket`, a job
 whose use case reads the ticket as it is then and brings its work in line (a new ticket waits in its
 queue, a claimed one is taken and its offer withdrawn, a solved one cancelled, a moved one follows).
-An agent becoming available has the queues with waiting work routed. One question is answered with a
+An agent becoming available has the queues with waiting work routed; one going on break or offline
+has their pending offer withdrawn, so the work goes on at once. One question is answered with a
 read-only query: whether an agent may claim a ticket by hand (`ticket_claim_requested`).
 """
 
@@ -54,9 +55,11 @@ def _ticket_solved(ticket, **_):
         services.enqueue_job("route_for_agent", ticket.assignee_id)
 
 
-def _agent_available(_presence, *, agent_id, state, **_):
+def _presence_changed(_presence, *, agent_id, state, **_):
     if state == PresenceState.AVAILABLE:
         services.enqueue_job("route_for_agent", agent_id)
+    elif state in services.AWAY:
+        services.enqueue_job("withdraw_offers_of", agent_id)
 
 
 def _may_claim(ticket, *, actor, **_):
@@ -70,4 +73,4 @@ def connect() -> None:
     ticket_reopened.connect(_ticket_reopened)
     ticket_solved.connect(_ticket_solved)
     ticket_claim_requested.connect(_may_claim)
-    presence_changed.connect(_agent_available)
+    presence_changed.connect(_presence_changed)

@@ -69,6 +69,9 @@ OFFER_TIMEOUT_RANGE = (5, 600)
 # Tickets' priorities as routing orders them.
 TICKET_PRIORITIES = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 CALL_KINDS = (WorkKind.CALL, WorkKind.CALLBACK)
+# States in which an agent's pending offer is withdrawn at once (busy is left alone: an agent may pick
+# up the phone before they click accept).
+AWAY = (PresenceState.BREAK, PresenceState.OFFLINE)
 
 _NEWS = "routing.news"
 
@@ -561,6 +564,28 @@ def route_for_agent(agent_id: int) -> list[int]:
     for queue_id in queue_ids:
         route_soon(queue_id)
     return queue_ids
+
+
+def withdraw_offers_of(agent_id: int) -> list[Offer]:
+    """An agent went on break or offline: their pending offer is withdrawn (rather than left to time
+    out) and the work goes to the next agent. Returns the offers withdrawn."""
+    presence = db.session.get(AgentPresence, agent_id, populate_existing=True)
+    if presence is not None and presence.state not in AWAY:
+        return []
+    withdrawn = []
+    held = db.session.scalars(
+        select(Offer).where(Offer.agent_id == agent_id, Offer.outcome == OfferOutcome.PENDING)
+    ).all()
+    for offer in held:
+        item = _locked_item(offer)
+        offer = _locked_offer(offer.id)
+        if offer.outcome == OfferOutcome.PENDING:
+            _end(offer, OfferOutcome.WITHDRAWN)
+            _wait_again(item)
+            withdrawn.append(offer)
+    db.session.commit()
+    announce()
+    return withdrawn
 
 
 def _queues_with_waiting_work(now: datetime) -> list[int]:

@@ -140,6 +140,28 @@ def test_an_agent_becoming_available_has_the_waiting_work_routed(app):
     assert pending() == [(agent.id, "call", 1)]
 
 
+def test_an_agent_going_on_break_has_their_offer_withdrawn_and_the_work_goes_on(app):
+    leaving = ready_agent(idle_minutes=10)
+    staying = ready_agent(idle_minutes=1)
+    queue = queue_for(leaving, staying)
+    stage_call(1, queue)
+
+    presence = db.session.get(AgentPresence, leaving.id)
+    presence.state = PresenceState.BREAK
+    db.session.commit()
+    presence_changed.send(
+        presence,
+        agent_id=leaving.id,
+        state=PresenceState.BREAK,
+        previous="available",
+        reason_id=None,
+        actor_id=None,
+    )
+
+    assert [offer.outcome for offer in offers()] == [OfferOutcome.WITHDRAWN, OfferOutcome.PENDING]
+    assert pending() == [(staying.id, "call", 1)]
+
+
 def test_routing_soon_enqueues_one_job_per_queue_until_it_runs(app):
     app.config["RQ_ASYNC"] = True
     queue = QueueFactory()
