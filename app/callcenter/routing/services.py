@@ -236,14 +236,28 @@ def _announce_offer(offer_id: int) -> None:
     signals.offer_made.send(offer, offer_id=offer.id, agent_id=offer.agent_id, work_item_id=item.id)
 
 
-def _announce_queue(queue_id: int) -> None:
+def queue_figures(queue_id: int, *, now: datetime | None = None) -> dict[str, int]:
+    """What waits in a queue's line now (`work.changed`'s payload; the wallboard's figures)."""
     waiting, oldest = db.session.execute(
         select(func.count(), func.min(WorkItem.waiting_since)).where(
             WorkItem.queue_id == queue_id, WorkItem.status == WorkStatus.WAITING
         )
     ).one()
-    longest = max(0, int((utcnow() - oldest).total_seconds())) if oldest is not None else 0
-    payload = {"queue_id": queue_id, "waiting": waiting, "longest_wait_seconds": longest}
+    now = now or utcnow()
+    longest = max(0, int((now - oldest).total_seconds())) if oldest is not None else 0
+    return {"queue_id": queue_id, "waiting": waiting, "longest_wait_seconds": longest}
+
+
+def pending_offers(agent_id: int) -> list[dict[str, Any]]:
+    """The agent's pending offer (at most one), as `offer.new` showed it: for a console's snapshot."""
+    held = db.session.scalars(
+        select(Offer).where(Offer.agent_id == agent_id, Offer.outcome == OfferOutcome.PENDING)
+    ).all()
+    return [offer_payload(offer, offer.work_item) for offer in held]
+
+
+def _announce_queue(queue_id: int) -> None:
+    payload = queue_figures(queue_id)
     live.publish("work.changed", payload, rooms=[live.room("queue", queue_id)])
     signals.work_changed.send(None, queue_id=queue_id, work_item_id=None, status=None)
 

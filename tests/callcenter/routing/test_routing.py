@@ -402,6 +402,19 @@ def test_the_offered_agents_console_gets_the_offer_with_the_customer_to_pop_up(a
     assert payload["customer"]["tickets"] == 1
 
 
+def test_a_console_snapshot_and_the_wallboard_read_offers_and_lines_as_the_events_said(app):
+    agent = ready_agent()
+    queue = queue_for(agent)
+    ticket = open_ticket(queue)
+    open_ticket(queue, subject="Second")
+
+    [offer] = routing.pending_offers(agent.id)
+    figures = routing.queue_figures(queue.id)
+
+    assert (offer["kind"], offer["subject_id"], offer["queue"]) == ("ticket", ticket.id, queue.name)
+    assert (figures["queue_id"], figures["waiting"]) == (queue.id, 1)
+
+
 def _emit(console, event: str, data):
     return console.emit(event, data, namespace=live.AGENTS_NAMESPACE, callback=True)
 
