@@ -95,7 +95,8 @@ def stage_work(
     waits again from now). Moving it to another queue withdraws its pending offer. After the commit,
     call `announce()` (or at least `route_soon(queue_id)`).
     """
-    item = _item(kind, subject_id)
+    # Locked: a router deciding about it right now finishes first, and we see its offer.
+    item = _item(kind, subject_id, for_update=True)
     if item is None:
         item = WorkItem(kind=kind, subject_id=subject_id)
         db.session.add(item)
@@ -125,7 +126,7 @@ def finish_work(kind: WorkKind, subject_id: int, *, agent_id: int | None = None)
     is cancelled (or, with `agent_id`, assigned to that agent: taken by other means), its pending offer
     withdrawn (accepted, when it was that agent's); work in an agent's hands is finished and no longer
     counts against their capacity. After the commit, call `announce()`."""
-    item = _item(kind, subject_id)
+    item = _item(kind, subject_id, for_update=True)
     if item is None:
         return None
     if item.status in (WorkStatus.WAITING, WorkStatus.OFFERED):

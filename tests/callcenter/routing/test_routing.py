@@ -357,6 +357,32 @@ def test_a_ticket_moved_to_another_queue_waits_there(app, supervisor):
     assert work(WorkKind.TICKET, ticket.id).queue_id == second.id
 
 
+def test_a_call_abandoned_while_offered_is_cancelled_and_its_offer_withdrawn(app):
+    agent = ready_agent()
+    queue = queue_for(agent)
+    stage_call(4, queue)
+
+    routing.finish_work(WorkKind.CALL, 4)
+    db.session.commit()
+    routing.announce()
+
+    assert offers()[0].outcome == OfferOutcome.WITHDRAWN
+    assert work(WorkKind.CALL, 4).status == WorkStatus.CANCELLED
+
+
+def test_a_call_answered_by_the_offered_agent_before_they_accept_counts_as_accepted(app):
+    agent = ready_agent()
+    queue = queue_for(agent)
+    stage_call(4, queue)
+
+    routing.finish_work(WorkKind.CALL, 4, agent_id=agent.id)
+    db.session.commit()
+    routing.announce()
+
+    assert offers()[0].outcome == OfferOutcome.ACCEPTED
+    assert routing.assigned_agent(WorkKind.CALL, 4) == agent.id
+
+
 # -- overflow ------------------------------------------------------------------------------------------
 
 
