@@ -4,12 +4,14 @@ Receivers only enqueue (the documented shape): each change of a ticket enqueues 
 whose use case reads the ticket as it is then and brings its work in line (a new ticket waits in its
 queue, a claimed one is taken and its offer withdrawn, a solved one cancelled, a moved one follows).
 An agent becoming available has the queues with waiting work routed; one going on break or offline
-has their pending offer withdrawn, so the work goes on at once. One question is answered with a
-read-only query: whether an agent may claim a ticket by hand (`ticket_claim_requested`).
+has their pending offer withdrawn, so the work goes on at once. Two questions are answered with a
+read-only query: whether an agent may claim a ticket by hand (`ticket_claim_requested`), and the names
+of the overflow queues the settings trail records (`setting_names_requested`).
 """
 
 from __future__ import annotations
 
+from app.accounts.signals import setting_names_requested
 from app.callcenter.presence.models import PresenceState
 from app.callcenter.presence.signals import presence_changed
 from app.callcenter.routing import services
@@ -66,6 +68,10 @@ def _may_claim(ticket, *, actor, **_):
     return services.claim_refusal(ticket, actor)
 
 
+def _names_of_settings(_sender, *, values, **_):
+    return services.setting_names(values)
+
+
 def connect() -> None:
     ticket_opened.connect(_ticket_opened)
     ticket_assigned.connect(_ticket_assigned)
@@ -74,3 +80,4 @@ def connect() -> None:
     ticket_solved.connect(_ticket_solved)
     ticket_claim_requested.connect(_may_claim)
     presence_changed.connect(_presence_changed)
+    setting_names_requested.connect(_names_of_settings)

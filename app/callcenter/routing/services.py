@@ -39,8 +39,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, event, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.accounts import services as accounts
 from app.accounts.access import Permission, has_permission
-from app.accounts.models import Agent, AgentSkill
+from app.accounts.models import Agent, AgentSkill, SettingKind
 from app.callcenter import live
 from app.callcenter.presence.models import AgentPresence, PresenceState
 from app.callcenter.routing import signals
@@ -49,6 +50,7 @@ from app.customers import services as customers
 from app.dbtypes import utcnow
 from app.errors import AppError, Conflict, Invalid, NotFound
 from app.extensions import db
+from app.named_settings import Action
 from app.queue import enqueue, redis_connection
 from app.records import get_or_404
 from app.tickets import services as tickets
@@ -69,6 +71,8 @@ OFFER_TIMEOUT_RANGE = (5, 600)
 # Tickets' priorities as routing orders them.
 TICKET_PRIORITIES = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 CALL_KINDS = (WorkKind.CALL, WorkKind.CALLBACK)
+# A queue's routing rules, as the settings trail records their changes.
+RULE_FIELDS = ("claim_allowed", "offer_timeout_seconds", "overflow_queue_id", "overflow_after_seconds")
 # States in which an agent's pending offer is withdrawn at once (busy is left alone: an agent may pick
 # up the phone before they click accept).
 AWAY = (PresenceState.BREAK, PresenceState.OFFLINE)
@@ -895,6 +899,7 @@ def set_queue_routing(queue_id: int, values: Mapping[str, Any], *, actor: Agent 
     if rules is None:
         rules = get_queue_routing(queue.id)
         db.session.add(rules)
+    before = {field: getattr(rules, field) for field in RULE_FIELDS}
     errors: dict[str, list[Any]] = {}
     if "claim_allowed" in values:
         rules.claim_allowed = bool(values["claim_allowed"])
@@ -919,6 +924,28 @@ def set_queue_routing(queue_id: int, values: Mapping[str, Any], *, actor: Agent 
             rules.overflow_after_seconds = seconds
     if errors:
         raise Invalid(_l("Invalid routing rules."), errors)
+    changes = {
+        field: [before[field], getattr(rules, field)]
+        for field in RULE_FIELDS
+        if before[field] != getattr(rules, field)
+    }
+    if changes:
+        # In the settings trail as a change of the queue: routing's rules are part of its setup.
+        accounts.record_setting_change(
+            SettingKind.QUEUE, queue.id, queue.name, Action.UPDATED, changes, actor=actor
+        )
     db.session.commit()
     route_soon(queue.id)
     return rules
+
+
+def setting_names(values: Mapping[str, Any]) -> dict[str, dict[Any, str]]:
+    """Names of the queues the settings trail records as overflow targets (read-only)."""
+    queue_ids = [value for value in values.get("overflow_queue_id", ()) if isinstance(value, int)]
+    if not queue_ids:
+        return {}
+    return {
+        "overflow_queue_id": dict(
+            db.session.execute(select(Queue.id, Queue.name).where(Queue.id.in_(queue_ids))).all()
+        )
+    }

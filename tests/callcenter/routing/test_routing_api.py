@@ -93,6 +93,24 @@ def test_a_supervisor_reads_and_sets_a_queues_routing_rules(as_supervisor):
     }
 
 
+def test_a_change_of_routing_rules_is_in_the_settings_trail_as_a_change_of_the_queue(
+    as_supervisor, supervisor
+):
+    from sqlalchemy import select
+
+    from app.accounts.models import SettingChange
+
+    queue = QueueFactory()
+    path = f"/api/v1/callcenter/queues/{queue.id}/routing"
+
+    as_supervisor._call("PUT", path, json={"claim_allowed": False, "offer_timeout_seconds": 20})
+
+    [change] = db.session.scalars(select(SettingChange)).all()
+    assert (change.kind, change.setting_id, change.action) == ("queue", queue.id, "updated")
+    assert change.changes == {"claim_allowed": [True, False]}
+    assert change.actor_id == supervisor.id
+
+
 def test_routing_rules_out_of_bounds_are_refused_with_field_messages(as_supervisor):
     queue = QueueFactory()
     path = f"/api/v1/callcenter/queues/{queue.id}/routing"
