@@ -47,6 +47,10 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Settings counted in whole numbers that the environment may set: seconds, tries, routing capacities.
+_COUNTED = ("SECONDS", "ATTEMPTS", "CAPACITY")
+
+
 def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
     redis_url = os.environ.get("REDIS_URL", "")
     db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'switchboard.db'}"
@@ -98,7 +102,7 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
         # Processes sharing a large `flask tickets import` on PostgreSQL; 0: one per CPU, at most two.
         "TICKET_IMPORT_WORKERS": int(os.environ.get("TICKET_IMPORT_WORKERS") or 0),
         # Settings of DEFAULTS counted in seconds or tries (SLA checks, mail retries), when set here.
-        **{k: int(v) for k, v in os.environ.items() if k in DEFAULTS and k.endswith(("SECONDS", "ATTEMPTS"))},
+        **{k: int(v) for k, v in os.environ.items() if k in DEFAULTS and k.endswith(_COUNTED)},
     }
 
 
@@ -140,6 +144,14 @@ DEFAULTS: dict[str, Any] = {
     "SLA_WARNING_SECONDS": 3600,
     "SLA_CHECK_INTERVAL_SECONDS": 60,
     "SLA_BREACHING_SOON_SECONDS": 2 * 3600,
+    # Routing (app/callcenter/routing): how much work an agent holds at once unless their presence row
+    # says otherwise (calls being handled or offered; open tickets assigned), how long an offer waits
+    # for an answer unless the queue's rules say otherwise, and how often the sweep times out overdue
+    # offers, overflows queues and routes what waits (the safety net for lost jobs).
+    "ROUTING_CALL_CAPACITY": 1,
+    "ROUTING_TICKET_CAPACITY": 5,
+    "ROUTING_OFFER_TIMEOUT_SECONDS": 20,
+    "ROUTING_SWEEP_SECONDS": 15,
     "TICKET_IMPORT_MAX_BYTES": 50 * 1024 * 1024,
     # What pages may load (app/security_headers.py): these directives, and `script-src` made per response
     # from its nonce. No `'unsafe-inline'` anywhere: pages carry no inline script or style (e-mails do,

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from enum import IntEnum
 from io import BytesIO
 from urllib.parse import urlsplit
@@ -47,7 +48,9 @@ from app import create_app
 from app.accounts import passwords
 from app.accounts import services as accounts
 from app.callcenter import services as callcenter
+from app.callcenter.routing.models import Offer, OfferOutcome, WorkItem, WorkKind, WorkStatus
 from app.customers.services import imports as customer_imports
+from app.dbtypes import utcnow
 from app.extensions import db
 from app.portal import links
 from app.portal import services as portal
@@ -187,6 +190,13 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/callcenter/agents/<int:agent_id>/presence": AGENT,
     "PUT /api/v1/callcenter/agents/<int:agent_id>/presence": AGENT,
     "GET /api/v1/callcenter/agents/<int:agent_id>/presence/history": SUPERVISOR,
+    # Routing: an agent answers the offers made to them (anyone else's is a 404) and lists their own;
+    # supervisors list anyone's and set each queue's routing rules.
+    "GET /api/v1/callcenter/offers": AGENT,
+    "POST /api/v1/callcenter/offers/<int:offer_id>/accept": AGENT.own_only(SUPERVISOR_ROLE, ADMIN_ROLE),
+    "POST /api/v1/callcenter/offers/<int:offer_id>/decline": AGENT.own_only(SUPERVISOR_ROLE, ADMIN_ROLE),
+    "GET /api/v1/callcenter/queues/<int:queue_id>/routing": SUPERVISOR,
+    "PUT /api/v1/callcenter/queues/<int:queue_id>/routing": SUPERVISOR,
     # The trail is how admins see what supervisors changed in the setup.
     "GET /admin/settings-changes": ADMIN,
     "GET /api/v1/settings-changes": ADMIN,
@@ -459,6 +469,7 @@ def _build_world(app: Flask) -> World:
         "calendar_id": CalendarFactory().id,
         "policy_id": SlaPolicyFactory().id,
         "reason_id": _break_reason(),
+        "offer_id": _offer_to(agent),
         "customer_import_id": customer_imports.create_import(
             filename="people.csv", content=b"name,email\nIda,ida@example.com\n", actor=supervisor
         ).id,
@@ -520,6 +531,23 @@ DISPOSABLE = {
 
 def _break_reason() -> int:
     return callcenter.create_break_reason(name=f"Break {next(_names)}", actor=None).id
+
+
+def _offer_to(agent) -> int:
+    """A call offered to the agent, pending for an hour."""
+    item = WorkItem(kind=WorkKind.CALL, subject_id=1, status=WorkStatus.OFFERED, agent_id=agent.id)
+    db.session.add(item)
+    db.session.flush()
+    offer = Offer(
+        work_item_id=item.id,
+        agent_id=agent.id,
+        offered_at=utcnow(),
+        expires_at=utcnow() + timedelta(hours=1),
+        outcome=OfferOutcome.PENDING,
+    )
+    db.session.add(offer)
+    db.session.commit()
+    return offer.id
 
 
 def _saved_view(agent) -> SavedView:

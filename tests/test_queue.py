@@ -70,6 +70,7 @@ def test_a_worker_books_the_periodic_jobs_again_when_redis_comes_back_empty(app)
     booked = ScheduledJobRegistry("default", connection=connection).get_job_ids()
     assert sorted(job_id.rsplit("-", 1)[0] for job_id in booked) == [
         "callcenter-presence-sweep",
+        "callcenter-routing-sweep",
         "imports-sweep",
         "tickets-outbox-sweep",
         "tickets-sla-check",

@@ -31,6 +31,9 @@ Questions, whose receivers answer with a read-only query:
 
 - `ticket_sections_requested(ticket)`: the agent's ticket page asks rooms above for sections of their
   own; each receiver answers with a list of `Section`s (or nothing).
+- `ticket_claim_requested(ticket, actor)`: an agent is about to claim the ticket by hand; a receiver
+  answers with a reason to refuse (a lazy text: the call center's routing, where a queue's work is
+  only offered) or None. Any reason refuses the claim with 403.
 """
 
 from typing import NamedTuple
@@ -55,6 +58,7 @@ public_reply_staged = _signals.signal("public-reply-staged")
 sla_breach_staged = _signals.signal("sla-breach-staged")
 
 ticket_sections_requested = _signals.signal("ticket-sections-requested")
+ticket_claim_requested = _signals.signal("ticket-claim-requested")
 
 # Where on the agent's ticket page a section goes.
 ABOVE_DESCRIPTION = "above-description"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.dbtypes import UTCDateTime, utcnow
 from app.extensions import db
@@ -59,6 +59,9 @@ class WorkItem(db.Model):
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the agent finished it (a call ended, a callback made): it no longer counts against their
+    # capacity (`routing.services.finish_work`).
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The queue it waited in before it overflowed to `queue_id`.
     overflowed_from_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -79,11 +82,34 @@ class QueueRouting(db.Model):
     overflow_after_seconds: Mapped[int | None] = mapped_column(Integer)
 
 
+_PENDING = text("outcome = 'pending'")
+
+
 class Offer(db.Model):
-    """One offer of one piece of work to one agent, and how it ended: the routing decisions' record."""
+    """One offer of one piece of work to one agent, and how it ended: the routing decisions' record.
+
+    At most one offer is pending per agent and per work item: the routers' row locks see to it, and
+    two partial unique indexes make the database refuse anything else.
+    """
 
     __tablename__ = "routing_offers"
-    __table_args__ = (Index("ix_routing_offers_agent_offered", "agent_id", "offered_at"),)
+    __table_args__ = (
+        Index("ix_routing_offers_agent_offered", "agent_id", "offered_at"),
+        Index(
+            "uq_routing_offers_pending_agent",
+            "agent_id",
+            unique=True,
+            postgresql_where=_PENDING,
+            sqlite_where=_PENDING,
+        ),
+        Index(
+            "uq_routing_offers_pending_item",
+            "work_item_id",
+            unique=True,
+            postgresql_where=_PENDING,
+            sqlite_where=_PENDING,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     work_item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id", ondelete="CASCADE"), index=True)
@@ -92,3 +118,5 @@ class Offer(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     outcome: Mapped[str] = mapped_column(String(10), default=OfferOutcome.PENDING)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    work_item: Mapped[WorkItem] = relationship(lazy="joined")

@@ -52,6 +52,7 @@ from app.tickets.services.queues import get_queue
 from app.tickets.signals import (
     public_reply_staged,
     ticket_assigned,
+    ticket_claim_requested,
     ticket_commented,
     ticket_open_staged,
     ticket_opened,
@@ -782,6 +783,7 @@ def claim_ticket(ticket_id: int, *, actor: Agent) -> Ticket:
         ticket = workable_ticket(ticket_id, actor=actor)
         if ticket.assignee_id is not None or ticket.status not in UNSOLVED:
             break
+        _check_claim_allowed(ticket, actor)
         before = Status(ticket.status)
         after = Status.OPEN if before == Status.NEW else before
         won = db.session.execute(
@@ -814,6 +816,13 @@ def claim_ticket(ticket_id: int, *, actor: Agent) -> Ticket:
             ]
         },
     )
+
+
+def _check_claim_allowed(ticket: Ticket, actor: Agent) -> None:
+    """Rooms above may forbid claiming by hand (a queue whose work routing only offers)."""
+    for _receiver, reason in ticket_claim_requested.send(ticket, actor=actor):
+        if reason:
+            raise Forbidden(reason, {"ticket": [reason]})
 
 
 @unit_of_work
