@@ -458,7 +458,7 @@ def wrap_up(
     if disposition not in DISPOSITIONS:
         raise Invalid(
             _l("The request has invalid fields."),
-            {"disposition": [_l("Must be one of %(choices)s.", choices=", ".join(DISPOSITIONS))]},
+            {"disposition": [_l("Must be one of: %(choices)s.", choices=", ".join(DISPOSITIONS))]},
         )
     if ticket is not None and ticket_id is not None:
         raise Invalid(
@@ -485,6 +485,7 @@ def wrap_up(
         )
         db.session.flush()
         call.ticket_id = opened.id
+        call.customer_id = call.customer_id or opened.customer_id
     elif ticket_id is not None:
         existing = tickets.workable_ticket(ticket_id, actor=actor, for_update=True)
         change = Change(existing, actor)
