@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -111,6 +111,13 @@ def _presence_follows(agent_id: int, state: str) -> None:
         log.info("Presence of agent %s not set to %s: %s", agent_id, state, error.message)
 
 
+def _withdraw_work(kind: WorkKind, subject_id: int) -> None:
+    """Tell routing, after the commit, that a piece of work is no longer owed (`routing.withdraw_work`)."""
+    withdraw: Callable[[WorkKind, int], None] | None = getattr(routing, "withdraw_work", None)
+    if withdraw is not None:
+        withdraw(kind, subject_id)
+
+
 def _route_soon(queue_id: int | None) -> None:
     """Ask routing to look at the queue's line, after the commit that put work in it."""
     route_soon: Callable[[int], None] | None = getattr(routing, "route_soon", None)
@@ -136,6 +143,7 @@ class _After:
     presence: list[tuple[int, str]]
     route: set[int]
     callback: CallbackRequest | None = None
+    withdrawn: list[int] = field(default_factory=list)
 
 
 def record_event(provider: str, event: Mapping[str, Any]) -> Recorded:
@@ -235,6 +243,7 @@ def _snapshot(call: Call) -> dict[str, Any]:
         "agent_id": call.agent_id,
         "queue_id": call.queue_id,
         "customer_id": call.customer_id,
+        "missed": missed(call),
     }
 
 
@@ -314,7 +323,7 @@ def _stage_consequences(call: Call, before: dict[str, Any] | None, *, history: b
         call.customer_id = _customer_of(call.caller)
     if history:
         return after
-    was = before or {"status": None, "agent_id": None, "queue_id": None, "customer_id": None}
+    was = before or {"status": None, "agent_id": None, "queue_id": None, "customer_id": None, "missed": False}
     line = (call.status, call.queue_id, call.customer_id)
     if (
         call.status == CallStatus.QUEUED
@@ -343,6 +352,9 @@ def _stage_consequences(call: Call, before: dict[str, Any] | None, *, history: b
     ended_now = call.status == CallStatus.ENDED and was["status"] != CallStatus.ENDED
     if ended_now and call.agent_id is not None and call.answered_at is not None:
         after.presence.append((call.agent_id, WRAP_UP))
+    if was["missed"] and not missed(call):
+        # The answer came after the end: the call was not missed after all, and nobody owes a callback.
+        after.withdrawn = _withdraw_callbacks(call.id)
     if missed(call) and not _has_callback(call.id):
         after.callback = _stage_callback(
             phone=call.caller,
@@ -363,6 +375,20 @@ def _customer_of(phone: str) -> int | None:
         return None
 
 
+def _withdraw_callbacks(call_id: int) -> list[int]:
+    waiting = db.session.scalars(
+        select(CallbackRequest).where(
+            CallbackRequest.call_id == call_id, CallbackRequest.status == CallbackStatus.WAITING
+        )
+    )
+    withdrawn = []
+    for callback in waiting:
+        callback.status = CallbackStatus.CANCELLED
+        callback.done_at = utcnow()
+        withdrawn.append(callback.id)
+    return withdrawn
+
+
 def _has_callback(call_id: int) -> bool:
     return db.session.scalar(select(CallbackRequest.id).where(CallbackRequest.call_id == call_id)) is not None
 
@@ -381,6 +407,8 @@ def _announce(call: Call, before: dict[str, Any] | None, after: _After, *, histo
     live.publish("call.changed", call_payload(call), rooms=rooms)
     if after.callback is not None:
         _announce_callback(after.callback)
+    for callback_id in after.withdrawn:
+        _withdraw_work(WorkKind.CALLBACK, callback_id)
     for agent_id, state in after.presence:
         _presence_follows(agent_id, state)
     for queue_id in after.route:

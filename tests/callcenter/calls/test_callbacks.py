@@ -65,6 +65,7 @@ def test_an_agent_promises_a_callback_routed_from_its_time_on(as_agent, agent, r
     ],
 )
 def test_a_callback_that_cannot_be_made_is_refused_with_its_field(as_agent, change, field):
+    change = dict(change)
     hours = change.pop("requested_for_hours", 1)
     body = {
         "phone": "+14155550100",

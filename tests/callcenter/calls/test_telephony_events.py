@@ -351,3 +351,22 @@ def test_each_change_is_announced_after_its_commit_to_the_agent_and_the_queue(
         and payload["caller"] == "+14155550100"
     )
     assert len(published) == 2
+
+
+def test_an_answer_arriving_after_the_end_withdraws_the_callback_the_end_seemed_to_owe(
+    client, agent, monkeypatch
+):
+    from app.callcenter.calls import services as calls
+
+    withdrawn = []
+    monkeypatch.setattr(calls, "_withdraw_work", lambda kind, subject: withdrawn.append((kind, subject)))
+    send(client, event("call.offered", "e-1", at=at(0), caller="+14155550100"))
+    send(client, event("call.ended", "e-3", at=at(100)))
+    callback = db.session.scalars(select(CallbackRequest)).one()
+    assert callback.status == "waiting"
+
+    send(client, event("call.answered", "e-2", at=at(20), agent=agent.id))
+
+    db.session.expire_all()
+    assert db.session.get(CallbackRequest, callback.id).status == "cancelled"
+    assert withdrawn == [("callback", callback.id)]
