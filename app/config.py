@@ -98,7 +98,7 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
         # Telephony (README, "Telephony"): the shared secret a PBX signs `POST /api/v1/callcenter/events`
         # with, Twilio's auth token for its voice webhooks, and the queue Twilio's calls wait in (a
         # queue's name; unset: the webhook's `queue` parameter, else the first queue). Unset secrets
-        # close their endpoint (503).
+        # refuse every request to their endpoint (401 and 403: nothing can be signed), saying why.
         "TELEPHONY_WEBHOOK_SECRET": os.environ.get("TELEPHONY_WEBHOOK_SECRET", ""),
         "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_QUEUE": os.environ.get("TWILIO_QUEUE", ""),

@@ -55,7 +55,7 @@ def _signed(view):
         secret = current_app.config.get("TELEPHONY_WEBHOOK_SECRET")
         if not secret:
             return error_response(
-                503, "Telephony events are not accepted: TELEPHONY_WEBHOOK_SECRET is not set."
+                401, "Telephony events are not accepted: TELEPHONY_WEBHOOK_SECRET is not set."
             )
         problem = webhooks.signature_problem(secret, request.headers, request.get_data(cache=True))
         if problem is not None:
@@ -82,7 +82,8 @@ def receive_event(event):
 
     e.g. in Python `"sha256=" + hmac.new(secret, f"{ts}.".encode() + body, hashlib.sha256).hexdigest()`.
     A missing or wrong signature is a 401, and so is a timestamp more than five minutes away from our
-    clock (a replay). While no secret is configured the endpoint answers 503.
+    clock (a replay). While no secret is configured nothing can be signed: every request gets the 401,
+    with a message saying so.
 
     Kinds and their fields: `call.offered` (`caller`, `dialed`, `queue`: id or name), `call.answered`
     (`agent`: id or e-mail), `call.held`, `call.resumed`, `call.transferred` (`agent` and/or `queue` it
@@ -125,7 +126,7 @@ def _twilio_signed(view):
     def checked(*args, **kwargs):
         token = current_app.config.get("TWILIO_AUTH_TOKEN")
         if not token:
-            return error_response(503, "Twilio's webhooks are not accepted: TWILIO_AUTH_TOKEN is not set.")
+            return error_response(403, "Twilio's webhooks are not accepted: TWILIO_AUTH_TOKEN is not set.")
         if not webhooks.twilio_signed(token, request.form):
             return error_response(403, "The request is not signed by Twilio (X-Twilio-Signature).")
         return view(*args, **kwargs)

@@ -16,7 +16,21 @@ from app.tickets.schemas import TicketCreateSchema
 
 _EXTERNAL_ID = validate.Length(min=1, max=128)
 _PHONE = validate.Length(max=64)
-_WHEN = {"default_timezone": UTC}
+
+
+class Moment(fields.AwareDateTime):
+    """An ISO 8601 moment (UTC when it names no zone) that has a place on the UTC clock: 0001-01-01
+    at UTC+14 has none, and would fail where it is stored."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(default_timezone=UTC, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError("Out of range.") from None
 
 
 class IdOrName(fields.Field):
@@ -51,8 +65,8 @@ class TelephonyEventSchema(Schema):
     id = fields.Str(required=True, validate=_EXTERNAL_ID, metadata={"description": "Unique per event."})
     type = fields.Str(required=True, validate=validate.OneOf([kind.value for kind in EventKind]))
     call_id = fields.Str(required=True, validate=_EXTERNAL_ID, metadata={"description": "The PBX's call id."})
-    timestamp = fields.AwareDateTime(
-        required=True, **_WHEN, metadata={"description": "When it happened (ISO 8601; UTC when no zone)."}
+    timestamp = Moment(
+        required=True, metadata={"description": "When it happened (ISO 8601; UTC when no zone)."}
     )
     caller = fields.Str(validate=_PHONE, metadata={"description": "call.offered: the caller's number."})
     dialed = fields.Str(validate=_PHONE, metadata={"description": "call.offered: the number dialed."})
@@ -149,7 +163,7 @@ class CallbackQuerySchema(QuerySchema):
 
 class CallbackCreateSchema(Schema):
     phone = fields.Str(required=True, validate=validate.Length(min=1, max=64))
-    requested_for = fields.AwareDateTime(required=True, **_WHEN)
+    requested_for = Moment(required=True)
     queue_id = Id(allow_none=True)
     customer_id = Id(allow_none=True)
     note = fields.Str(load_default="", validate=validate.Length(max=NOTE_MAX))
@@ -167,10 +181,10 @@ class CallHistoryLineSchema(Schema):
     id = fields.Str(required=True, validate=_EXTERNAL_ID)
     queue = fields.Str(allow_none=True, validate=validate.Length(max=80))
     caller = fields.Str(allow_none=True, validate=_PHONE)
-    offered_at = fields.AwareDateTime(required=True, **_WHEN)
-    answered_at = fields.AwareDateTime(allow_none=True, **_WHEN)
-    ended_at = fields.AwareDateTime(allow_none=True, **_WHEN)
-    abandoned_at = fields.AwareDateTime(allow_none=True, **_WHEN)
+    offered_at = Moment(required=True)
+    answered_at = Moment(allow_none=True)
+    ended_at = Moment(allow_none=True)
+    abandoned_at = Moment(allow_none=True)
     agent_email = fields.Str(allow_none=True, validate=validate.Length(max=254))
     hold_seconds = fields.Int(allow_none=True, validate=validate.Range(min=0, max=10**7))
     wrap_up_seconds = fields.Int(allow_none=True, validate=validate.Range(min=0, max=10**7))

@@ -17,7 +17,7 @@ numbered per call): a callback Twilio retries is the same event, and is recorded
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -99,5 +99,8 @@ def _when(form: Any) -> datetime:
         except (TypeError, ValueError):
             moment = None
         if moment is not None and moment.tzinfo is not None:
-            return moment
+            try:
+                return moment.astimezone(UTC)
+            except OverflowError:
+                return utcnow()
     return utcnow()

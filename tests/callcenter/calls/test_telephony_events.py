@@ -96,12 +96,13 @@ def test_a_timestamp_that_is_not_unix_seconds_is_refused(client, timestamp):
     assert client.post(EVENTS, data=raw, headers=headers, content_type="application/json").status_code == 401
 
 
-def test_without_a_configured_secret_the_endpoint_is_closed(app, client):
+def test_without_a_configured_secret_every_event_is_refused(app, client):
     app.config["TELEPHONY_WEBHOOK_SECRET"] = ""
 
     response = send(client, event("call.offered", "e-1"), secret="")
 
-    assert response.status_code == 503
+    assert response.status_code == 401
+    assert "TELEPHONY_WEBHOOK_SECRET is not set" in response.json["message"]
 
 
 def test_a_signed_body_that_is_not_an_event_gets_field_messages(client):
@@ -370,3 +371,11 @@ def test_an_answer_arriving_after_the_end_withdraws_the_callback_the_end_seemed_
     db.session.expire_all()
     assert db.session.get(CallbackRequest, callback.id).status == "cancelled"
     assert withdrawn == [("callback", callback.id)]
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_a_timestamp_with_no_place_on_the_utc_clock_is_a_field_message(client, moment):
+    response = send(client, {**event("call.offered", "e-1"), "timestamp": moment})
+
+    assert response.status_code == 422
+    assert response.json["errors"] == {"timestamp": ["Out of range."]}

@@ -124,10 +124,13 @@ def test_a_request_signed_for_the_address_it_was_sent_to_is_accepted(client):
     assert response.status_code == 200
 
 
-def test_without_an_auth_token_the_webhooks_are_closed(app, client):
+def test_without_an_auth_token_every_request_is_refused(app, client):
     app.config["TWILIO_AUTH_TOKEN"] = ""
 
-    assert twilio_post(client, VOICE, INCOMING, token="").status_code == 503
+    response = twilio_post(client, VOICE, INCOMING, token="")
+
+    assert response.status_code == 403
+    assert "TWILIO_AUTH_TOKEN is not set" in response.json["message"]
 
 
 def test_status_callbacks_answer_and_end_the_call(client):
