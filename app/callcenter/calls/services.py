@@ -178,24 +178,29 @@ def _record(provider: str, event: Mapping[str, Any], resolved: dict[str, Any]) -
         select(Call).where(Call.provider == provider, Call.external_id == event["call_id"]).with_for_update()
     )
     before = None if call is None else _snapshot(call)
+    received = CallEvent(
+        provider=provider,
+        event_id=event["id"],
+        kind=event["type"],
+        occurred_at=event["timestamp"],
+        data=resolved,
+    )
+    events = [received]
     if call is None:
         call = Call(provider=provider, external_id=event["call_id"], offered_at=event["timestamp"])
         db.session.add(call)
-        db.session.flush()
-    db.session.add(
-        CallEvent(
-            provider=provider,
-            event_id=event["id"],
-            call_id=call.id,
-            kind=event["type"],
-            occurred_at=event["timestamp"],
-            data=resolved,
-        )
-    )
+    else:
+        events += db.session.scalars(select(CallEvent).where(CallEvent.call_id == call.id))
+    # In time order; of events at one moment, as they were received.
+    events.sort(key=lambda e: (e.occurred_at, e.id is None, e.id or 0))
+    with db.session.no_autoflush:
+        _compute(call, events)
+        if call.customer_id is None and call.caller and (before is None or before["caller"] != call.caller):
+            call.customer_id = _customer_of(call.caller)
+    # The call's row as computed (its id for the event and for routing's line), then the event.
     db.session.flush()
-    in_time = select(CallEvent).where(CallEvent.call_id == call.id)
-    events = list(db.session.scalars(in_time.order_by(CallEvent.occurred_at, CallEvent.id)))
-    _compute(call, events)
+    received.call_id = call.id
+    db.session.add(received)
     after = _stage_consequences(call, before, history=provider == Provider.IMPORT)
     db.session.commit()
     _announce(call, before, after, history=provider == Provider.IMPORT)
@@ -243,6 +248,7 @@ def _snapshot(call: Call) -> dict[str, Any]:
         "agent_id": call.agent_id,
         "queue_id": call.queue_id,
         "customer_id": call.customer_id,
+        "caller": call.caller,
         "missed": missed(call),
     }
 
@@ -316,14 +322,13 @@ def missed(call: Call) -> bool:
 
 
 def _stage_consequences(call: Call, before: dict[str, Any] | None, *, history: bool) -> _After:
-    """In the event's transaction: the caller's customer, the queued call's routing work, the callback
-    a missed call leaves; and what presence must do once it has committed."""
+    """In the event's transaction: the queued call's routing work, the callback a missed call leaves
+    (or withdraws, when its answer comes late); and what presence must do once it has committed."""
     after = _After(presence=[], route=set())
-    if call.customer_id is None and call.caller:
-        call.customer_id = _customer_of(call.caller)
     if history:
         return after
     was = before or {"status": None, "agent_id": None, "queue_id": None, "customer_id": None, "missed": False}
+
     line = (call.status, call.queue_id, call.customer_id)
     if (
         call.status == CallStatus.QUEUED
