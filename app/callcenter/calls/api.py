@@ -168,8 +168,9 @@ def twilio_voice(query, _form):
 @twilio_bp.alt_response(403, description="Not signed by Twilio.")
 @twilio_bp.alt_response(422, description="The `agent` names nobody.")
 def twilio_status(query, _form):
-    """A status callback (`CallStatus`) or the queue's action (`QueueResult`), recorded as the event it
-    reports: answered, ended or abandoned. Repeats are recorded once."""
+    """A status callback (`CallStatus`), the queue's action (`QueueResult`) or an agent taking a caller
+    from the queue (`<Queue url>`: `DequeingCallSid`), recorded as the event it reports: answered (by
+    the `agent` parameter's agent), ended or abandoned. Repeats are recorded once."""
     event = twilio_events.status_event(request.form, agent=query.get("agent"))
     if event is not None:
         services.record_event(Provider.TWILIO, event)

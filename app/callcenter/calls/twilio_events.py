@@ -5,11 +5,15 @@ TwiML that puts the caller in the queue's line (`<Enqueue>`, whose `action` repo
 Status callbacks and the queue's action (`/twilio/status`) carry `CallStatus` (`in-progress`,
 `completed`, `busy`, `failed`, `no-answer`, `canceled`) or `QueueResult` (`bridged`, `hangup`, ...):
 
-| Twilio                                   | event           |
-|------------------------------------------|-----------------|
-| `CallStatus=in-progress`, `QueueResult=bridged` | call.answered (agent: the `agent` parameter, an e-mail) |
-| `CallStatus=completed`, `busy`, `failed`, `QueueResult=error`, `system-error` | call.ended |
-| `CallStatus=no-answer`, `canceled`, `QueueResult=hangup` | call.abandoned |
+- call.answered: an agent takes the caller from the queue (`DequeingCallSid`: the request of the
+  agent's `<Queue url>`), `QueueResult=bridged`, or `CallStatus=in-progress` of the agent's own leg
+  (a child call: `ParentCallSid`); the agent is the webhook URL's `agent` parameter (an e-mail);
+- call.ended: `CallStatus=completed`, `busy`, `failed`; `QueueResult=error`, `system-error`;
+- call.abandoned: `CallStatus=no-answer`, `canceled`; `QueueResult=hangup`.
+
+The caller's own `in-progress` is Twilio answering to run our TwiML, not an agent: it reports nothing.
+Other statuses of an agent's leg (a child call, `ParentCallSid`) report nothing either: the caller's
+leg says when the call ends.
 
 Each event's id is the call's sid, what happened and Twilio's `SequenceNumber` (status callbacks are
 numbered per call): a callback Twilio retries is the same event, and is recorded once.
@@ -39,7 +43,8 @@ QUEUE_RESULTS = {
     "error": EventKind.ENDED,
     "system-error": EventKind.ENDED,
 }
-SID_MAX = 64
+# Twilio's sids are 34 characters; an event id (two sids and a few words) stays within 128.
+SID_MAX = 40
 
 
 def offered_event(form: Any, queue_id: int | None) -> dict[str, Any] | None:
@@ -67,9 +72,17 @@ def status_event(form: Any, agent: str | None = None) -> dict[str, Any] | None:
     if sid is None:
         return None
     result, status = form.get("QueueResult") or "", form.get("CallStatus") or ""
-    if result in QUEUE_RESULTS:
+    parent = _sid(form, "ParentCallSid")
+    dequeuer = _sid(form, "DequeingCallSid")
+    if dequeuer is not None:
+        kind, what = EventKind.ANSWERED, f"dequeued-{dequeuer}"
+    elif result in QUEUE_RESULTS:
         kind, what = QUEUE_RESULTS[result], f"queue-{result}"
-    elif status in STATUSES:
+    elif status in STATUSES and STATUSES[status] == EventKind.ANSWERED:
+        if parent is None:
+            return None
+        kind, what, sid = EventKind.ANSWERED, f"leg-{sid}", parent
+    elif status in STATUSES and parent is None:
         kind, what = STATUSES[status], status
     else:
         return None
@@ -85,8 +98,8 @@ def status_event(form: Any, agent: str | None = None) -> dict[str, Any] | None:
     return event
 
 
-def _sid(form: Any) -> str | None:
-    sid = (form.get("CallSid") or "").strip()
+def _sid(form: Any, name: str = "CallSid") -> str | None:
+    sid = (form.get(name) or "").strip()
     return sid if 0 < len(sid) <= SID_MAX else None
 
 

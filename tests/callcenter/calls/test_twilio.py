@@ -185,3 +185,44 @@ def test_a_status_that_reports_nothing_new_is_acknowledged(client):
 
     assert response.status_code == 200
     assert db.session.scalars(select(Call)).all() == []
+
+
+def test_twilio_answering_the_callers_leg_to_run_our_twiml_is_no_agent_answering(client):
+    QueueFactory()
+    twilio_post(client, VOICE, INCOMING)
+
+    twilio_post(
+        client, STATUS, {"CallSid": INCOMING["CallSid"], "CallStatus": "in-progress", "SequenceNumber": "1"}
+    )
+
+    call = the_call()
+    assert (call.status, call.answered_at) == ("queued", None)
+
+
+def test_an_agent_taking_the_caller_from_the_queue_answers_the_call(client):
+    QueueFactory()
+    agent = AgentFactory(email="maria@example.com")
+    twilio_post(client, VOICE, INCOMING)
+
+    response = twilio_post(
+        client,
+        f"{STATUS}?agent=maria@example.com",
+        {"CallSid": INCOMING["CallSid"], "DequeingCallSid": "CA-agent-leg", "QueueTime": "12"},
+    )
+
+    assert response.status_code == 200
+    call = the_call()
+    assert (call.status, call.agent_id) == ("talking", agent.id)
+
+
+def test_the_agents_own_leg_answering_answers_its_parent_call(client):
+    QueueFactory()
+    agent = AgentFactory(email="maria@example.com")
+    twilio_post(client, VOICE, INCOMING)
+
+    leg = {"CallSid": "CA-agent-leg", "ParentCallSid": INCOMING["CallSid"], "SequenceNumber": "1"}
+    twilio_post(client, f"{STATUS}?agent=maria@example.com", {**leg, "CallStatus": "in-progress"})
+    twilio_post(client, STATUS, {**leg, "CallStatus": "completed", "SequenceNumber": "2"})
+
+    call = the_call()
+    assert (call.status, call.agent_id, call.external_id) == ("talking", agent.id, INCOMING["CallSid"])
