@@ -3,6 +3,7 @@ supervisor) with a disposition and a ticket; calls on the customer's timeline.""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -193,3 +194,21 @@ def test_agents_may_not_wrap_up_as_someone_else_through_the_service(client, agen
 
     with pytest.raises(calls.Forbidden):
         calls.wrap_up(call_id, disposition="resolved", actor=AgentFactory())
+
+
+def test_a_customers_export_holds_their_calls_and_their_erasure_blanks_the_numbers(client, agent):
+    from app.customers.privacy import services as privacy
+
+    customer = CustomerFactory(phones=["+14155550100"])
+    ended_call(client, agent)
+    supervisor = AgentFactory(role="supervisor")
+
+    document = privacy.export_customer(customer.id, actor=supervisor)
+    privacy.erase_customer(customer.id, actor=supervisor)
+
+    assert [call["caller"] for call in json.loads(json.dumps(document, default=str))["calls"]] == [
+        "+14155550100"
+    ]
+    db.session.expire_all()
+    call = db.session.scalars(select(Call)).one()
+    assert (call.caller, call.status, call.talk_seconds) == ("", "ended", 50)
