@@ -113,3 +113,9 @@ bench-import: install
 
 bench-portal: install
 	$(BIN)/python bench/portal_form.py
+
+# The telephony endpoint's signed events per second (bench/telephony_events.py).
+.PHONY: bench-telephony
+bench: bench-telephony
+bench-telephony: install
+	$(BIN)/python bench/telephony_events.py

@@ -99,6 +99,13 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "switchboard@localhost"),
         "MAIL_LOG": os.environ.get("MAIL_LOG") or str(instance_dir / "mail.log"),
+        # Telephony (README, "Telephony"): the shared secret a PBX signs `POST /api/v1/callcenter/events`
+        # with, Twilio's auth token for its voice webhooks, and the queue Twilio's calls wait in (a
+        # queue's name; unset: the webhook's `queue` parameter, else the first queue). Unset secrets
+        # refuse every request to their endpoint (401 and 403: nothing can be signed), saying why.
+        "TELEPHONY_WEBHOOK_SECRET": os.environ.get("TELEPHONY_WEBHOOK_SECRET", ""),
+        "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN", ""),
+        "TWILIO_QUEUE": os.environ.get("TWILIO_QUEUE", ""),
         # Processes sharing a large `flask tickets import` on PostgreSQL; 0: one per CPU, at most two.
         "TICKET_IMPORT_WORKERS": int(os.environ.get("TICKET_IMPORT_WORKERS") or 0),
         # Settings of DEFAULTS counted in seconds or tries (SLA checks, mail retries), when set here.
@@ -233,6 +240,10 @@ DEFAULTS: dict[str, Any] = {
     "PRESENCE_GRACE_SECONDS": 30,
     "PRESENCE_HEARTBEAT_SECONDS": 10,
     "PRESENCE_SWEEP_INTERVAL_SECONDS": 30,
+    # A signed telephony event whose timestamp is further off than this is refused as a replay.
+    "TELEPHONY_MAX_SKEW_SECONDS": 300,
+    # How far ahead a customer (or an agent) may ask for a callback.
+    "CALLBACK_MAX_DAYS_AHEAD": 14,
     # Languages and time zones: see app/i18n.py. WTForms' own messages follow the page's language.
     "BABEL_DEFAULT_LOCALE": "en",
     "BABEL_DEFAULT_TIMEZONE": "UTC",

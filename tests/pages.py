@@ -68,6 +68,7 @@ ARGUMENTS = {
     # English: a switch to Chinese would carry over to the pages walked after it.
     "code": lambda rows: "en",
     ("portal.track", "token"): lambda rows: rows.tracking_token,
+    ("calls_pages.callback", "token"): lambda rows: rows.tracking_token,
     ("surveys.answer", "token"): lambda rows: rows.survey_token,
 }
 

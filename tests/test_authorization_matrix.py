@@ -17,6 +17,8 @@ Who may call a route:
   (their saved view, their token), and the roles named get 404, as if it did not exist.
 - `.removes()`: the route deletes or erases what its ids name, so each caller is given rows of their
   own (`DISPOSABLE` says how to make one for each kind of id).
+- `.unless_signed(status)`: a webhook a telephony system signs with a secret nobody here holds: every
+  caller gets `status`, the refusal of an unsigned request.
 
 The callers: someone anonymous; a customer holding their case's links (who opened their tracking page
 first, and who sends the tracking token as a bearer token to the API); an agent, a supervisor and an
@@ -49,6 +51,7 @@ from app.accounts import passwords
 from app.accounts import services as accounts
 from app.callcenter import services as callcenter
 from app.callcenter.routing.models import Offer, OfferOutcome, WorkItem, WorkKind, WorkStatus
+from app.callcenter.calls.models import Call
 from app.customers.services import imports as customer_imports
 from app.dbtypes import utcnow
 from app.extensions import db
@@ -97,10 +100,15 @@ class Access:
     level: Level
     not_theirs: tuple[str, ...] = ()
     fresh_rows: bool = False
+    unsigned: str | None = None
 
     def own_only(self, *roles: str) -> Access:
         """The record is the agent's own; `roles` pass the gate but get 404."""
         return replace(self, not_theirs=roles)
+
+    def unless_signed(self, status: str) -> Access:
+        """Public, but refused with `status` unless signed with the provider's secret."""
+        return replace(self, unsigned=status)
 
     def removes(self) -> Access:
         """The route deletes (or erases) what its ids name: each caller gets rows of their own."""
@@ -127,6 +135,9 @@ ACCESS: dict[str, Access] = {
     "POST /track/<token>": LINK,
     "GET /survey/<token>": LINK,
     "POST /survey/<token>": LINK,
+    # The customer asks for a callback from their case's tracking page.
+    "GET /track/<token>/callback": LINK,
+    "POST /track/<token>/callback": LINK,
     # -- signing in --------------------------------------------------------------------------------
     "GET /login": PUBLIC,
     "POST /login": PUBLIC,
@@ -340,6 +351,17 @@ ACCESS: dict[str, Access] = {
     # -- follow-ups of poor survey answers ---------------------------------------------------------
     "GET /tasks": SUPERVISOR,
     "POST /tasks/<int:task_id>/done": SUPERVISOR,
+    # -- the call center's calls -------------------------------------------------------------------
+    # Telephony systems sign their webhooks (a shared secret, Twilio's auth token): no person calls them.
+    "POST /api/v1/callcenter/events": PUBLIC.unless_signed("401"),
+    "POST /api/v1/callcenter/twilio/voice": PUBLIC.unless_signed("403"),
+    "POST /api/v1/callcenter/twilio/status": PUBLIC.unless_signed("403"),
+    # Every agent reads call records and callbacks; a call's wrap-up is its agent's (or a supervisor's).
+    "GET /api/v1/callcenter/calls": AGENT,
+    "GET /api/v1/callcenter/calls/<int:call_id>": AGENT,
+    "POST /api/v1/callcenter/calls/<int:call_id>/wrap-up": AGENT,
+    "GET /api/v1/callcenter/callbacks": AGENT,
+    "POST /api/v1/callcenter/callbacks": AGENT,
     # -- the API's own document --------------------------------------------------------------------
     "GET /api/v1/openapi.json": PUBLIC,
     "GET /api/v1/docs": PUBLIC,
@@ -370,6 +392,8 @@ def _is_api(route: str) -> bool:
 
 
 def expected_answer(access: Access, role: str, *, api: bool) -> str:
+    if access.unsigned is not None:
+        return access.unsigned
     if access.level is Level.PUBLIC:
         return ALLOWED
     if access.level is Level.LINK:
@@ -424,7 +448,13 @@ class World:
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def world(request, tmp_path_factory):
-    config = {**BASE_CONFIG, "ATTACHMENTS_DIR": str(tmp_path_factory.mktemp("files"))}
+    config = {
+        **BASE_CONFIG,
+        "ATTACHMENTS_DIR": str(tmp_path_factory.mktemp("files")),
+        # Webhooks open, with secrets the callers do not hold.
+        "TELEPHONY_WEBHOOK_SECRET": "a secret of the PBX",
+        "TWILIO_AUTH_TOKEN": "a token of Twilio's",
+    }
     if request.param == "sqlite":
         config.update(_sqlite_config())
     else:
@@ -477,6 +507,7 @@ def _build_world(app: Flask) -> World:
             filename="history.jsonl", content=b"{}\n", actor=supervisor
         ).id,
         "code": "zh",
+        "call_id": _call(),
     }
     return World(app, people, rows, ticket, tracking, survey_link, other_ticket, other_tracking)
 
@@ -499,7 +530,8 @@ def path_of(rule, access: Access, world: World, role: str) -> str:
         if access.fresh_rows and name in DISPOSABLE:
             values[name] = DISPOSABLE[name](world)
         elif name == "token":
-            held = world.tracking if rule.endpoint == "portal.track" else world.survey_link
+            tracking = rule.endpoint in ("portal.track", "calls_pages.callback")
+            held = world.tracking if tracking else world.survey_link
             values[name] = held if role == LINK_HOLDER else NO_SUCH_LINK
         elif name == "import_id":
             which = "ticket_import_id" if rule.endpoint.startswith("ticket") else "customer_import_id"
@@ -527,6 +559,13 @@ DISPOSABLE = {
     "view_id": lambda world: str(_saved_view(world.people[AGENT_ROLE]).id),
     "job_id": lambda world: enqueue(fail_always, "for the matrix").id,
 }
+
+
+def _call() -> int:
+    call = Call(provider="pbx", external_id="matrix-1", caller="+14155550100", offered_at=utcnow())
+    db.session.add(call)
+    db.session.commit()
+    return call.id
 
 
 def _break_reason() -> int:

@@ -58,6 +58,8 @@ class Permission(StrEnum):
     MAIL_LOG_READ = "mail-log:read"
     SETTINGS_CHANGES_READ = "settings-changes:read"
     JOBS_MANAGE = "jobs:manage"
+    CALLS_WORK = "calls:work"
+    CALLS_SUPERVISE = "calls:supervise"
 
 
 _AGENT = {
@@ -66,6 +68,8 @@ _AGENT = {
     Permission.DIRECTORY_READ,
     Permission.TICKETS_READ,
     Permission.TICKETS_WRITE,
+    # Call records and callback requests; an agent wraps up their own calls.
+    Permission.CALLS_WORK,
 }
 _SUPERVISOR = _AGENT | {
     Permission.CUSTOMERS_DELETE,
@@ -87,6 +91,8 @@ _SUPERVISOR = _AGENT | {
     Permission.BREAK_REASONS_MANAGE,
     Permission.PRESENCE_MANAGE,
     Permission.FOLLOW_UPS_MANAGE,
+    # Wrapping up any agent's call.
+    Permission.CALLS_SUPERVISE,
 }
 # Agents see and work the tickets of their teams' queues (`app.tickets.services.access`); supervisors
 # and admins (`TICKETS_EVERY_QUEUE`) those of every queue, as they assign and move work between teams.

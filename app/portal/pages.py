@@ -52,6 +52,7 @@ from app.portal.forms import (
     PortalReplyForm,
     PortalRequestForm,
 )
+from app.portal.signals import tracking_sections_requested
 from app.tickets.models import ComplaintStage, Status, TicketType
 
 bp = Blueprint("portal", __name__, template_folder="templates")
@@ -330,6 +331,11 @@ def track(token: str):
         form=form,
         errors=_error_list(form, ("body", "files")),
         token=token,
+        sections=[
+            section
+            for _receiver, answer in tracking_sections_requested.send(ticket, token=token)
+            for section in answer or ()
+        ],
     ), status
 
 
