@@ -180,6 +180,9 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/break-reasons/<int:reason_id>": AGENT,
     "PATCH /api/v1/break-reasons/<int:reason_id>": SUPERVISOR,
     "DELETE /api/v1/break-reasons/<int:reason_id>": SUPERVISOR.removes(),
+    # The agent console: each signed-in person's own.
+    "GET /console": SIGNED_IN,
+    "GET /api/v1/callcenter/console": SIGNED_IN,
     # The trail is how admins see what supervisors changed in the setup.
     "GET /admin/settings-changes": ADMIN,
     "GET /api/v1/settings-changes": ADMIN,
