@@ -21,6 +21,8 @@
   }
 
   var socket = io("/agents", { transports: ["websocket", "polling"] });
+  socket.on("connect", function () { box.dataset.connected = "true"; });
+  socket.on("disconnect", function () { delete box.dataset.connected; });
 
   function listPage() {
     var created = {};
@@ -79,6 +81,7 @@
     function watch() {
       socket.emit("ticket.watch", { ticket_id: ticketId }, function (answer) {
         if (answer && answer.ok) {
+          box.dataset.watching = "true";
           showViewers(answer.viewers);
           if (typing) socket.emit("ticket.typing", { ticket_id: ticketId, typing: true });
         }
