@@ -13,7 +13,7 @@ from app.callcenter.calls.models import Call
 from app.callcenter.routing.models import Offer, WorkItem
 from app.callcenter.services import agent_room
 from app.dbtypes import utcnow
-from app.extensions import db
+from app.extensions import db, socketio
 from app.tickets import services as tickets
 from tests.browser.test_sign_in import sign_in
 from tests.customer_factories import CustomerFactory
@@ -158,3 +158,22 @@ def test_the_console_lists_a_ticket_assigned_to_the_agent_as_it_happens(page, li
     tickets.claim_ticket(ticket.id, actor=agent)
 
     expect(page.locator("[data-tickets]")).to_contain_text("Invoice address")
+
+
+def test_a_console_that_sees_a_gap_in_the_numbers_reloads_its_snapshot(page, live_app):
+    """An event lost on the way (its number skipped) is not lost to the agent: the console reloads the
+    snapshot, which holds what the missing event said."""
+    agent = AgentFactory(name="Alex Agent", email="alex@example.com")
+    ticket = tickets.open_ticket(subject="Lost in transit", customer=OLIVIA, actor=None)
+    sign_in(page, agent.email)
+    _open_console(page)
+    expect(page.locator("[data-tickets]")).to_contain_text("No open tickets assigned to you.")
+    room = agent_room(agent.id)
+    # The assignment whose news never arrived, then news numbered one past it.
+    ticket.assignee_id = agent.id
+    db.session.commit()
+    socketio.emit(
+        "offer.ended", {"offer_id": 0, "room": room, "seq": 2}, to=room, namespace=live.AGENTS_NAMESPACE
+    )
+
+    expect(page.locator("[data-tickets]")).to_contain_text("Lost in transit")
