@@ -251,16 +251,16 @@ def watch_ticket(ticket_id: int, *, agent: Agent, sid: str) -> str:
     """Count connection `sid` of `agent` among the ticket's viewers (or renew its entry); 404 when the
     agent may not read the ticket. Returns the room the connection is to join."""
     tickets.readable_ticket(ticket_id, viewer=agent)
-    _set_viewer(ticket_id, agent=agent, sid=sid, typing=None)
-    publish_viewers(ticket_id)
+    if _set_viewer(ticket_id, agent=agent, sid=sid, typing=None):
+        publish_viewers(ticket_id)
     return ticket_room(ticket_id)
 
 
 def set_typing(ticket_id: int, typing: bool, *, agent: Agent, sid: str) -> None:
     """Say whether `agent` (on connection `sid`) is typing a reply on the ticket; watches it if needed."""
     tickets.readable_ticket(ticket_id, viewer=agent)
-    _set_viewer(ticket_id, agent=agent, sid=sid, typing=typing)
-    publish_viewers(ticket_id)
+    if _set_viewer(ticket_id, agent=agent, sid=sid, typing=typing):
+        publish_viewers(ticket_id)
 
 
 def unwatch_ticket(ticket_id: int, *, sid: str) -> str:
@@ -290,7 +290,9 @@ def forget_connection(sid: str) -> None:
         publish_viewers(ticket_id)
 
 
-def _set_viewer(ticket_id: int, *, agent: Agent, sid: str, typing: bool | None) -> None:
+def _set_viewer(ticket_id: int, *, agent: Agent, sid: str, typing: bool | None) -> bool:
+    """Add or renew the connection's entry; whether the viewers shown changed (a renewal changes
+    nothing anyone sees)."""
     key = _viewers_key(ticket_id)
     try:
         connection = redis_connection()
@@ -310,6 +312,8 @@ def _set_viewer(ticket_id: int, *, agent: Agent, sid: str, typing: bool | None) 
         connection.expire(_watching_key(sid), VIEWER_TTL_SECONDS)
     except RedisError:
         log.warning("viewers of ticket %s not updated: Redis is out of reach", ticket_id)
+        return False
+    return previous.get("until", 0) <= now or bool(previous.get("typing")) != entry["typing"]
 
 
 def ticket_viewers(ticket_id: int) -> list[dict[str, Any]]:

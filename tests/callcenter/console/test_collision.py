@@ -104,3 +104,17 @@ def test_a_renewed_watch_keeps_the_viewer_and_their_typing(app, agent, monkeypat
     monkeypatch.setattr(services.time, "time", lambda: renewed_at + services.VIEWER_TTL_SECONDS - 1)
 
     assert services.ticket_viewers(ticket.id) == [{"agent_id": agent.id, "name": agent.name, "typing": True}]
+
+
+def test_a_renewal_that_changes_nothing_tells_nobody(app):
+    ann, bob = AgentFactory(name="Ann"), AgentFactory(name="Bob")
+    ticket = TicketFactory()
+    first, second = console_of(app, ann), console_of(app, bob)
+    emit(first, "ticket.watch", {"ticket_id": ticket.id})
+    emit(second, "ticket.watch", {"ticket_id": ticket.id})
+    received(first)
+
+    emit(second, "ticket.watch", {"ticket_id": ticket.id})
+    emit(second, "ticket.typing", {"ticket_id": ticket.id, "typing": False})
+
+    assert received(first, "ticket.viewers") == []
