@@ -71,9 +71,8 @@ def sync(agent: Agent, data: Any) -> dict[str, Any]:
     may no longer be in are left; rooms it may now be in are joined (and answered incomplete)."""
     since = _load(_SYNC, data)["since"]
     current = [name for name in rooms() if name.partition(":")[0] in ROOM_KINDS]
-    for name in current:
-        if not services.may_stay(agent, name):
-            leave_room(name)
+    for name in services.rooms_to_leave(agent, current):
+        leave_room(name)
     for name in services.console_rooms(agent):
         join_room(name)
     current = [name for name in rooms() if name.partition(":")[0] in ROOM_KINDS]

@@ -86,13 +86,21 @@ def console_rooms(agent: Agent) -> list[str]:
     return [callcenter.agent_room(agent.id), *teams, *queue_rooms(agent)]
 
 
-def may_stay(agent: Agent, name: str) -> bool:
-    """Whether a console of `agent` may (still) be in room `name`: checked again on every resync, so a
-    console whose agent left a team or lost sight of a ticket stops hearing about it."""
-    kind, _, ident = name.partition(":")
-    if kind == "ticket":
-        return ident.isdigit() and _readable(agent, int(ident))
-    return name in console_rooms(agent)
+def rooms_to_leave(agent: Agent, current: Iterable[str]) -> list[str]:
+    """Of the rooms a console of `agent` is in, those it may no longer be in: checked again on every
+    resync, so a console whose agent left a team or lost sight of a queue or a ticket stops hearing
+    about it."""
+    allowed = set(console_rooms(agent))
+    leave = []
+    for name in current:
+        kind, _, ident = name.partition(":")
+        if kind == "ticket":
+            stays = ident.isdigit() and _readable(agent, int(ident))
+        else:
+            stays = name in allowed
+        if not stays:
+            leave.append(name)
+    return leave
 
 
 def _readable(agent: Agent, ticket_id: int) -> bool:

@@ -4,7 +4,7 @@ agents never answer the same customer twice; a closed console or a dead process 
 from __future__ import annotations
 
 from app.callcenter.console import services
-from tests.callcenter.console.helpers import console_of, emit, received
+from tests.callcenter.console.helpers import console_of, emit, received, team_queue
 from tests.factories import AgentFactory
 from tests.ticket_factories import TicketFactory
 
@@ -54,8 +54,6 @@ def test_two_tabs_of_one_agent_count_once_and_typing_in_either_shows(app):
 
 
 def test_typing_on_a_hidden_ticket_is_refused(app, agent):
-    from tests.callcenter.console.helpers import team_queue
-
     hidden = TicketFactory(queue_id=team_queue(AgentFactory()).id)
     console = console_of(app, agent)
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from app.callcenter import live
 from app.callcenter.services import agent_room
-from tests.callcenter.console.helpers import console_of, emit, team_queue
+from app.extensions import db
+from app.tickets.models import OutsiderAccess
+from tests.callcenter.console.helpers import console_of, emit, received, team_queue
 from tests.factories import AgentFactory
 from tests.ticket_factories import TicketFactory
 
@@ -58,16 +60,12 @@ def test_rooms_the_connection_is_not_in_are_not_answered(app, agent):
     assert agent_room(agent.id) in rooms
 
 
-def test_a_resync_leaves_rooms_the_agent_may_no_longer_be_in(app, agent, admin):
-    from app.tickets.models import OutsiderAccess
-
+def test_a_resync_leaves_rooms_the_agent_may_no_longer_be_in(app, agent):
     queue = team_queue(AgentFactory(), outsider_access=OutsiderAccess.READ)
     ticket = TicketFactory(queue_id=queue.id)
     console = console_of(app, agent)
     emit(console, "ticket.watch", {"ticket_id": ticket.id})
     queue.outsider_access = OutsiderAccess.NONE.value
-    from app.extensions import db
-
     db.session.commit()
 
     rooms = emit(console, "sync", {"since": {}})["rooms"]
@@ -82,3 +80,16 @@ def test_sync_data_must_be_numbers_per_room(app, agent):
     answer = emit(console, "sync", {"since": {agent_room(agent.id): "many"}})
 
     assert answer["ok"] is False and answer["status"] == 422
+
+
+def test_a_resync_joins_the_rooms_the_agent_may_now_be_in(app, agent):
+    queue = team_queue(AgentFactory())
+    console = console_of(app, agent)
+    queue.team.members.append(agent)
+    db.session.commit()
+
+    rooms = emit(console, "sync", {"since": {}})["rooms"]
+    live.publish("ticket.created", {"ticket_id": 1}, rooms=[live.room("queue", queue.id)])
+
+    assert rooms[live.room("queue", queue.id)]["complete"] is False
+    assert [event["ticket_id"] for event in received(console, "ticket.created")] == [1]
