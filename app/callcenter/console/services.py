@@ -91,16 +91,14 @@ def rooms_to_leave(agent: Agent, current: Iterable[str]) -> list[str]:
     resync, so a console whose agent left a team or lost sight of a queue or a ticket stops hearing
     about it."""
     allowed = set(console_rooms(agent))
-    leave = []
-    for name in current:
-        kind, _, ident = name.partition(":")
-        if kind == "ticket":
-            stays = ident.isdigit() and _readable(agent, int(ident))
-        else:
-            stays = name in allowed
-        if not stays:
-            leave.append(name)
-    return leave
+    return [name for name in current if not _may_stay(agent, name, allowed)]
+
+
+def _may_stay(agent: Agent, name: str, allowed: set[str]) -> bool:
+    kind, _, ident = name.partition(":")
+    if kind == "ticket":
+        return ident.isdigit() and _readable(agent, int(ident))
+    return name in allowed
 
 
 def _readable(agent: Agent, ticket_id: int) -> bool:
@@ -129,7 +127,12 @@ def missed_events(since: Mapping[str, Any], rooms: Iterable[str]) -> dict[str, d
 
 def console_snapshot(agent: Agent) -> dict[str, Any]:
     """What the console of `agent` shows, as of now: presence, break reasons, pending offers, open
-    tickets, active calls, and the last number of each of its rooms (events after it are news)."""
+    tickets, active calls, and the last number of each of its rooms (events after it are news).
+
+    The numbers are read first: an event is published after the commit of its change, so one numbered
+    after them may already be in what is read next (the console applies it again, harmlessly), and
+    none numbered up to them is missing from it."""
+    rooms = {name: live.last_seq(name) for name in console_rooms(agent)}
     return {
         "agent": {"id": agent.id, "name": agent.name},
         "presence": _presence(agent),
@@ -137,7 +140,7 @@ def console_snapshot(agent: Agent) -> dict[str, Any]:
         "offers": _pending_offers(agent),
         "tickets": _open_tickets(agent),
         "calls": _active_calls(agent),
-        "rooms": {name: live.last_seq(name) for name in console_rooms(agent)},
+        "rooms": rooms,
     }
 
 

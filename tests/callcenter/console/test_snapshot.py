@@ -182,3 +182,23 @@ def test_every_null_the_snapshot_holds_is_documented(app, agent):
 
 def test_nobody_signed_in_gets_401(client):
     assert client.get(URL).status_code == 401
+
+
+def test_the_rooms_numbers_are_read_before_what_the_snapshot_shows(app, agent, monkeypatch):
+    """News published while the snapshot is read (after its change's commit) is numbered past the
+    snapshot's numbers, so the console applies it rather than taking it for old."""
+    from app.callcenter.console import services
+
+    read_offers = services._pending_offers
+
+    def offers_then_news(who):
+        offers = read_offers(who)
+        live.publish("offer.new", {"offer_id": 1}, rooms=[f"agent:{who.id}"])
+        return offers
+
+    monkeypatch.setattr(services, "_pending_offers", offers_then_news)
+
+    body = ApiClient.for_agent(app, agent).get(URL).get_json()
+
+    assert body["offers"] == []
+    assert body["rooms"][f"agent:{agent.id}"] == 0
