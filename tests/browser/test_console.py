@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from app.callcenter import live
 from app.callcenter.calls.models import Call
@@ -177,3 +178,51 @@ def test_a_console_that_sees_a_gap_in_the_numbers_reloads_its_snapshot(page, liv
     )
 
     expect(page.locator("[data-tickets]")).to_contain_text("Lost in transit")
+
+
+def test_an_ended_call_is_wrapped_up_from_the_console(page, live_app):
+    agent = AgentFactory(name="Alex Agent", email="alex@example.com")
+    now = utcnow()
+    call = Call(
+        provider="pbx",
+        external_id="call-9",
+        caller="+1 201 555 0199",
+        status="ended",
+        agent_id=agent.id,
+        offered_at=now,
+        answered_at=now,
+        ended_at=now,
+    )
+    db.session.add(call)
+    db.session.commit()
+    call_id = call.id
+    posted = []
+
+    def calls_api(route):
+        # The calls API, as far as the console sees it: what matters here is what the console sends.
+        posted.append((route.request.post_data_json, route.request.headers.get("x-csrftoken")))
+        with live_app.app_context():
+            db.session.execute(update(Call).where(Call.id == call_id).values(wrap_up_ended_at=utcnow()))
+            db.session.commit()
+        route.fulfill(status=200, content_type="application/json", body="{}")
+
+    page.route(f"**/api/v1/callcenter/calls/{call.id}/wrap-up", calls_api)
+    sign_in(page, agent.email)
+    _open_console(page)
+
+    form = page.locator("[data-wrap-up]")
+    expect(form).to_contain_text("+1 201 555 0199")
+    form.get_by_label("Outcome").select_option("follow_up")
+    form.get_by_label("Notes").fill("Wants a replacement charger.")
+    form.get_by_label("Open a ticket for the caller").check()
+    form.get_by_role("button", name="Finish wrap-up").click()
+
+    expect(page.locator("[data-alerts]")).to_contain_text("Call wrapped up.")
+    expect(form).to_be_hidden()
+    body, csrf = posted[0]
+    assert body == {
+        "disposition": "follow_up",
+        "notes": "Wants a replacement charger.",
+        "ticket": {"subject": "Call from +1 201 555 0199"},
+    }
+    assert csrf

@@ -383,8 +383,11 @@
     }
   }
 
+  // Calls this console wrapped up: news of them ended (their wrap-up's own) no longer asks for one.
+  var wrappedUp = {};
   function callNews(data) {
-    if (data.agent_id === me && ACTIVE_CALLS.indexOf(data.status) !== -1) {
+    var open = ACTIVE_CALLS.indexOf(data.status) !== -1 && !(data.status === "ended" && wrappedUp[data.call_id]);
+    if (data.agent_id === me && open) {
       calls[data.call_id] = Object.assign({}, calls[data.call_id], data);
     } else {
       delete calls[data.call_id];
@@ -404,6 +407,7 @@
     }
     $("[data-wrap-up-errors]").textContent = "";
     request("POST", withId(root.dataset.wrapUpUrl, id), body).then(function () {
+      wrappedUp[id] = true;
       delete calls[id];
       form.reset();
       renderCalls();
