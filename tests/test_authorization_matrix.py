@@ -208,6 +208,9 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/callcenter/offers/<int:offer_id>/decline": AGENT.own_only(SUPERVISOR_ROLE, ADMIN_ROLE),
     "GET /api/v1/callcenter/queues/<int:queue_id>/routing": SUPERVISOR,
     "PUT /api/v1/callcenter/queues/<int:queue_id>/routing": SUPERVISOR,
+    # The agent console: each signed-in person's own.
+    "GET /console": SIGNED_IN,
+    "GET /api/v1/callcenter/console": SIGNED_IN,
     # The trail is how admins see what supervisors changed in the setup.
     "GET /admin/settings-changes": ADMIN,
     "GET /api/v1/settings-changes": ADMIN,
