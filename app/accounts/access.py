@@ -57,6 +57,7 @@ class Permission(StrEnum):
     MAIL_LOG_READ = "mail-log:read"
     SETTINGS_CHANGES_READ = "settings-changes:read"
     JOBS_MANAGE = "jobs:manage"
+    WALLBOARD_VIEW = "wallboard:view"
 
 
 _AGENT = {
@@ -85,6 +86,8 @@ _SUPERVISOR = _AGENT | {
     Permission.MACROS_MANAGE,
     Permission.BREAK_REASONS_MANAGE,
     Permission.FOLLOW_UPS_MANAGE,
+    # The live wallboard: every queue's figures and every agent's state, and acting on them.
+    Permission.WALLBOARD_VIEW,
 }
 # Agents see and work the tickets of their teams' queues (`app.tickets.services.access`); supervisors
 # and admins (`TICKETS_EVERY_QUEUE`) those of every queue, as they assign and move work between teams.
