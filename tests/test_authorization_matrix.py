@@ -180,6 +180,9 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/break-reasons/<int:reason_id>": AGENT,
     "PATCH /api/v1/break-reasons/<int:reason_id>": SUPERVISOR,
     "DELETE /api/v1/break-reasons/<int:reason_id>": SUPERVISOR.removes(),
+    # The live wallboard shows every queue and agent: supervisors and admins only.
+    "GET /wallboard": SUPERVISOR,
+    "GET /api/v1/callcenter/wallboard": SUPERVISOR,
     # The trail is how admins see what supervisors changed in the setup.
     "GET /admin/settings-changes": ADMIN,
     "GET /api/v1/settings-changes": ADMIN,
