@@ -25,7 +25,9 @@ def change_state(agent, state):
     previous, row.state, row.since = row.state, state, utcnow()
     db.session.add(row)
     db.session.commit()
-    presence_changed.send(row, agent_id=agent.id, state=state, previous=previous, reason_id=None, actor_id=None)
+    presence_changed.send(
+        row, agent_id=agent.id, state=state, previous=previous, reason_id=None, actor_id=None
+    )
 
 
 def test_a_supervisor_sees_new_work_and_an_agents_state_without_a_reload(page, live_app):
