@@ -108,6 +108,15 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
         "TWILIO_QUEUE": os.environ.get("TWILIO_QUEUE", ""),
         # Processes sharing a large `flask tickets import` on PostgreSQL; 0: one per CPU, at most two.
         "TICKET_IMPORT_WORKERS": int(os.environ.get("TICKET_IMPORT_WORKERS") or 0),
+        # The supervisors' wallboard (app/callcenter/wallboard): the zone of its day ("today so far"),
+        # and its thresholds: a queue's service level (%) below target and its abandonment (%) above the
+        # limit show red; waiting items above the warning count amber, above the alert count red.
+        "WALLBOARD_TIMEZONE": os.environ.get("WALLBOARD_TIMEZONE") or "UTC",
+        **{
+            k: int(v)
+            for k, v in os.environ.items()
+            if k in DEFAULTS and k.startswith("WALLBOARD_") and k.endswith(("_PERCENT", "_COUNT", "_MS"))
+        },
         # Settings of DEFAULTS counted in seconds or tries (SLA checks, mail retries), when set here.
         **{k: int(v) for k, v in os.environ.items() if k in DEFAULTS and k.endswith(_COUNTED)},
     }
@@ -149,6 +158,19 @@ DEFAULTS: dict[str, Any] = {
     "PORTAL_MAX_FORM_MEMORY": 128 * 1024,
     "PORTAL_MAX_FILES": 5,
     "SLA_WARNING_SECONDS": 3600,
+    # The wallboard's figures (docs: shared KPI definitions): a call answered within this many seconds
+    # counts toward the service level; one abandoned within the short-abandon seconds counts nowhere.
+    "WALLBOARD_TIMEZONE": "UTC",
+    "WALLBOARD_SERVICE_LEVEL_SECONDS": 20,
+    "WALLBOARD_SHORT_ABANDON_SECONDS": 5,
+    "WALLBOARD_SERVICE_LEVEL_TARGET_PERCENT": 80,
+    "WALLBOARD_ABANDONMENT_LIMIT_PERCENT": 5,
+    "WALLBOARD_WAITING_WARN_COUNT": 3,
+    "WALLBOARD_WAITING_ALERT_COUNT": 6,
+    "WALLBOARD_WAIT_WARN_SECONDS": 60,
+    "WALLBOARD_WAIT_ALERT_SECONDS": 180,
+    # At most one recomputation of a queue's figures per this many milliseconds (then one trailing one).
+    "WALLBOARD_COALESCE_MS": 250,
     "SLA_CHECK_INTERVAL_SECONDS": 60,
     "SLA_BREACHING_SOON_SECONDS": 2 * 3600,
     # Routing (app/callcenter/routing): how much work an agent holds at once unless their presence row

@@ -211,6 +211,9 @@ ACCESS: dict[str, Access] = {
     # The agent console: each signed-in person's own.
     "GET /console": SIGNED_IN,
     "GET /api/v1/callcenter/console": SIGNED_IN,
+    # The live wallboard shows every queue and agent: supervisors and admins only.
+    "GET /wallboard": SUPERVISOR,
+    "GET /api/v1/callcenter/wallboard": SUPERVISOR,
     # The trail is how admins see what supervisors changed in the setup.
     "GET /admin/settings-changes": ADMIN,
     "GET /api/v1/settings-changes": ADMIN,

@@ -60,6 +60,7 @@ class Permission(StrEnum):
     JOBS_MANAGE = "jobs:manage"
     CALLS_WORK = "calls:work"
     CALLS_SUPERVISE = "calls:supervise"
+    WALLBOARD_VIEW = "wallboard:view"
 
 
 _AGENT = {
@@ -93,6 +94,8 @@ _SUPERVISOR = _AGENT | {
     Permission.FOLLOW_UPS_MANAGE,
     # Wrapping up any agent's call.
     Permission.CALLS_SUPERVISE,
+    # The live wallboard: every queue's figures and every agent's state, and acting on them.
+    Permission.WALLBOARD_VIEW,
 }
 # Agents see and work the tickets of their teams' queues (`app.tickets.services.access`); supervisors
 # and admins (`TICKETS_EVERY_QUEUE`) those of every queue, as they assign and move work between teams.
