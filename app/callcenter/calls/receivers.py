@@ -8,6 +8,8 @@ from flask import render_template
 from markupsafe import Markup
 
 from app.callcenter.calls import services
+from app.callcenter.routing.models import OfferOutcome
+from app.callcenter.routing.signals import offer_details_requested, offer_ended
 from app.customers.signals import (
     customer_erase_staged,
     customer_merge_staged,
@@ -15,6 +17,7 @@ from app.customers.signals import (
     timeline_requested,
 )
 from app.portal.signals import tracking_sections_requested
+from app.queue import enqueue
 
 
 def _calls_on_the_timeline(customer_id, *, before=None, limit=50, customer_ids=None, viewer=None, **_):
@@ -40,7 +43,18 @@ def _callback_on_the_tracking_page(ticket, *, token, **_):
     return [Markup(html)]
 
 
+def _take_accepted_work(offer, *, offer_id, outcome, **_):
+    if outcome == OfferOutcome.ACCEPTED:
+        enqueue("app.callcenter.calls.jobs.take_offered_work", offer_id)
+
+
+def _details_of_offered_calls(item, *, kind, subject_id, **_):
+    return services.offer_details(kind, subject_id)
+
+
 def connect() -> None:
+    offer_ended.connect(_take_accepted_work)
+    offer_details_requested.connect(_details_of_offered_calls)
     timeline_requested.connect(_calls_on_the_timeline)
     customer_merge_staged.connect(_calls_follow_merged_customer)
     personal_data_requested.connect(_calls_in_the_export)

@@ -40,8 +40,10 @@ from app.callcenter.calls.models import (
     CallStatus,
 )
 from app.callcenter.calls.signals import call_changed, callback_requested
+from app.callcenter.presence import services as presence
+from app.callcenter.presence.models import PresenceState
 from app.callcenter.routing import services as routing
-from app.callcenter.routing.models import WorkKind
+from app.callcenter.routing.models import Offer, OfferOutcome, WorkItem, WorkKind
 from app.customers import services as customers
 from app.customers.models import Customer
 from app.dbtypes import utcnow
@@ -88,7 +90,7 @@ NOTES_MAX = 10_000
 NOTE_MAX = 2_000
 
 # Presence states the calls move an agent through (the presence package's words).
-BUSY, WRAP_UP, AVAILABLE = "busy", "wrap_up", "available"
+BUSY, WRAP_UP, AVAILABLE = PresenceState.BUSY, PresenceState.WRAP_UP, PresenceState.AVAILABLE
 
 _TALKING = (CallStatus.TALKING, CallStatus.HELD)
 # Tries of an event that lost a race (another event of the same new call created it first).
@@ -102,27 +104,9 @@ def _presence_follows(agent_id: int, state: str) -> None:
     """Move the agent's presence as the call does, after the commit (`presence.set_presence`). A refusal
     there (an agent gone offline meanwhile) leaves the call as recorded."""
     try:
-        from app.callcenter.presence import services as presence
-    except ImportError:  # the presence package's use cases are not part of this build
-        return
-    try:
         presence.set_presence(agent_id, state, actor=None)
     except AppError as error:
         log.info("Presence of agent %s not set to %s: %s", agent_id, state, error.message)
-
-
-def _withdraw_work(kind: WorkKind, subject_id: int) -> None:
-    """Tell routing, after the commit, that a piece of work is no longer owed (`routing.withdraw_work`)."""
-    withdraw: Callable[[WorkKind, int], None] | None = getattr(routing, "withdraw_work", None)
-    if withdraw is not None:
-        withdraw(kind, subject_id)
-
-
-def _route_soon(queue_id: int | None) -> None:
-    """Ask routing to look at the queue's line, after the commit that put work in it."""
-    route_soon: Callable[[int], None] | None = getattr(routing, "route_soon", None)
-    if queue_id is not None and route_soon is not None:
-        route_soon(queue_id)
 
 
 # -- telephony events ---------------------------------------------------------------------------------
@@ -141,7 +125,6 @@ class _After:
     """What must follow the commit of an event's changes."""
 
     presence: list[tuple[int, str]]
-    route: set[int]
     callback: CallbackRequest | None = None
     withdrawn: list[int] = field(default_factory=list)
 
@@ -324,7 +307,7 @@ def missed(call: Call) -> bool:
 def _stage_consequences(call: Call, before: dict[str, Any] | None, *, history: bool) -> _After:
     """In the event's transaction: the queued call's routing work, the callback a missed call leaves
     (or withdraws, when its answer comes late); and what presence must do once it has committed."""
-    after = _After(presence=[], route=set())
+    after = _After(presence=[])
     if history:
         return after
     was = before or {"status": None, "agent_id": None, "queue_id": None, "customer_id": None, "missed": False}
@@ -347,7 +330,6 @@ def _stage_consequences(call: Call, before: dict[str, Any] | None, *, history: b
             customer_id=call.customer_id,
             waiting_since=call.offered_at,
         )
-        after.route.add(call.queue_id)
     talking_before = was["status"] in _TALKING
     if call.status in _TALKING and call.agent_id is not None:
         if not talking_before or was["agent_id"] != call.agent_id:
@@ -357,9 +339,17 @@ def _stage_consequences(call: Call, before: dict[str, Any] | None, *, history: b
     ended_now = call.status == CallStatus.ENDED and was["status"] != CallStatus.ENDED
     if ended_now and call.agent_id is not None and call.answered_at is not None:
         after.presence.append((call.agent_id, WRAP_UP))
+    # The queued call's line: answered, it is in its agent's hands (their own offer, if they had it,
+    # accepted); over, it no longer waits nor counts against the agent's capacity.
+    if call.status in _TALKING and call.agent_id is not None and not talking_before:
+        routing.finish_work(WorkKind.CALL, call.id, agent_id=call.agent_id)
+    if call.status in (CallStatus.ENDED, CallStatus.ABANDONED) and was["status"] != call.status:
+        routing.finish_work(WorkKind.CALL, call.id)
     if was["missed"] and not missed(call):
         # The answer came after the end: the call was not missed after all, and nobody owes a callback.
         after.withdrawn = _withdraw_callbacks(call.id)
+        for callback_id in after.withdrawn:
+            routing.finish_work(WorkKind.CALLBACK, callback_id)
     if missed(call) and not _has_callback(call.id):
         after.callback = _stage_callback(
             phone=call.caller,
@@ -369,7 +359,6 @@ def _stage_consequences(call: Call, before: dict[str, Any] | None, *, history: b
             source="abandoned_call" if call.status == CallStatus.ABANDONED else "missed_call",
             call_id=call.id,
         )
-        after.route.add(call.queue_id)
     return after
 
 
@@ -412,12 +401,10 @@ def _announce(call: Call, before: dict[str, Any] | None, after: _After, *, histo
     live.publish("call.changed", call_payload(call), rooms=rooms)
     if after.callback is not None:
         _announce_callback(after.callback)
-    for callback_id in after.withdrawn:
-        _withdraw_work(WorkKind.CALLBACK, callback_id)
     for agent_id, state in after.presence:
         _presence_follows(agent_id, state)
-    for queue_id in after.route:
-        _route_soon(queue_id)
+    # Routing's news of this commit: the line changed, offers ended, queues to route.
+    routing.announce()
 
 
 def call_payload(call: Call) -> dict[str, Any]:
@@ -537,7 +524,7 @@ def wrap_up(
     if change is not None:
         ticket_commented.send(change.ticket, actor=actor, comment=comment)
         change.send()
-    _announce(call, None, _After(presence=[], route=set()), history=call.provider == Provider.IMPORT)
+    _announce(call, None, _After(presence=[]), history=call.provider == Provider.IMPORT)
     if call.agent_id is not None and call.provider != Provider.IMPORT:
         _presence_follows(call.agent_id, AVAILABLE)
     return call
@@ -609,7 +596,7 @@ def request_callback(
     )
     db.session.commit()
     _announce_callback(callback)
-    _route_soon(callback.queue_id)
+    routing.announce()
     return callback
 
 
@@ -966,3 +953,51 @@ def erase_personal_data(customer_ids: list[int]) -> None:
             ),
         )
     )
+
+
+# -- work routing gave an agent ------------------------------------------------------------------------
+
+
+def take_offered_work(offer_id: int) -> Call | CallbackRequest | None:
+    """An agent accepted routing's offer of a queued call or a callback request: it is theirs.
+
+    A queued call is answered by them now, recorded as a telephony event of the call's provider
+    (`offer-<id>-accepted`, so doing it twice records it once): the generic webhook has no way to tell
+    the telephony system whom to connect, so the console's accept is the answer; a system that connects
+    the agent itself sends its own `call.answered`, and the earlier of the two is the answer time. A
+    callback request is the agent's to make: done, by them. Anything else (a ticket, a call already
+    answered or over) is left alone.
+    """
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.outcome != OfferOutcome.ACCEPTED:
+        return None
+    item = db.session.get(WorkItem, offer.work_item_id)
+    if item.kind == WorkKind.CALL:
+        call = db.session.get(Call, item.subject_id)
+        if call is None or call.status != CallStatus.QUEUED:
+            return None
+        answer = {
+            "id": f"offer-{offer.id}-accepted",
+            "type": EventKind.ANSWERED,
+            "call_id": call.external_id,
+            "timestamp": offer.decided_at or utcnow(),
+            "agent": offer.agent_id,
+        }
+        return record_event(call.provider, answer).call
+    if item.kind == WorkKind.CALLBACK:
+        callback = db.session.get(CallbackRequest, item.subject_id)
+        if callback is None or callback.status != CallbackStatus.WAITING:
+            return None
+        callback.status, callback.agent_id, callback.done_at = CallbackStatus.DONE, offer.agent_id, utcnow()
+        db.session.commit()
+        return callback
+    return None
+
+
+def offer_details(kind: str, subject_id: int) -> dict[str, Any] | None:
+    """What an agent's offer says of a call or a callback: its title and the number."""
+    if kind == WorkKind.CALL and (call := db.session.get(Call, subject_id)) is not None:
+        return {"title": str(_l("Call from %(caller)s", caller=call.caller or "?")), "caller": call.caller}
+    if kind == WorkKind.CALLBACK and (callback := db.session.get(CallbackRequest, subject_id)) is not None:
+        return {"title": str(_l("Call back %(phone)s", phone=callback.phone)), "caller": callback.phone}
+    return None

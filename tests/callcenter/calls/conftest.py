@@ -11,6 +11,7 @@ import pytest
 
 from app.callcenter.calls import services as calls
 from app.callcenter.calls.webhooks import signed_headers
+from app.callcenter.routing import services as routing
 
 SECRET = "pbx-shared-secret"
 TWILIO_TOKEN = "twilio-auth-token"
@@ -39,9 +40,9 @@ def presence_moves(monkeypatch):
 
 @pytest.fixture
 def routed(monkeypatch):
-    """The queues routing was asked to look at, in order."""
+    """The queues routing was asked to look at, in order (after the commits that put work in line)."""
     queues = []
-    monkeypatch.setattr(calls, "_route_soon", lambda queue_id: queues.append(queue_id))
+    monkeypatch.setattr(routing, "route_soon", lambda queue_id: queues.append(queue_id))
     return queues
 
 
