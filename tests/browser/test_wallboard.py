@@ -4,6 +4,8 @@ the side panel. Agents are refused the page."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from app.callcenter.presence.models import AgentPresence
@@ -12,9 +14,10 @@ from app.callcenter.routing.models import WorkItem
 from app.callcenter.routing.signals import work_changed
 from app.dbtypes import utcnow
 from app.extensions import db
+from app.tickets.sla.models import SlaTarget
 from tests.browser.test_sign_in import sign_in
 from tests.factories import AgentFactory, TeamFactory
-from tests.ticket_factories import QueueFactory
+from tests.ticket_factories import QueueFactory, TicketFactory
 
 expect = pytest.importorskip("playwright.sync_api").expect
 pytestmark = pytest.mark.browser
@@ -57,6 +60,30 @@ def test_a_supervisor_sees_new_work_and_an_agents_state_without_a_reload(page, l
     expect(page.locator("[data-totals] [data-field='waiting.calls']")).to_have_text("1")
     expect(card.locator("[data-field='state']")).to_have_text("On break")
     expect(page.locator("[data-follow-events] li").first).to_contain_text("State: On break")
+
+
+def test_a_supervisor_reassigns_a_ticket_at_risk(page, live_app):
+    live_app.config["WALLBOARD_COALESCE_MS"] = 0
+    supervisor = AgentFactory(role="supervisor", email="sam@example.com")
+    ann = AgentFactory(name="Ann Lee")
+    queue = QueueFactory(name="Billing", team=TeamFactory(members=[ann]))
+    ticket = TicketFactory(queue=queue, status="open", subject="Refund still missing")
+    due = utcnow() - timedelta(minutes=5)
+    db.session.add(
+        SlaTarget(ticket_id=ticket.id, kind="first_response", target_seconds=3600, started_at=due, due_at=due)
+    )
+    db.session.commit()
+    sign_in(page, supervisor.email)
+    page.goto("/wallboard")
+    row = page.locator("[data-risk] tbody tr").filter(has_text="Refund still missing")
+    expect(row.locator("[data-field='assignee']")).to_have_text("unassigned")
+    expect(page.locator("[data-status]")).to_have_text("Live")
+
+    row.get_by_label("Assign to").select_option(label="Ann Lee · Offline")
+    row.get_by_role("button", name="Assign").click()
+
+    expect(row.locator("[data-field='assignee']")).to_have_text("Ann Lee")
+    expect(page.locator("[data-message]")).to_be_hidden()
 
 
 def test_an_agent_is_refused_the_wallboard(page, live_app):

@@ -243,8 +243,11 @@ def _seconds(later, earlier):
 def _at_risk(now: datetime):
     """(queue_id, at risk in the queue, breached in the queue, ticket) of the most urgent at-risk tickets
     of each queue: one query, whatever the number of queues or tickets."""
-    default_cutoff = literal(now + timedelta(seconds=sla.default_warning_seconds()), UTCDateTime)
+    default_window = sla.default_warning_seconds()
+    default_cutoff = literal(now + timedelta(seconds=default_window), UTCDateTime)
     windows = db.session.execute(select(SlaPolicy.id, SlaPolicy.warning_seconds)).all()
+    # The widest window as a plain bound too, so the open targets' index (met_at, due_at) is read by range.
+    widest = now + timedelta(seconds=max([default_window, *(seconds or 0 for _id, seconds in windows)]))
     cutoff = (
         case(
             {
@@ -268,7 +271,7 @@ def _at_risk(now: datetime):
             Ticket.status.in_(UNSOLVED),
             SlaTarget.met_at.is_(None),
             SlaTarget.cancelled_at.is_(None),
-            SlaTarget.due_at.is_not(None),
+            SlaTarget.due_at <= widest,
             SlaTarget.due_at <= cutoff,
         )
         .group_by(Ticket.queue_id, Ticket.id)

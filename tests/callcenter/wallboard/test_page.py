@@ -27,6 +27,7 @@ def test_a_supervisor_opens_the_wallboard_from_the_navigation(app, client, super
     assert page.status_code == 200
     assert 'data-snapshot-url="/api/v1/callcenter/wallboard"' in html
     assert 'data-namespace="/wallboard"' in html
+    assert 'data-assign-url="/api/v1/tickets/0/assign"' in html  # the script puts the ticket's id in
     assert texts_of(html)["states"]["wrap_up"] == "Wrap-up"
     assert "On break: Lunch" in html
 
