@@ -10,10 +10,11 @@ Production (`REDIS_URL` set), the processes of `services()`, every one a child o
     worker.py: RQ jobs
     all of them on the same Redis (Socket.IO message queue, RQ queues)
 
-The front's configuration is written at start into RUN_DIR (default `instance/run`), with its pid file,
-temporary files and nothing else: nginx runs in the foreground (`daemon off`), logging to standard
-error. Without nginx (or with `FRONT=none`) production mode falls back, saying why, to the embedded
-shape's single gthread process for HTTP and Socket.IO, with `worker.py` beside it.
+The front's configuration is written at start into RUN_DIR (default `instance/run`), with its pid file
+and nothing else (request bodies and answers stay in memory): nginx runs in the foreground (`daemon
+off`), logging to standard error. Without nginx (or with `FRONT=none`) production mode falls back,
+saying why, to the embedded shape's single gthread process for HTTP and Socket.IO, with `worker.py`
+beside it.
 
 Ctrl-C or SIGTERM stops every process; so does any of them exiting on its own. The live test layer
 (tests/live/conftest.py) starts the same `services()`.
@@ -21,9 +22,7 @@ Ctrl-C or SIGTERM stops every process; so does any of them exiting on its own. T
 
 from __future__ import annotations
 
-import grp
 import os
-import pwd
 import shutil
 import signal
 import subprocess
@@ -130,19 +129,13 @@ def _no_front_reason(env: Mapping[str, str]) -> str | None:
 def write_nginx_config(run_dir: Path, env: Mapping[str, str], *, web_port: int, realtime_port: int) -> Path:
     """nginx.conf from scripts/nginx.conf.template, into `run_dir` with its temporary folders."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    user = ""
+    # nginx wants its temporary folders; the configuration keeps bodies in memory, so nothing is written
+    # there (run as root, nginx's workers are `nobody`, who may not reach RUN_DIR).
     temp = run_dir / "temp"
     for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (temp / name).mkdir(parents=True, exist_ok=True)
-    if os.geteuid() == 0:
-        # nginx's workers drop root for `nobody`: they write request bodies into these folders.
-        nobody = pwd.getpwnam("nobody")
-        user = f"user nobody {grp.getgrgid(nobody.pw_gid).gr_name};"
-        for path in (temp, *temp.iterdir()):
-            os.chown(path, nobody.pw_uid, nobody.pw_gid)
     connections = int(env.get("FRONT_CONNECTIONS") or 8192)
     text = NGINX_TEMPLATE.read_text().format(
-        user=user,
         pid=run_dir / "nginx.pid",
         temp=temp,
         connections=connections,
