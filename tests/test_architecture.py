@@ -45,7 +45,7 @@ FEATURES = {
     "callcenter": {"presence", "routing", "calls", "console", "wallboard"},
 }
 # Steps of a room's core that its packages build on: the tickets' audit trail, the portal's links.
-CORE_STEPS = {"tickets": {"audit"}, "portal": {"links"}, "callcenter": {"live"}}
+CORE_STEPS = {"tickets": {"audit"}, "portal": {"links"}, "callcenter": {"live", "sockets"}}
 
 
 def _room_of(module: str) -> str | None:

@@ -50,8 +50,8 @@ from app import create_app
 from app.accounts import passwords
 from app.accounts import services as accounts
 from app.callcenter import services as callcenter
-from app.callcenter.routing.models import Offer, OfferOutcome, WorkItem, WorkKind, WorkStatus
 from app.callcenter.calls.models import Call
+from app.callcenter.routing.models import Offer, OfferOutcome, WorkItem, WorkKind, WorkStatus
 from app.customers.services import imports as customer_imports
 from app.dbtypes import utcnow
 from app.extensions import db

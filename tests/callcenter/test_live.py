@@ -85,7 +85,7 @@ def test_namespaces_number_apart(app):
     assert live.last_seq(name, namespace=live.WALLBOARD_NAMESPACE) == 2
 
 
-def test_a_packages_event_answers_the_speaking_agent_and_refuses_after_the_token_is_revoked(app, agent):
+def test_a_registered_event_answers_the_speaking_agent_and_refuses_after_the_token_is_revoked(app, agent):
     from app.accounts import services as accounts
 
     namespace = socketio.server.namespace_handlers[live.AGENTS_NAMESPACE]

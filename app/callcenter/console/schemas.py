@@ -26,10 +26,21 @@ class ConsolePresenceSchema(Schema):
     since = fields.DateTime(allow_none=True, metadata={"description": _SINCE})
 
 
+class ContactPointSchema(Schema):
+    kind = fields.Str()
+    value = fields.Str()
+
+
 class CustomerSummarySchema(Schema):
+    """The customer a console pops up with an offer (routing's `customer_summary`)."""
+
     id = fields.Int()
     name = fields.Str()
     value_tier = fields.Str(allow_none=True)
+    lifecycle_stage = fields.Str(allow_none=True)
+    churn_risk = fields.Int(allow_none=True)
+    contact_points = fields.List(fields.Nested(ContactPointSchema))
+    tickets = fields.Int(metadata={"description": "How many tickets the customer has."})
 
 
 class ConsoleOfferSchema(Schema):
@@ -41,10 +52,14 @@ class ConsoleOfferSchema(Schema):
     subject_id = fields.Int(metadata={"description": "The ticket's, call's or callback request's id."})
     queue_id = fields.Int(allow_none=True)
     queue = fields.Str(allow_none=True)
-    offered_at = fields.DateTime()
-    expires_at = fields.DateTime(metadata={"description": "Unanswered by then, the offer times out."})
+    # As the live event carries them: ISO 8601 text.
+    offered_at = fields.Str(metadata={"format": "date-time"})
+    expires_at = fields.Str(
+        metadata={"format": "date-time", "description": "Unanswered by then, it times out."}
+    )
     timeout_seconds = fields.Int()
-    title = fields.Str(metadata={"description": "The ticket's subject, or the caller's number."})
+    title = fields.Str(allow_none=True, metadata={"description": "The ticket's subject, or who is calling."})
+    caller = fields.Str(allow_none=True, metadata={"description": "The number of a call or a callback."})
     customer = fields.Nested(CustomerSummarySchema, allow_none=True)
 
 

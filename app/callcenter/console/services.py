@@ -31,10 +31,9 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import Agent
 from app.callcenter import live
 from app.callcenter import services as callcenter
-from app.callcenter.calls.models import Call, CallbackRequest, CallStatus
-from app.callcenter.presence.models import AgentPresence, PresenceState
-from app.callcenter.routing.models import Offer, OfferOutcome, WorkItem, WorkKind
-from app.customers.models import Customer
+from app.callcenter.calls.models import Call, CallStatus
+from app.callcenter.presence import services as presence
+from app.callcenter.routing import services as routing
 from app.dbtypes import utcnow
 from app.extensions import db
 from app.queue import redis_connection
@@ -145,63 +144,19 @@ def console_snapshot(agent: Agent) -> dict[str, Any]:
 
 
 def _presence(agent: Agent) -> dict[str, Any]:
-    presence = db.session.get(AgentPresence, agent.id)
-    if presence is None:
-        return {"state": PresenceState.OFFLINE.value, "reason_id": None, "reason": None, "since": None}
-    reason = callcenter.get_break_reason(presence.reason_id) if presence.reason_id else None
-    return {
-        "state": presence.state,
-        "reason_id": presence.reason_id,
-        "reason": reason.name if reason else None,
-        "since": presence.since,
-    }
-
-
-def customer_summary(customer_id: int | None) -> dict[str, Any] | None:
-    """What a screen pop shows first: the customer's name and tier (the page loads the rest)."""
-    customer = db.session.get(Customer, customer_id) if customer_id is not None else None
-    if customer is None or customer.deleted_at is not None:
-        return None
-    return {"id": customer.id, "name": customer.name, "value_tier": customer.value_tier}
-
-
-def _title(item: WorkItem) -> str:
-    if item.kind == WorkKind.TICKET:
-        ticket = db.session.get(Ticket, item.subject_id)
-        return ticket.subject if ticket else ""
-    if item.kind == WorkKind.CALL:
-        call = db.session.get(Call, item.subject_id)
-        return call.caller if call else ""
-    callback = db.session.get(CallbackRequest, item.subject_id)
-    return callback.phone if callback else ""
+    """The agent's state now, in presence's words (offline for an agent who never chose one)."""
+    now = presence.current_presence(agent.id)
+    return {"state": now.state, "reason_id": now.reason_id, "reason": now.reason, "since": now.since}
 
 
 def _pending_offers(agent: Agent) -> list[dict[str, Any]]:
-    rows = db.session.execute(
-        select(Offer, WorkItem)
-        .join(WorkItem, WorkItem.id == Offer.work_item_id)
-        .where(Offer.agent_id == agent.id, Offer.outcome == OfferOutcome.PENDING, Offer.expires_at > utcnow())
-        .order_by(Offer.offered_at)
-    )
-    offers = []
-    for offer, item in rows:
-        queue = db.session.get(Queue, item.queue_id) if item.queue_id is not None else None
-        offers.append(
-            {
-                "offer_id": offer.id,
-                "work_item_id": item.id,
-                "kind": item.kind,
-                "subject_id": item.subject_id,
-                "queue_id": item.queue_id,
-                "queue": queue.name if queue else None,
-                "offered_at": offer.offered_at,
-                "expires_at": offer.expires_at,
-                "timeout_seconds": max(0, round((offer.expires_at - offer.offered_at).total_seconds())),
-                "title": _title(item),
-                "customer": customer_summary(item.customer_id),
-            }
-        )
-    return offers
+    """The agent's pending offer as its `offer.new` showed it (routing's words), unless it has expired."""
+    now = utcnow()
+    return [
+        offer
+        for offer in routing.pending_offers(agent.id)
+        if datetime.fromisoformat(offer["expires_at"]) > now
+    ]
 
 
 def _open_tickets(agent: Agent) -> list[dict[str, Any]]:

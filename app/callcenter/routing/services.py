@@ -279,6 +279,7 @@ def offer_payload(offer: Offer, item: WorkItem) -> dict[str, Any]:
         "subject_id": item.subject_id,
         "queue_id": item.queue_id,
         "queue": queue.name if queue is not None else None,
+        "offered_at": offer.offered_at.isoformat(),
         "expires_at": offer.expires_at.isoformat(),
         "timeout_seconds": timeout,
         "title": None,

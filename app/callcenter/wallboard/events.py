@@ -15,8 +15,7 @@ Events (each acknowledged `{"ok": true, ...}` or `{"ok": false, "status", "error
   reload the snapshot over HTTP).
 - `presence.set` {agent_id, state, reason_id?}: put an agent in another state.
 
-The authentication mirrors `app.callcenter.events` (`connecting_agent`, `speaking_agent`): packages may
-not import the core's adapters, and both rest on the accounts room's public rules.
+Connections and events authenticate as every namespace of the room does (`sockets.LiveNamespace`).
 """
 
 from __future__ import annotations
@@ -26,46 +25,21 @@ from typing import Any
 
 from flask import session
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, Namespace, disconnect, join_room, leave_room
+from flask_socketio import join_room, leave_room
 from marshmallow import ValidationError
 
-from app.accounts import services as accounts
-from app.accounts.access import current_agent
 from app.accounts.models import Agent
 from app.callcenter import live
 from app.callcenter.live import WALLBOARD_NAMESPACE
+from app.callcenter.sockets import LiveNamespace
 from app.callcenter.wallboard import schemas, services
-from app.errors import AppError, Invalid
+from app.errors import Invalid
 
-REFUSED = "Sign in, or connect with a valid API token: {'token': '...'}."
 NOT_ALLOWED = "Only supervisors and admins see the wallboard."
 
-_TOKEN_KEY = "wallboard.socket_token"
 _FOLLOWING_KEY = "wallboard.following"
 
 Handler = Callable[[Agent, Any], dict[str, Any] | None]
-
-
-def connecting_viewer(auth: Any) -> Agent | None:
-    """The active person a connection speaks for: the token of `auth` when it carries one (a bad token
-    is refused, whatever cookie comes with it), else the signed-in session's."""
-    token = auth.get("token") if isinstance(auth, dict) else None
-    if token is not None:
-        return accounts.agent_for_token(token.strip()) if isinstance(token, str) else None
-    if current_user.is_authenticated:
-        return current_agent()
-    return None
-
-
-def speaking_viewer() -> Agent | None:
-    """The person an event of this connection speaks for, checked again now."""
-    token = session.get(_TOKEN_KEY)
-    if token is not None:
-        return accounts.agent_for_token(token)
-    if current_user.is_authenticated:
-        return current_agent()
-    return None
 
 
 def _load(schema, data: Any) -> dict[str, Any]:
@@ -128,52 +102,18 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-class WallboardNamespace(Namespace):
+class WallboardNamespace(LiveNamespace):
     """`/wallboard`: one connection per open wallboard, each in the `wallboard` room."""
 
-    def on_connect(self, auth: Any = None) -> None:
-        viewer = connecting_viewer(auth)
-        if viewer is None:
-            raise ConnectionRefusedError(REFUSED)
-        if not services.may_view(viewer):
-            raise ConnectionRefusedError(NOT_ALLOWED)
-        if isinstance(auth, dict) and isinstance(auth.get("token"), str):
-            session[_TOKEN_KEY] = auth["token"].strip()
+    not_admitted = NOT_ALLOWED
+
+    def __init__(self, namespace: str):
+        super().__init__(namespace)
+        for name, handler in HANDLERS.items():
+            self.on_event(name, handler)
+
+    def admits(self, agent: Agent) -> bool:
+        return services.may_view(agent)
+
+    def join_rooms(self, agent: Agent) -> None:
         join_room(services.WALLBOARD_ROOM)
-
-    def on_disconnect(self, reason: Any = None) -> None:
-        return None
-
-    def trigger_event(self, event: str, *args: Any) -> Any:
-        # Event names carry dots (`presence.set`); they all go to `on_wallboard_event`.
-        if event in HANDLERS:
-            sid, *data = args
-            return super().trigger_event("wallboard_event", sid, event, *data)
-        if event in ("connect", "disconnect"):
-            return super().trigger_event(event, *args)
-        return {"ok": False, "error": f"unknown event {event!r}"}
-
-    def on_wallboard_event(self, event: str, data: Any = None) -> dict[str, Any]:
-        viewer = speaking_viewer()
-        if viewer is None or not services.may_view(viewer):
-            disconnect()
-            return {
-                "ok": False,
-                "status": 401 if viewer is None else 403,
-                "error": REFUSED if viewer is None else NOT_ALLOWED,
-            }
-        try:
-            answer = HANDLERS[event](viewer, data)
-        except AppError as error:
-            refusal = {"status": error.status, "error": str(error.message), "errors": _plain(error.errors)}
-            return {"ok": False, **refusal}
-        return {"ok": True, **(answer or {})}
-
-
-def _plain(errors: Any) -> Any:
-    """Field messages (lazy strings among them) as JSON values."""
-    if isinstance(errors, dict):
-        return {str(key): _plain(value) for key, value in errors.items()}
-    if isinstance(errors, list | tuple):
-        return [_plain(value) for value in errors]
-    return errors if errors is None or isinstance(errors, int | float | bool) else str(errors)

@@ -45,6 +45,7 @@ from app.callcenter import live
 from app.callcenter.calls.models import Call, CallStatus
 from app.callcenter.live import WALLBOARD_NAMESPACE
 from app.callcenter.models import BreakReason
+from app.callcenter.presence import services as presence
 from app.callcenter.presence.models import AgentPresence, PresenceState
 from app.callcenter.routing.models import WorkItem, WorkKind, WorkStatus
 from app.callcenter.wallboard import schemas
@@ -564,6 +565,4 @@ def change_agent_state(agent_id: int, state: str, *, reason_id: int | None = Non
     presence package's use case, which records the period and announces it (the wallboard then updates
     through `presence_changed`)."""
     _check(actor)
-    from app.callcenter.presence import services as presence
-
     presence.set_presence(agent_id, state, reason_id=reason_id, actor=actor)

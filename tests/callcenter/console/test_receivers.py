@@ -24,7 +24,8 @@ def published(monkeypatch):
     original = live.publish
 
     def record(event, payload, *, rooms, **kwargs):
-        calls.append((event, payload, list(rooms)))
+        if kwargs.get("namespace", live.AGENTS_NAMESPACE) == live.AGENTS_NAMESPACE:
+            calls.append((event, payload, list(rooms)))
         original(event, payload, rooms=rooms, **kwargs)
 
     monkeypatch.setattr(live, "publish", record)

@@ -54,18 +54,21 @@ def test_pending_offers_with_the_customer_to_pop(app, agent):
     other = AgentFactory()
     customer = CustomerFactory(name="Mia Wong", value_tier="gold")
     queue = QueueFactory(name="Phones")
-    call = _add(
-        Call(provider="pbx", external_id="c1", caller="+15550100", queue_id=queue.id, offered_at=utcnow())
-    )[0]
+    calls = _add(
+        Call(provider="pbx", external_id="c1", caller="+15550100", queue_id=queue.id, offered_at=utcnow()),
+        Call(provider="pbx", external_id="c2", caller="+15550101", queue_id=queue.id, offered_at=utcnow()),
+    )
     now = utcnow()
-    item = _add(WorkItem(kind="call", subject_id=call.id, queue_id=queue.id, customer_id=customer.id))[0]
-    pending, _expired, _theirs = _add(
+    mine, theirs = _add(
+        WorkItem(kind="call", subject_id=calls[0].id, queue_id=queue.id, customer_id=customer.id),
+        WorkItem(kind="call", subject_id=calls[1].id, queue_id=queue.id),
+    )
+    pending, _theirs = _add(
         Offer(
-            work_item_id=item.id, agent_id=agent.id, offered_at=now, expires_at=now + timedelta(seconds=20)
+            work_item_id=mine.id, agent_id=agent.id, offered_at=now, expires_at=now + timedelta(seconds=20)
         ),
-        Offer(work_item_id=item.id, agent_id=agent.id, offered_at=now, expires_at=now - timedelta(seconds=1)),
         Offer(
-            work_item_id=item.id, agent_id=other.id, offered_at=now, expires_at=now + timedelta(seconds=20)
+            work_item_id=theirs.id, agent_id=other.id, offered_at=now, expires_at=now + timedelta(seconds=20)
         ),
     )
 
@@ -73,19 +76,37 @@ def test_pending_offers_with_the_customer_to_pop(app, agent):
     offers = client.get(URL).get_json()["offers"]
 
     assert [offer["offer_id"] for offer in offers] == [pending.id]
-    assert offers[0] | {"offered_at": None, "expires_at": None} == {
-        "offer_id": pending.id,
-        "work_item_id": item.id,
-        "kind": "call",
-        "subject_id": call.id,
-        "queue_id": queue.id,
-        "queue": "Phones",
-        "offered_at": None,
-        "expires_at": None,
-        "timeout_seconds": 20,
-        "title": "+15550100",
-        "customer": {"id": customer.id, "name": "Mia Wong", "value_tier": "gold"},
+    offer = offers[0]
+    assert (offer["kind"], offer["subject_id"], offer["queue"], offer["timeout_seconds"]) == (
+        "call",
+        calls[0].id,
+        "Phones",
+        20,
+    )
+    assert (offer["title"], offer["caller"]) == ("Call from +15550100", "+15550100")
+    assert offer["customer"] | {"contact_points": []} == {
+        "id": customer.id,
+        "name": "Mia Wong",
+        "value_tier": "gold",
+        "lifecycle_stage": customer.lifecycle_stage,
+        "churn_risk": customer.churn_risk,
+        "contact_points": [],
+        "tickets": 0,
     }
+
+
+def test_an_expired_offer_is_not_shown(app, agent):
+    queue = QueueFactory()
+    call = _add(
+        Call(provider="pbx", external_id="c1", caller="+15550100", queue_id=queue.id, offered_at=utcnow())
+    )[0]
+    item = _add(WorkItem(kind="call", subject_id=call.id, queue_id=queue.id))[0]
+    now = utcnow()
+    _add(
+        Offer(work_item_id=item.id, agent_id=agent.id, offered_at=now, expires_at=now - timedelta(seconds=1))
+    )
+
+    assert ApiClient.for_agent(app, agent).get(URL).get_json()["offers"] == []
 
 
 def test_open_tickets_assigned_to_the_agent_soonest_due_first(app, agent):

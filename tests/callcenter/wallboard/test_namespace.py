@@ -3,8 +3,6 @@ every event authenticated and authorized again, following one agent, resync by s
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
 from app.accounts import services as accounts
@@ -152,10 +150,6 @@ def test_sync_answers_only_the_connections_own_rooms(app, supervisor):
     assert (answer["ok"], answer["status"]) == (False, 422)
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("app.callcenter.presence.services") is None,
-    reason="the presence package's set_presence is not in this branch yet (wired at merge)",
-)
 def test_a_supervisor_changes_an_agents_state(app, supervisor):
     from app.callcenter.presence.models import AgentPresence
     from app.extensions import db
