@@ -23,14 +23,16 @@ def database_url(raw: str) -> str:
     return raw
 
 
-def _secret_key(instance_dir: Path) -> str:
-    """SECRET_KEY from the environment, else one generated once and kept in the instance folder.
+def _kept_secret(name: str, instance_dir: Path) -> str:
+    """The secret `name` from the environment, else one generated once and kept in the instance folder
+    (`instance/<name in lower case>`, readable by its owner only).
 
-    Keeping it on disk means embedded sessions survive a restart without anyone configuring anything.
+    Keeping it on disk means embedded sessions survive a restart, and the telephony simulator signs what
+    the desk checks, without anyone configuring anything.
     """
-    if key := os.environ.get("SECRET_KEY"):
+    if key := os.environ.get(name):
         return key
-    path = instance_dir / "secret_key"
+    path = instance_dir / name.lower()
     if path.exists():
         return path.read_text().strip()
     instance_dir.mkdir(parents=True, exist_ok=True)
@@ -55,7 +57,7 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
     redis_url = os.environ.get("REDIS_URL", "")
     db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'switchboard.db'}"
     return {
-        "SECRET_KEY": _secret_key(instance_dir),
+        "SECRET_KEY": _kept_secret("SECRET_KEY", instance_dir),
         "SQLALCHEMY_DATABASE_URI": database_url(db_url),
         "REDIS_URL": redis_url,
         # Flask-SocketIO's server runs on plain threads (simple-websocket for the transport): it works
@@ -103,7 +105,7 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict[str, Any]:
         # with, Twilio's auth token for its voice webhooks, and the queue Twilio's calls wait in (a
         # queue's name; unset: the webhook's `queue` parameter, else the first queue). Unset secrets
         # refuse every request to their endpoint (401 and 403: nothing can be signed), saying why.
-        "TELEPHONY_WEBHOOK_SECRET": os.environ.get("TELEPHONY_WEBHOOK_SECRET", ""),
+        "TELEPHONY_WEBHOOK_SECRET": _kept_secret("TELEPHONY_WEBHOOK_SECRET", instance_dir),
         "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_QUEUE": os.environ.get("TWILIO_QUEUE", ""),
         # Processes sharing a large `flask tickets import` on PostgreSQL; 0: one per CPU, at most two.
