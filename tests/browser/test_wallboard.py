@@ -92,3 +92,30 @@ def test_an_agent_is_refused_the_wallboard(page, live_app):
 
     assert page.get_by_role("link", name="Wallboard").count() == 0
     assert page.goto("/wallboard").status == 403
+
+
+def test_the_reassign_list_names_each_agents_state_as_it_changes(page, live_app):
+    live_app.config["WALLBOARD_COALESCE_MS"] = 0
+    supervisor = AgentFactory(role="supervisor", email="sam@example.com")
+    ann = AgentFactory(name="Ann Lee")
+    queue = QueueFactory(name="Billing", team=TeamFactory(members=[ann]))
+    ticket = TicketFactory(queue=queue, status="open", subject="Refund still missing")
+    due = utcnow() - timedelta(minutes=5)
+    db.session.add(
+        SlaTarget(ticket_id=ticket.id, kind="first_response", target_seconds=3600, started_at=due, due_at=due)
+    )
+    db.session.commit()
+    sign_in(page, supervisor.email)
+    page.goto("/wallboard")
+    expect(page.locator("[data-status]")).to_have_text("Live")
+    choices = (
+        page.locator("[data-risk] tbody tr").filter(has_text="Refund still missing").get_by_label("Assign to")
+    )
+    expect(choices.locator("option")).to_have_text(["Ann Lee · Offline"])
+
+    change_state(ann, "available")
+
+    expect(
+        page.locator("[data-agent]").filter(has_text="Ann Lee").locator("[data-field='state']")
+    ).to_have_text("Available")
+    expect(choices.locator("option")).to_have_text(["Ann Lee · Available"])

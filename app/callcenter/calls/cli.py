@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.accounts.models import Agent
 from app.callcenter.calls import services as calls
 from app.callcenter.calls import simulator
+from app.callcenter.calls.models import Call
 from app.extensions import db
 from app.imports import import_json_lines_file
 
@@ -44,7 +45,13 @@ def import_calls(path: Path) -> None:
 @callcenter_cli.command("simulate")
 @click.option("--rate", type=click.FloatRange(min=0), default=6.0, show_default=True, help="Calls a minute.")
 @click.option("--aht", type=click.FloatRange(min=0), default=180.0, show_default=True, help="Mean talk, s.")
-@click.option("--agents", type=click.IntRange(min=1), default=2, show_default=True, help="Agents answering.")
+@click.option(
+    "--agents",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="Simulated agents answering; 0: the desk's agents answer in their consoles.",
+)
 @click.option(
     "--minutes", type=click.FloatRange(min=0), default=10.0, show_default=True, help="Shift length."
 )
@@ -63,10 +70,17 @@ def import_calls(path: Path) -> None:
 def simulate(rate, aht, agents, minutes, patience, url, queue, agent_emails, speed, seed) -> None:
     """Play a shift of calls against the desk's telephony endpoint, signed with TELEPHONY_WEBHOOK_SECRET:
     Poisson arrivals, exponential talk times, simulated agents answering first come first served and
-    callers abandoning when nobody is free in time; then print a summary."""
+    callers abandoning when nobody is free in time; then print a summary.
+
+    With --agents 0 the simulator only offers the calls: routing offers them to the desk's available
+    agents, who accept in their consoles; each answered call ends after its talk time, and a caller
+    nobody answered within their patience hangs up (leaving a callback request)."""
     secret = current_app.config.get("TELEPHONY_WEBHOOK_SECRET")
     if not secret:
         raise click.ClickException("Set TELEPHONY_WEBHOOK_SECRET (the desk and the simulator share it).")
+    if agents == 0:
+        _simulate_for_the_desk(rate, aht, minutes, patience, url, queue, speed, seed, secret)
+        return
     names = _agents(agent_emails, agents)
     events, summary = simulator.plan_shift(
         rate=rate, aht=aht, agents=agents, minutes=minutes, patience=patience, rng=random.Random(seed)
@@ -83,6 +97,37 @@ def simulate(rate, aht, agents, minutes, patience, url, queue, agent_emails, spe
     )
     for line in summary.lines():
         click.echo(line)
+
+
+def _simulate_for_the_desk(rate, aht, minutes, patience, url, queue, speed, seed, secret) -> None:
+    if speed <= 0:
+        raise click.BadParameter("must be above 0 when the desk's agents answer.", param_hint="--speed")
+    callers = simulator.plan_desk_calls(
+        rate=rate, aht=aht, minutes=minutes, patience=patience, rng=random.Random(seed)
+    )
+    click.echo(
+        f"{len(callers)} calls to {url}{EVENTS_PATH} at {speed}x, answered by the desk's agents "
+        "in their consoles ..."
+    )
+    summary = simulator.play_for_the_desk(
+        callers,
+        send=_poster(url.rstrip("/") + EVENTS_PATH),
+        secret=secret,
+        status_of=_status_on_the_desk,
+        queue=queue,
+        speed=speed,
+    )
+    for line in summary.lines():
+        click.echo(line)
+
+
+def _status_on_the_desk(external_id: str) -> str | None:
+    """The status of a call the simulator offered, as the desk has it now (read only)."""
+    status = db.session.scalar(
+        select(Call.status).where(Call.provider == calls.Provider.PBX, Call.external_id == external_id)
+    )
+    db.session.rollback()  # end the read, so the next look sees what the desk committed since
+    return status
 
 
 def _agents(emails: str | None, count: int) -> list[str]:

@@ -989,7 +989,10 @@ def take_offered_work(offer_id: int) -> Call | CallbackRequest | None:
         if callback is None or callback.status != CallbackStatus.WAITING:
             return None
         callback.status, callback.agent_id, callback.done_at = CallbackStatus.DONE, offer.agent_id, utcnow()
+        # Done, so its work no longer counts against the agent's capacity: routing may offer them more.
+        routing.finish_work(WorkKind.CALLBACK, callback.id)
         db.session.commit()
+        routing.announce()
         return callback
     return None
 

@@ -214,6 +214,11 @@
     $all("[data-agent]", list).forEach(function (element) {
       if (!board.agents[element.dataset.id]) element.remove();
     });
+    // The reassign lists name each agent's state too: keep it current (and the supervisor's choice).
+    $all("[data-agent-choices] option").forEach(function (option) {
+      var agent = board.agents[option.value];
+      if (agent) option.textContent = agent.name + " · " + texts.states[agent.state];
+    });
   }
 
   function renderAgent(agent) {
