@@ -86,6 +86,19 @@ def enqueue(
     return get_queue(queue).enqueue(func, *args, **kwargs)
 
 
+def enqueue_or_leave_to_sweep(
+    func: Callable[..., Any] | str, *args: Any, delay: timedelta | None = None, **kwargs: Any
+) -> Job | None:
+    """`enqueue`, for a job that a periodic sweep does anyway when it is lost: with Redis out of reach,
+    one warning line (no traceback: an outage would flood the log with them) and None, never an error
+    of the request or job that asked."""
+    try:
+        return enqueue(func, *args, delay=delay, **kwargs)
+    except RedisError as error:
+        log.warning("Job %s%r not enqueued (its sweep will make up for it): %s", func, args, error)
+        return None
+
+
 def retry_policy() -> Retry | None:
     """`JOB_RETRY_ATTEMPTS` more runs, after `JOB_RETRY_BASE_SECONDS`, then four times as long each
     (none with no attempts)."""

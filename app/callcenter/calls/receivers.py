@@ -17,7 +17,7 @@ from app.customers.signals import (
     timeline_requested,
 )
 from app.portal.signals import tracking_sections_requested
-from app.queue import enqueue
+from app.queue import enqueue_or_leave_to_sweep
 
 
 def _calls_on_the_timeline(customer_id, *, before=None, limit=50, customer_ids=None, viewer=None, **_):
@@ -45,7 +45,8 @@ def _callback_on_the_tracking_page(ticket, *, token, **_):
 
 def _take_accepted_work(offer, *, offer_id, outcome, **_):
     if outcome == OfferOutcome.ACCEPTED:
-        enqueue("app.callcenter.calls.jobs.take_offered_work", offer_id)
+        # Lost with Redis out of reach, the call waits for the telephony system's own answer.
+        enqueue_or_leave_to_sweep("app.callcenter.calls.jobs.take_offered_work", offer_id)
 
 
 def _details_of_offered_calls(item, *, kind, subject_id, **_):

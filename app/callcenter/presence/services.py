@@ -60,7 +60,7 @@ from app.callcenter.services import AGENTS_NAMESPACE, agent_room
 from app.dbtypes import utcnow
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db, socketio
-from app.queue import enqueue
+from app.queue import enqueue_or_leave_to_sweep
 from app.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -306,10 +306,7 @@ def presence_payload(presence: Presence) -> dict[str, Any]:
 
 def _book(job: str, *args: Any, delay: timedelta | None = None) -> None:
     """Enqueue a job of the package; a lost one is the sweep's to make up for."""
-    try:
-        enqueue(job, *args, delay=delay)
-    except RedisError as error:
-        log.warning("presence job %s%r not booked (the sweep will catch up): %s", job, args, error)
+    enqueue_or_leave_to_sweep(job, *args, delay=delay)
 
 
 def _desk_change(agent_id: int, state: str, still: Callable[[AgentPresence], bool]) -> bool:

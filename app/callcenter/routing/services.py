@@ -51,7 +51,7 @@ from app.dbtypes import utcnow
 from app.errors import AppError, Conflict, Invalid, NotFound
 from app.extensions import db
 from app.named_settings import Action
-from app.queue import enqueue, redis_connection
+from app.queue import enqueue_or_leave_to_sweep, redis_connection
 from app.records import get_or_404
 from app.tickets import services as tickets
 from app.tickets.models import Queue, Ticket, queue_skills
@@ -329,14 +329,11 @@ def enqueue_job(name: str, *args: Any, at: datetime | None = None) -> None:
     delay = None
     if at is not None:
         delay = max(at - utcnow(), timedelta(milliseconds=1))
-    try:
-        if current_app.config["RQ_ASYNC"]:
-            enqueue(f"{JOBS}.{name}", *args, delay=delay)
-        else:
-            with current_app.app_context():
-                enqueue(f"{JOBS}.{name}", *args, delay=delay)
-    except Exception:
-        log.exception("Could not enqueue routing job %s%s; the routing sweep will make up for it", name, args)
+    if current_app.config["RQ_ASYNC"]:
+        enqueue_or_leave_to_sweep(f"{JOBS}.{name}", *args, delay=delay)
+    else:
+        with current_app.app_context():
+            enqueue_or_leave_to_sweep(f"{JOBS}.{name}", *args, delay=delay)
 
 
 def _pending_key(queue_id: int) -> str:
