@@ -4,7 +4,7 @@ Serves production mode as `make run` does (scripts/serve.py: nginx in front, the
 real-time process of gunicorn_realtime.conf.py) on a fresh PostgreSQL database, makes agents with API
 tokens, connects consoles to `/agents` through the front (each with an agent's token, so each is in
 that agent's room), then has a publisher process emit to the agents' rooms through the Redis message
-queue, as web requests and RQ jobs do (`socketio.emit(..., to=agent_room(id), namespace="/agents")`),
+queue, as web requests and RQ jobs do (`live.publish(..., rooms=[agent_room(id)])`: numbered, kept, emitted),
 each event carrying its send time. Consoles note each event's delivery latency (receive time minus send
 time, one machine, one clock) for a measured window after a warm-up; the figures are p50, p99 and the
 events lost (sent in the window, never received).
@@ -222,10 +222,10 @@ def publish(rate: float, warmup: float, seconds: float, rooms: list[int]) -> Non
     of `seconds` (and a little more), as another process of the install would: through the Redis
     message queue. Prints the window (wall clock) and the events sent in it."""
     from app import create_app
+    from app.callcenter import live
     from app.callcenter.services import agent_room
-    from app.extensions import socketio
 
-    create_app()
+    create_app().app_context().push()
     interval = 1.0 / rate
     window_from = time.time() + warmup
     window_to = window_from + seconds
@@ -244,7 +244,8 @@ def publish(rate: float, warmup: float, seconds: float, rooms: list[int]) -> Non
         sent = time.time()
         if sent >= until:
             break
-        socketio.emit(EVENT, {"t": sent}, to=agent_room(rooms[n % len(rooms)]), namespace=NAMESPACE)
+        # As every piece of news goes out: numbered in its room and kept for resync, then emitted.
+        live.publish(EVENT, {"t": sent}, rooms=[agent_room(rooms[n % len(rooms)])], namespace=NAMESPACE)
         in_window += window_from <= sent < window_to
         n += 1
     lateness.sort()
