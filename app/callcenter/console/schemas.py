@@ -26,7 +26,9 @@ class ConsolePresenceSchema(Schema):
     since = fields.DateTime(allow_none=True, metadata={"description": _SINCE})
 
 
-class ContactPointSchema(Schema):
+class OfferContactSchema(Schema):
+    """A way to reach the customer an offer pops up (e-mail, phone)."""
+
     kind = fields.Str()
     value = fields.Str()
 
@@ -39,7 +41,7 @@ class CustomerSummarySchema(Schema):
     value_tier = fields.Str(allow_none=True)
     lifecycle_stage = fields.Str(allow_none=True)
     churn_risk = fields.Int(allow_none=True)
-    contact_points = fields.List(fields.Nested(ContactPointSchema))
+    contact_points = fields.List(fields.Nested(OfferContactSchema))
     tickets = fields.Int(metadata={"description": "How many tickets the customer has."})
 
 
